@@ -1,1 +1,2 @@
 export * from './timestamp.js';
+export * from './hlc.js';
