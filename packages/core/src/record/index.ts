@@ -1,1 +1,3 @@
 export * from './record.js';
+export * from './record-codec.js';
+export { crc32 } from '../util/crc32.js';
