@@ -58,4 +58,13 @@ export class InvalidTimestampError extends RingkvError {
 }
 
 /** Every error code core can raise, for the docs test. */
-export const CORE_ERROR_CODES = ['RECORD_CORRUPT', 'RECORD_TRUNCATED', 'CLOCK_DRIFT', 'INVALID_TIMESTAMP'] as const;
+export const CORE_ERROR_CODES = ['RECORD_CORRUPT', 'RECORD_TRUNCATED', 'CLOCK_DRIFT', 'INVALID_TIMESTAMP', 'INVALID_PARAMETER'] as const;
+
+/** A per-request r or w is not an integer in 1..n nor one of `one`, `quorum`, `all`. */
+export class InvalidConsistencyError extends RingkvError {
+  constructor(param: 'r' | 'w', value: unknown, n: number) {
+    super('INVALID_PARAMETER', `invalid ${param}=${JSON.stringify(value)}: expected an integer 1..${n}, "one", "quorum" or "all"`, {
+      details: { param, value, n },
+    });
+  }
+}
