@@ -1,0 +1,55 @@
+// Errors of the storage engines. Each has a stable code (as abstract-level's LEVEL_* codes) so
+// the server can map them at its edge; the native library's own error stays reachable as `cause`.
+// Programmer mistakes (an empty key, a value that is not bytes) stay plain TypeErrors.
+import { RingkvError } from '@ringkv/core';
+import type { EngineKind } from './engine.js';
+
+/** The engine is not open: used before open() or after close() (or after a simulated crash). */
+export class EngineClosedError extends RingkvError {
+  constructor(kind: EngineKind, operation: string) {
+    super('ENGINE_CLOSED', `${kind} engine is not open: cannot ${operation} (open() it first, or it was closed)`, {
+      details: { kind, operation },
+    });
+  }
+}
+
+/** The underlying engine failed an operation (disk full, I/O error, native failure). */
+export class EngineIoError extends RingkvError {
+  constructor(kind: EngineKind, operation: string, cause: unknown, location?: string) {
+    const where = location === undefined ? '' : ` at ${location}`;
+    super('ENGINE_IO', `${kind} engine failed to ${operation}${where}: ${messageOf(cause)}`, {
+      cause,
+      details: { kind, operation, location },
+    });
+  }
+}
+
+/** The engine found damaged data files. Not retryable: an operator has to repair or rebuild. */
+export class EngineCorruptionError extends RingkvError {
+  constructor(kind: EngineKind, location: string | undefined, cause: unknown) {
+    super('ENGINE_CORRUPTION', `${kind} engine data${location === undefined ? '' : ` in ${location}`} is corrupt: ${messageOf(cause)}`, {
+      cause,
+      details: { kind, location },
+    });
+  }
+}
+
+/** Another process (or another engine object in this one) holds the data directory's lock. */
+export class EngineLockedError extends RingkvError {
+  constructor(kind: EngineKind, location: string, cause: unknown) {
+    super(
+      'ENGINE_LOCKED',
+      `${kind} data directory ${location} is locked by another process or engine instance; ` +
+        'stop the other ringkv node using it or pick another --data directory',
+      { cause, details: { kind, location } },
+    );
+  }
+}
+
+/** Every error code storage can raise, for the docs test. */
+export const STORAGE_ERROR_CODES = ['ENGINE_CLOSED', 'ENGINE_IO', 'ENGINE_CORRUPTION', 'ENGINE_LOCKED'] as const;
+export type StorageErrorCode = (typeof STORAGE_ERROR_CODES)[number];
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

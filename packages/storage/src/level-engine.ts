@@ -1,0 +1,138 @@
+// The default engine: LevelDB through classic-level, keys and values as Uint8Array ('view'
+// encoding). Synced writes go through a GroupCommitter so concurrent durable writers share one
+// fsync; unsynced writes go straight to the native batch.
+import { mkdir } from 'node:fs/promises';
+import { ClassicLevel } from 'classic-level';
+import type { BatchOp, Engine, Entry, IterateOptions, KeyRange, WriteOptions } from './engine.js';
+import { checkKey, checkOps, checkRange, isEmptyRange, rangeBarrierKey, toView } from './bytes.js';
+import { cursorIterable } from './cursor-iterable.js';
+import { GroupCommitter, type GroupCommitStats } from './group-commit.js';
+import { Lifecycle, type Cursor } from './lifecycle.js';
+import { mapNativeError } from './native-errors.js';
+
+type Db = ClassicLevel<Uint8Array, Uint8Array>;
+
+export class LevelEngine implements Engine {
+  readonly kind = 'level' as const;
+  private readonly lifecycle = new Lifecycle('level');
+  private readonly committer = new GroupCommitter((ops, sync) => this.writeBatch(ops, sync));
+  /** Made at the first open: a ClassicLevel opens itself on construction. */
+  private db: Db | undefined;
+
+  constructor(readonly location: string) {}
+
+  open(): Promise<void> {
+    return this.lifecycle.open(async () => {
+      try {
+        await mkdir(this.location, { recursive: true });
+        this.db ??= new ClassicLevel<Uint8Array, Uint8Array>(this.location, { keyEncoding: 'view', valueEncoding: 'view' });
+        await this.db.open({ createIfMissing: true });
+      } catch (err) {
+        throw mapNativeError(this.kind, 'open', this.location, err);
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return this.lifecycle.close(async () => {
+      try {
+        await this.db?.close();
+      } catch (err) {
+        throw mapNativeError(this.kind, 'close', this.location, err);
+      }
+    });
+  }
+
+  get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.call('get', async (db) => {
+      checkKey(key);
+      const value = await db.get(key);
+      return value === undefined ? undefined : toView(value);
+    });
+  }
+
+  put(key: Uint8Array, value: Uint8Array, options?: WriteOptions): Promise<void> {
+    return this.batch([{ type: 'put', key, value }], options);
+  }
+
+  del(key: Uint8Array, options?: WriteOptions): Promise<void> {
+    return this.batch([{ type: 'del', key }], options);
+  }
+
+  batch(ops: readonly BatchOp[], options?: WriteOptions): Promise<void> {
+    return this.call('batch', async () => {
+      checkOps(ops);
+      await this.committer.write(ops, options?.sync === true);
+    });
+  }
+
+  iterate(options: IterateOptions = {}): AsyncIterable<Entry> {
+    return cursorIterable(this.lifecycle, options, (opts) => this.openCursor(opts));
+  }
+
+  deleteRange(range: KeyRange, options?: WriteOptions): Promise<void> {
+    return this.call('deleteRange', async (db) => {
+      checkRange(range);
+      if (isEmptyRange(range)) return;
+      await db.clear(rangeOptions(range));
+      const barrier = rangeBarrierKey(range);
+      if (options?.sync === true && barrier !== undefined) {
+        await this.committer.write([{ type: 'del', key: barrier }], true);
+      }
+    });
+  }
+
+  get groupCommitStats(): Readonly<GroupCommitStats> {
+    return this.committer.stats;
+  }
+
+  private async writeBatch(ops: readonly BatchOp[], sync: boolean): Promise<void> {
+    const db = this.requireDb();
+    await db.batch(
+      ops.map((op) => (op.type === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key })),
+      { sync },
+    );
+  }
+
+  private openCursor(options: IterateOptions): Cursor {
+    const it = this.requireDb().iterator({
+      ...rangeOptions(options),
+      reverse: options.reverse === true,
+      limit: options.limit ?? -1,
+    });
+    return {
+      next: async () => {
+        try {
+          const entry = await it.next();
+          return entry === undefined ? undefined : [toView(entry[0]), toView(entry[1])];
+        } catch (err) {
+          throw mapNativeError(this.kind, 'iterate', this.location, err);
+        }
+      },
+      close: () => it.close(),
+    };
+  }
+
+  private call<T>(operation: string, fn: (db: Db) => Promise<T>): Promise<T> {
+    return this.lifecycle.run(operation, async () => {
+      try {
+        return await fn(this.requireDb());
+      } catch (err) {
+        throw mapNativeError(this.kind, operation, this.location, err);
+      }
+    });
+  }
+
+  private requireDb(): Db {
+    if (this.db === undefined) throw new TypeError('level engine used before open()');
+    return this.db;
+  }
+}
+
+/** Only the bounds that are set: an explicit undefined would mean something else natively. */
+function rangeOptions(range: KeyRange): { gte?: Uint8Array; lt?: Uint8Array } {
+  const out: { gte?: Uint8Array; lt?: Uint8Array } = {};
+  if (range.gte !== undefined) out.gte = range.gte;
+  if (range.lt !== undefined) out.lt = range.lt;
+  return out;
+}

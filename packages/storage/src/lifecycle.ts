@@ -1,0 +1,132 @@
+// The open/close state machine every engine shares. It refuses operations unless the engine is
+// open (EngineClosedError), counts operations in flight so close() can let them finish before
+// the native handle goes away (the rocksdb binding segfaults on a closed handle), and closes the
+// cursors still open (a caller that never finished iterating) before the database itself.
+import type { EngineKind } from './engine.js';
+import { EngineClosedError } from './errors.js';
+
+export type LifecycleState = 'new' | 'opening' | 'open' | 'closing' | 'closed';
+
+/** One open native iterator. */
+export interface Cursor {
+  /** The next entry, or undefined at the end. */
+  next(): Promise<[Uint8Array, Uint8Array] | undefined>;
+  /** Releases the native iterator; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export class Lifecycle {
+  readonly kind: EngineKind;
+  private stateNow: LifecycleState = 'new';
+  private generationNow = 0;
+  private transition: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private drainWaiters: Array<() => void> = [];
+  private readonly cursors = new Set<Cursor>();
+  private readonly cursorsClosing = new Set<Promise<void>>();
+
+  constructor(kind: EngineKind) {
+    this.kind = kind;
+  }
+
+  get state(): LifecycleState {
+    return this.stateNow;
+  }
+
+  /** Counts successful opens, so a cursor from before a close is refused after a reopen. */
+  get generation(): number {
+    return this.generationNow;
+  }
+
+  get isOpen(): boolean {
+    return this.stateNow === 'open';
+  }
+
+  /** Opens once; concurrent and repeated calls share the result. */
+  open(doOpen: () => Promise<void>): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.stateNow === 'open') return;
+      this.stateNow = 'opening';
+      try {
+        await doOpen();
+        this.stateNow = 'open';
+        this.generationNow++;
+      } catch (err) {
+        this.stateNow = 'closed';
+        throw err;
+      }
+    });
+  }
+
+  /** Stops new operations, lets those in flight finish, closes cursors, then the database. */
+  close(doClose: () => Promise<void>): Promise<void> {
+    // Refuse new operations from this moment, not from when the queued step runs.
+    if (this.stateNow === 'open') this.stateNow = 'closing';
+    const run = async (): Promise<void> => {
+      if (this.stateNow !== 'open' && this.stateNow !== 'closing') return;
+      this.stateNow = 'closing';
+      await this.drained();
+      const open = [...this.cursors];
+      this.cursors.clear();
+      await Promise.allSettled([...this.cursorsClosing, ...open.map((c) => c.close())]);
+      try {
+        await doClose();
+      } finally {
+        this.stateNow = 'closed';
+      }
+    };
+    return this.enqueue(run);
+  }
+
+  /** Throws EngineClosedError unless open. */
+  assertOpen(operation: string): void {
+    if (this.stateNow !== 'open') throw new EngineClosedError(this.kind, operation);
+  }
+
+  /** Runs one operation, counted as in flight so close() waits for it. */
+  async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    this.assertOpen(operation);
+    this.inFlight++;
+    try {
+      return await fn();
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) this.wakeDrainWaiters();
+    }
+  }
+
+  trackCursor(cursor: Cursor): void {
+    this.cursors.add(cursor);
+  }
+
+  /** Closes a cursor its owner is done with, unless close() has already taken it over; close()
+   * waits for these before it closes the database. */
+  async releaseCursor(cursor: Cursor): Promise<void> {
+    if (!this.cursors.delete(cursor)) return;
+    const closing = cursor.close();
+    this.cursorsClosing.add(closing);
+    try {
+      await closing;
+    } finally {
+      this.cursorsClosing.delete(closing);
+    }
+  }
+
+  /** Serialises open and close; a failed step does not block the next one. */
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const result = this.transition.then(step, step);
+    this.transition = result.catch(() => undefined);
+    return result;
+  }
+
+  private drained(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
