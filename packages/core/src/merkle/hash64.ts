@@ -32,6 +32,13 @@ function fmix(h: number, length: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** The 1 to 3 bytes after the last whole 4-byte block, little-endian. */
+function tailWord(bytes: Uint8Array, from: number): number {
+  let k = 0;
+  for (let i = bytes.length - 1; i >= from; i--) k = (k << 8) | bytes[i];
+  return k;
+}
+
 /** murmur3 x86_32 of bytes with one seed. */
 export function murmur32(bytes: Uint8Array, seed: number): number {
   const n = bytes.length;
@@ -41,18 +48,7 @@ export function murmur32(bytes: Uint8Array, seed: number): number {
     const k = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
     h = mixH(h, mixK(k));
   }
-  let k = 0;
-  switch (n & 3) {
-    case 3:
-      k ^= bytes[blocks + 2] << 16;
-    // falls through
-    case 2:
-      k ^= bytes[blocks + 1] << 8;
-    // falls through
-    case 1:
-      k ^= bytes[blocks];
-      h ^= mixK(k);
-  }
+  if (n & 3) h ^= mixK(tailWord(bytes, blocks));
   return fmix(h, n);
 }
 
@@ -67,19 +63,10 @@ export function hashBytes64(bytes: Uint8Array, out: Uint32Array, offset: number)
     hi = mixH(hi, k);
     lo = mixH(lo, k);
   }
-  let k = 0;
-  switch (n & 3) {
-    case 3:
-      k ^= bytes[blocks + 2] << 16;
-    // falls through
-    case 2:
-      k ^= bytes[blocks + 1] << 8;
-    // falls through
-    case 1:
-      k ^= bytes[blocks];
-      k = mixK(k);
-      hi ^= k;
-      lo ^= k;
+  if (n & 3) {
+    const k = mixK(tailWord(bytes, blocks));
+    hi ^= k;
+    lo ^= k;
   }
   out[offset] = fmix(hi, n);
   out[offset + 1] = fmix(lo, n);
