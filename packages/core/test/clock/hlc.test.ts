@@ -115,6 +115,8 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 
 describe('HybridLogicalClock properties', () => {
   test('strictly monotonic, after every accepted remote, wall bounded, rejections change nothing', () => {
+    let rejectedTotal = 0;
+    let overflowTotal = 0;
     fc.assert(
       fc.property(fc.array(stepArb, { maxLength: 120 }), fc.integer({ min: 0, max: 20 }), (steps, node) => {
         const clock = new HybridLogicalClock({ node, maxDriftMs: MAX_DRIFT });
@@ -136,6 +138,7 @@ describe('HybridLogicalClock properties', () => {
             if (remote.wallMs > physical + MAX_DRIFT) {
               expect(() => clock.observe(remote!, physical)).toThrow(ClockDriftError);
               expect(clock.last()).toEqual(prev);
+              rejectedTotal++;
               continue;
             }
             got = clock.observe(remote, physical);
@@ -155,6 +158,7 @@ describe('HybridLogicalClock properties', () => {
             expect({ overflowed, got, hi }).toEqual({ overflowed: true, got: { wallMs: hi + 1, logical: 0, node }, hi });
             hi = got.wallMs;
             overflows++;
+            overflowTotal++;
           } else if (physical > Math.max(prev.wallMs, remote?.wallMs ?? -1)) {
             // Physical time ahead of everything: the wall follows it and the counter resets.
             expect(got).toEqual({ wallMs: physical, logical: 0, node });
@@ -167,6 +171,9 @@ describe('HybridLogicalClock properties', () => {
       }),
       { numRuns: 300 },
     );
+    // The generator does reach the rare paths.
+    expect(rejectedTotal).toBeGreaterThan(0);
+    expect(overflowTotal).toBeGreaterThan(0);
   });
 
   test('a causal chain of messages between two skewed clocks is ordered', () => {
