@@ -17,7 +17,9 @@ export function mapNativeError(kind: EngineKind, operation: string, location: st
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
     const { code, message } = e as NativeError;
     const text = typeof message === 'string' ? message : '';
-    if (code === 'LEVEL_LOCKED' || /^IO error: lock\b/i.test(text) || /\block\b.*(held|hold)/i.test(text)) {
+    // rocksdb: "IO error: lock hold by current process ..." (same process) or
+    // "IO error: While lock file: <dir>/LOCK: Resource temporarily unavailable" (another process).
+    if (code === 'LEVEL_LOCKED' || /^IO error: (while )?lock\b/i.test(text)) {
       return new EngineLockedError(kind, location, err);
     }
     if (code === 'LEVEL_CORRUPTION' || /^Corruption\b/i.test(text)) {
