@@ -1,0 +1,49 @@
+// `ringkv start`: runs a node in the foreground until SIGTERM or SIGINT, then shuts down gracefully.
+import type { Argv } from 'yargs';
+import { CONFIG_SCHEMA, RingkvNode, type OptionSpec } from '../server-api.js';
+import { envName, loadNodeConfig, readEnv } from '../config-loader.js';
+
+const flagKeys = (Object.entries(CONFIG_SCHEMA) as [string, OptionSpec][]).filter(([, s]) => s.flag).map(([k]) => k);
+
+export function startCommand(y: Argv): Argv {
+  return y.command(
+    'start',
+    'Start a node (flags override RINGKV_* environment variables, which override --config)',
+    (b) => {
+      b.option('config', { type: 'string', describe: 'Config file (YAML or JSON) with any option of the schema' });
+      for (const key of flagKeys) {
+        const spec = (CONFIG_SCHEMA as Record<string, OptionSpec>)[key];
+        const def = spec.default === undefined ? '' : ` [default: ${Array.isArray(spec.default) ? spec.default.join(',') || 'none' : spec.default}]`;
+        b.option(key, {
+          type: spec.type === 'int' ? 'number' : 'string',
+          describe: `${spec.describe}${def} (env ${envName(key)})`,
+          ...(spec.values ? { choices: [...spec.values] } : {}),
+        });
+      }
+      return b.epilog('Every option of the schema (see docs/configuration.md) can also be set in the config file.');
+    },
+    async (argv) => {
+      const flags = Object.fromEntries(flagKeys.map((k) => [k, (argv as Record<string, unknown>)[k]]));
+      const config = loadNodeConfig(flags, argv.config as string | undefined, process.env);
+      const node = new RingkvNode(config);
+      for (const name of readEnv(process.env).unknown) node.log.warn({ variable: name }, 'unknown RINGKV_ environment variable ignored');
+      await node.start();
+      await new Promise<void>((resolve) => {
+        const onSignal = (signal: string) => {
+          node.log.info({ signal }, 'signal received, shutting down');
+          process.off('SIGTERM', onTerm);
+          process.off('SIGINT', onInt);
+          node.stop().then(resolve, (err) => {
+            node.log.error({ err }, 'shutdown failed');
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        const onTerm = () => onSignal('SIGTERM');
+        const onInt = () => onSignal('SIGINT');
+        process.on('SIGTERM', onTerm);
+        process.on('SIGINT', onInt);
+      });
+    },
+  );
+}

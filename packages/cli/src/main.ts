@@ -1,0 +1,34 @@
+// The `ringkv` command line: one yargs program; usage mistakes print help and exit with code 2.
+import yargs from 'yargs';
+import { startCommand } from './commands/start.js';
+import { dataCommands } from './commands/data.js';
+import { UsageError } from './usage-error.js';
+
+export async function run(args: string[]): Promise<void> {
+  let program = yargs(args).scriptName('ringkv');
+  program = startCommand(program);
+  program = dataCommands(program);
+  try {
+    await program
+      .demandCommand(1, 'a command is required')
+      .strict()
+      .recommendCommands()
+      .help()
+      .alias('help', 'h')
+      .version(false)
+      .wrap(Math.min(110, process.stdout.columns || 100))
+      .fail((msg, err) => {
+        if (err) throw err;
+        throw new UsageError(msg);
+      })
+      .parseAsync();
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`ringkv: ${err.message}\nRun "ringkv --help" or "ringkv <command> --help" for usage.`);
+      process.exitCode = 2;
+      return;
+    }
+    console.error(`ringkv: ${(err as Error).message}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,77 @@
+// The one schema of a node's configuration. Every option has its type, limits, default and the
+// reason for that default here and nowhere else; the CLI derives its flags, the environment
+// variables (RINGKV_<NAME>) and the config-file keys from this table.
+
+export type OptionType = 'string' | 'int' | 'enum' | 'list' | 'address' | 'bool';
+
+export interface OptionSpec {
+  type: OptionType;
+  describe: string;
+  /** Why the default is what it is. */
+  reason: string;
+  default: string | number | boolean | string[] | undefined;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+  /** Also a `ringkv start` flag (all are settable in the config file and environment). */
+  flag?: boolean;
+}
+
+const MiB = 1024 * 1024;
+
+export const CONFIG_SCHEMA = {
+  id: { type: 'string', flag: true, default: undefined, describe: 'Node id, unique and stable in the cluster',
+    reason: 'derived from the peer address when absent, so a single dev node needs no naming' },
+  http: { type: 'address', flag: true, default: '127.0.0.1:7070', describe: 'Client HTTP API listen address HOST:PORT',
+    reason: 'loopback by default: exposing a database is an explicit decision' },
+  peer: { type: 'address', flag: true, default: '127.0.0.1:7071', describe: 'Peer traffic listen address HOST:PORT',
+    reason: 'next to the client port; loopback until configured' },
+  advertisePeer: { type: 'address', default: undefined, describe: 'Peer address other nodes use to reach this one (defaults to --peer)',
+    reason: 'differs from the listen address only behind NAT or with 0.0.0.0 binds' },
+  advertiseHttp: { type: 'address', default: undefined, describe: 'Client address advertised in /cluster (defaults to --http)',
+    reason: 'as advertisePeer' },
+  seeds: { type: 'list', flag: true, default: [], describe: 'Peer addresses of the seed nodes, comma separated',
+    reason: 'empty means a single-node cluster formed by this node alone' },
+  data: { type: 'string', flag: true, default: undefined, describe: 'Data directory',
+    reason: 'defaults to ./data/<id> so several local nodes never share a directory' },
+  engine: { type: 'enum', flag: true, values: ['level', 'rocksdb', 'memory'], default: 'level', describe: 'Storage engine',
+    reason: 'classic-level ships prebuilt, is well tested and fast enough for the client path' },
+  durability: { type: 'enum', flag: true, values: ['engine', 'sync'], default: 'engine',
+    describe: 'Acknowledge writes once the engine has them (survives a process crash) or once synced to disk (survives power loss)',
+    reason: 'replication already protects against a machine loss; sync costs a disk flush per group of writes' },
+  replicas: { type: 'int', flag: true, min: 1, max: 7, default: 3, describe: 'Replicas per key (N)',
+    reason: 'three copies survive one failure while a quorum of two still answers' },
+  r: { type: 'int', flag: true, min: 1, max: 7, default: 2, describe: 'Default read quorum (R)', reason: 'R+W>N gives read-your-writes' },
+  w: { type: 'int', flag: true, min: 1, max: 7, default: 2, describe: 'Default write quorum (W)', reason: 'R+W>N gives read-your-writes' },
+  partitions: { type: 'int', flag: true, min: 1, max: 65536, default: 256, describe: 'Partitions (Q), a power of two fixed at cluster creation',
+    reason: 'enough to balance up to ~80 nodes with N=3 while keeping per-partition trees small' },
+  zone: { type: 'string', flag: true, default: undefined, describe: 'Failure zone of this node (replicas spread across zones)',
+    reason: 'no zones unless the operator says so' },
+  secret: { type: 'string', flag: true, default: undefined, describe: 'Cluster secret checked in the peer handshake',
+    reason: 'must be chosen by the operator; without one a fixed development secret is used and a warning logged' },
+  logLevel: { type: 'enum', flag: true, values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info',
+    describe: 'Log level', reason: 'info logs lifecycle events, not requests' },
+  maxValueBytes: { type: 'int', min: 0, max: 64 * MiB, default: MiB, describe: 'Largest value accepted (bytes)',
+    reason: '1 MiB keeps a request and its replication cheap; larger blobs belong in object storage' },
+  maxKeyBytes: { type: 'int', min: 1, max: 1024, default: 1024, describe: 'Largest key accepted (bytes, at most 1024)',
+    reason: 'the API contract allows keys of 1 to 1024 bytes' },
+  requestTimeoutMs: { type: 'int', min: 10, max: 600_000, default: 2000, describe: 'Coordinator request timeout (ms)',
+    reason: 'long enough for a slow replica, short enough that clients can retry elsewhere' },
+  maxInFlight: { type: 'int', min: 1, max: 1_000_000, default: 8192, describe: 'Client requests in flight before the node sheds load with 503',
+    reason: 'bounds memory under overload; far above what 2 cores serve concurrently' },
+  shutdownGraceMs: { type: 'int', min: 0, max: 600_000, default: 10_000, describe: 'Time to finish in-flight requests on SIGTERM (ms)',
+    reason: 'matches a Kubernetes terminationGracePeriod well under its 30 s default' },
+  maxTtlSeconds: { type: 'int', min: 1, max: 100 * 365 * 86400, default: 10 * 365 * 86400, describe: 'Largest TTL accepted (seconds)',
+    reason: 'ten years: anything longer is a mistake more often than intent' },
+  gossipIntervalMs: { type: 'int', min: 10, max: 60_000, default: 1000, describe: 'Gossip round interval (ms)', reason: 'DESIGN.md default' },
+  gossipFanout: { type: 'int', min: 1, max: 16, default: 3, describe: 'Peers gossiped to per round', reason: 'DESIGN.md default' },
+  phiThreshold: { type: 'int', min: 1, max: 32, default: 8, describe: 'Phi-accrual threshold marking a peer down', reason: 'Cassandra default' },
+  hintWindowMs: { type: 'int', min: 0, max: 30 * 86400_000, default: 3 * 3600_000, describe: 'How long hints are kept for a down node (ms); 0 disables hinted handoff',
+    reason: 'Cassandra default; longer outages are repaired by anti-entropy' },
+  tombstoneGraceMs: { type: 'int', min: 0, max: 365 * 86400_000, default: 86400_000, describe: 'Age after which tombstones may be purged (ms)',
+    reason: 'one day: longer than any hint window and several anti-entropy rounds' },
+  antiEntropyIntervalMs: { type: 'int', min: 100, max: 7 * 86400_000, default: 600_000, describe: 'Anti-entropy round per partition (ms, jittered)',
+    reason: 'DESIGN.md default' },
+} as const satisfies Record<string, OptionSpec>;
+
+export type ConfigKey = keyof typeof CONFIG_SCHEMA;

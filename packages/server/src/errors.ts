@@ -1,0 +1,90 @@
+// Errors the node answers with. Each has a stable code; the HTTP status is chosen only at the edge
+// (http/error-response.ts). Codes are listed in docs/errors.md and a test keeps the two in step.
+import { RingkvError } from '@ringkv/core';
+
+export class InvalidKeyError extends RingkvError {
+  constructor(message: string) {
+    super('INVALID_KEY', message);
+  }
+}
+
+export class InvalidParameterError extends RingkvError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('INVALID_PARAMETER', message, { details });
+  }
+}
+
+export class KeyNotFoundError extends RingkvError {
+  constructor(key: string) {
+    super('NOT_FOUND', `key "${key}" not found`);
+  }
+}
+
+export class RouteNotFoundError extends RingkvError {
+  constructor(method: string, path: string) {
+    super('NO_SUCH_ROUTE', `no route for ${method} ${path}`);
+  }
+}
+
+export class MethodNotAllowedError extends RingkvError {
+  constructor(method: string, path: string, readonly allow: string[]) {
+    super('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; allowed: ${allow.join(', ')}`);
+  }
+}
+
+export class ValueTooLargeError extends RingkvError {
+  constructor(limitBytes: number) {
+    super('VALUE_TOO_LARGE', `value exceeds the limit of ${limitBytes} bytes`, { details: { limitBytes } });
+  }
+}
+
+export class QuorumUnavailableError extends RingkvError {
+  constructor(op: 'read' | 'write', required: number, acked: number, extra: Record<string, unknown> = {}) {
+    super('QUORUM_UNAVAILABLE', `${op} needed ${required} replicas but only ${acked} answered`, {
+      retryable: true,
+      details: { required, acked, ...extra },
+    });
+  }
+}
+
+export class RequestTimeoutError extends RingkvError {
+  constructor(timeoutMs: number, details: Record<string, unknown> = {}) {
+    super('TIMEOUT', `request did not complete within ${timeoutMs} ms`, { retryable: true, details: { timeoutMs, ...details } });
+  }
+}
+
+export class OverloadedError extends RingkvError {
+  constructor(readonly retryAfterS: number) {
+    super('OVERLOADED', 'node is shedding load; retry later', { retryable: true, details: { retryAfterS } });
+  }
+}
+
+export class NotReadyError extends RingkvError {
+  constructor(reason: string) {
+    super('NOT_READY', `node is not ready: ${reason}`, { retryable: true });
+  }
+}
+
+export class ShuttingDownError extends RingkvError {
+  constructor() {
+    super('SHUTTING_DOWN', 'node is shutting down', { retryable: true });
+  }
+}
+
+export class ConfigError extends RingkvError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('CONFIG_INVALID', message, { details });
+  }
+}
+
+export class InternalError extends RingkvError {
+  constructor(message: string, cause?: unknown) {
+    super('INTERNAL', message, { cause });
+  }
+}
+
+export const SERVER_ERROR_CODES = [
+  'INVALID_KEY', 'INVALID_PARAMETER', 'NOT_FOUND', 'NO_SUCH_ROUTE', 'METHOD_NOT_ALLOWED',
+  'VALUE_TOO_LARGE', 'QUORUM_UNAVAILABLE', 'TIMEOUT', 'OVERLOADED', 'NOT_READY', 'SHUTTING_DOWN',
+  'CONFIG_INVALID', 'INTERNAL',
+] as const;

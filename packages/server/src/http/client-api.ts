@@ -1,0 +1,162 @@
+// The client HTTP API (DESIGN.md "HTTP API on the client port"): routing, parameter checks,
+// load shedding and per-request metrics. The data path behind it is a KvService.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { formatTimestamp } from '@ringkv/core';
+import { MethodNotAllowedError, OverloadedError, RouteNotFoundError, ShuttingDownError, KeyNotFoundError } from '../errors.js';
+import type { KvService } from '../kv/kv-service.js';
+import { parseFlag, parseKey, parseQuery, parseTtlSeconds } from '../kv/request-params.js';
+import type { NodeMetrics } from '../observability/metrics.js';
+import type { Logger } from '../observability/logger.js';
+import { readBody } from './read-body.js';
+import { sendError } from './error-response.js';
+
+export interface ClientApiDeps {
+  kv: KvService;
+  metrics: NodeMetrics;
+  log: Logger;
+  maxValueBytes: number;
+  maxKeyBytes: number;
+  maxTtlSeconds: number;
+  maxInFlight: number;
+  cluster: () => unknown;
+  readiness: () => { ready: boolean; reason?: string };
+}
+
+const KV_PREFIX = '/kv/';
+
+export class ClientApi {
+  private inFlight = 0;
+  private draining = false;
+
+  constructor(private readonly deps: ClientApiDeps) {}
+
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Stop taking new data requests (they get 503 SHUTTING_DOWN); in-flight ones finish. */
+  startDraining(): void {
+    this.draining = true;
+  }
+
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = process.hrtime.bigint();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const search = q < 0 ? '' : url.slice(q + 1);
+    const method = req.method ?? 'GET';
+    const route = path.startsWith(KV_PREFIX) ? '/kv/{key}' : path;
+    this.inFlight++;
+    this.deps.metrics.httpInFlight.inc();
+    let status = 500;
+    this.dispatch(method, path, search, req, res)
+      .then((s) => { status = s; })
+      .catch((err: unknown) => {
+        status = sendError(res, err);
+        if (status >= 500) this.deps.log.error({ err, method, path }, 'request failed');
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.deps.metrics.httpInFlight.dec();
+        const knownRoute = status === 404 && route !== '/kv/{key}' ? 'other' : route;
+        this.deps.metrics.httpRequests.inc({ method, route: knownRoute, status });
+        this.deps.metrics.httpDuration.observe({ method, route: knownRoute }, Number(process.hrtime.bigint() - started) / 1e9);
+      });
+  };
+
+  private async dispatch(method: string, path: string, search: string, req: IncomingMessage, res: ServerResponse): Promise<number> {
+    if (path.startsWith(KV_PREFIX)) {
+      if (this.draining) throw new ShuttingDownError();
+      if (this.inFlight > this.deps.maxInFlight) {
+        this.deps.metrics.shed.inc();
+        throw new OverloadedError(1);
+      }
+      const key = parseKey(path.slice(KV_PREFIX.length), this.deps.maxKeyBytes);
+      switch (method) {
+        case 'GET':
+        case 'HEAD':
+          return this.get(key.bytes, key.text, search, method === 'HEAD', res);
+        case 'PUT':
+          return this.put(key.bytes, search, req, res);
+        case 'DELETE':
+          return this.del(key.bytes, search, res);
+        default:
+          throw new MethodNotAllowedError(method, '/kv/{key}', ['GET', 'HEAD', 'PUT', 'DELETE']);
+      }
+    }
+    switch (path) {
+      case '/health':
+        this.only(method, path, ['GET', 'HEAD']);
+        return sendJson(res, 200, { status: 'ok' });
+      case '/ready': {
+        this.only(method, path, ['GET', 'HEAD']);
+        const r = this.deps.readiness();
+        const ready = r.ready && !this.draining;
+        return sendJson(res, ready ? 200 : 503, ready ? { ready: true } : { ready: false, reason: this.draining ? 'shutting down' : r.reason });
+      }
+      case '/metrics': {
+        this.only(method, path, ['GET']);
+        const text = await this.deps.metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': this.deps.metrics.registry.contentType });
+        res.end(text);
+        return 200;
+      }
+      case '/cluster':
+        this.only(method, path, ['GET']);
+        return sendJson(res, 200, this.deps.cluster());
+      default:
+        throw new RouteNotFoundError(method, path);
+    }
+  }
+
+  private only(method: string, path: string, allowed: string[]): void {
+    if (!allowed.includes(method)) throw new MethodNotAllowedError(method, path, allowed);
+  }
+
+  private async get(key: Uint8Array, keyText: string, search: string, head: boolean, res: ServerResponse): Promise<number> {
+    const params = parseQuery(search, ['r', 'local']);
+    const local = parseFlag(params, 'local');
+    const rec = local ? await this.deps.kv.getLocal(key) : await this.deps.kv.get(key, { r: params.get('r') });
+    if (!rec || (local && rec.tombstone)) {
+      if (rec) res.setHeader('x-ringkv-timestamp', formatTimestamp(rec.ts));
+      if (rec?.tombstone) res.setHeader('x-ringkv-tombstone', 'true');
+      throw new KeyNotFoundError(keyText);
+    }
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/octet-stream',
+      'content-length': rec.value.length,
+      'x-ringkv-timestamp': formatTimestamp(rec.ts),
+    };
+    if (rec.expiresAtMs) headers['x-ringkv-expires-at'] = new Date(rec.expiresAtMs).toISOString();
+    res.writeHead(200, headers);
+    res.end(head ? undefined : rec.value);
+    return 200;
+  }
+
+  private async put(key: Uint8Array, search: string, req: IncomingMessage, res: ServerResponse): Promise<number> {
+    const params = parseQuery(search, ['w', 'ttl', 'strict']);
+    const ttlSeconds = parseTtlSeconds(params, this.deps.maxTtlSeconds);
+    const strict = parseFlag(params, 'strict');
+    const value = await readBody(req, this.deps.maxValueBytes);
+    const { ts } = await this.deps.kv.put(key, value, { w: params.get('w'), ttlSeconds, strict });
+    res.writeHead(204, { 'x-ringkv-timestamp': formatTimestamp(ts) });
+    res.end();
+    return 204;
+  }
+
+  private async del(key: Uint8Array, search: string, res: ServerResponse): Promise<number> {
+    const params = parseQuery(search, ['w', 'strict']);
+    const { ts } = await this.deps.kv.delete(key, { w: params.get('w'), strict: parseFlag(params, 'strict') });
+    res.writeHead(204, { 'x-ringkv-timestamp': formatTimestamp(ts) });
+    res.end();
+    return 204;
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): number {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+  return status;
+}

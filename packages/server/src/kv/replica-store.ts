@@ -1,0 +1,128 @@
+// This node's replica of the data: records stored under (partition, key), last-write-wins on apply.
+//
+// Applies are batched: all applies issued while the engine is busy (or within one event-loop turn)
+// become one engine batch. That makes read-compare-write safe without per-key locks (only one
+// batch is in flight) and shares one sync between writes when durability is `sync` (group commit).
+import { decodeRecord, encodeRecord, newerRecord, compareRecords, type StoredRecord } from '@ringkv/core';
+import { dataKey, parseDataKey, type BatchOp, type Engine } from '@ringkv/storage';
+
+export interface ApplyResult {
+  /** The record now stored is the one given (it was newer than what was there). */
+  applied: boolean;
+  /** The winner now stored. */
+  current: StoredRecord;
+}
+
+/** Told of every change to the stored winner of a key (anti-entropy trees listen here). */
+export type ChangeListener = (partition: number, key: Uint8Array, previous: StoredRecord | undefined, next: StoredRecord) => void;
+
+interface PendingApply {
+  partition: number;
+  key: Uint8Array;
+  record: StoredRecord;
+  resolve: (r: ApplyResult) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface ReplicaStoreOptions {
+  sync: boolean;
+  /** Upper bound on applies per engine batch, so one batch never grows without limit. */
+  maxBatch?: number;
+}
+
+export class ReplicaStore {
+  private queue: PendingApply[] = [];
+  private flushing = false;
+  private scheduled = false;
+  private readonly listeners: ChangeListener[] = [];
+  private readonly maxBatch: number;
+
+  constructor(readonly engine: Engine, private readonly options: ReplicaStoreOptions) {
+    this.maxBatch = options.maxBatch ?? 1024;
+  }
+
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  async read(partition: number, key: Uint8Array): Promise<StoredRecord | undefined> {
+    const bytes = await this.engine.get(dataKey(partition, key));
+    return bytes === undefined ? undefined : decodeRecord(bytes);
+  }
+
+  /** Stores `record` unless a newer version is already there. Resolves once durable per the options. */
+  apply(partition: number, key: Uint8Array, record: StoredRecord): Promise<ApplyResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ partition, key, record, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Waits until every apply issued so far has settled. */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.flushing) {
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = true;
+    const batch = this.queue.splice(0, this.maxBatch);
+    try {
+      await this.applyBatch(batch);
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    } finally {
+      this.flushing = false;
+      if (this.queue.length > 0) this.schedule();
+    }
+  }
+
+  private async applyBatch(batch: PendingApply[]): Promise<void> {
+    // Current winner per storage key, read once per batch.
+    type Slot = { storageKey: Uint8Array; before: StoredRecord | undefined; winner: StoredRecord | undefined };
+    const slots = new Map<string, Slot>();
+    const slotOf: Slot[] = batch.map((p) => {
+      const storageKey = dataKey(p.partition, p.key);
+      const id = Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.byteLength).toString('latin1');
+      let slot = slots.get(id);
+      if (!slot) slots.set(id, (slot = { storageKey, before: undefined, winner: undefined }));
+      return slot;
+    });
+    await Promise.all([...slots.values()].map(async (s) => {
+      const bytes = await this.engine.get(s.storageKey);
+      s.before = bytes === undefined ? undefined : decodeRecord(bytes);
+      s.winner = s.before;
+    }));
+    const results: ApplyResult[] = [];
+    batch.forEach((p, i) => {
+      const s = slotOf[i];
+      const winner = newerRecord(s.winner, p.record)!;
+      const applied = winner === p.record && (s.winner === undefined || compareRecords(p.record, s.winner) > 0);
+      s.winner = winner;
+      results.push({ applied, current: winner });
+    });
+    const ops: BatchOp[] = [];
+    for (const s of slots.values()) {
+      if (s.winner !== s.before) ops.push({ type: 'put', key: s.storageKey, value: encodeRecord(s.winner!) });
+    }
+    if (ops.length > 0) await this.engine.batch(ops, { sync: this.options.sync });
+    for (const s of slots.values()) {
+      if (s.winner !== s.before) {
+        const { partition, userKey } = parseDataKey(s.storageKey);
+        for (const l of this.listeners) l(partition, userKey, s.before, s.winner!);
+      }
+    }
+    batch.forEach((p, i) => p.resolve(results[i]));
+  }
+}

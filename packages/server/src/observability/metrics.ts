@@ -1,0 +1,27 @@
+// Prometheus metrics of one node, on a registry of its own (several nodes can share a process in
+// tests). Route labels are the route patterns, never raw paths, to keep cardinality bounded.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class NodeMetrics {
+  readonly registry = new Registry();
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route'>;
+  readonly httpInFlight: Gauge;
+  readonly shed: Counter;
+
+  constructor(nodeId: string, withDefaults = true) {
+    this.registry.setDefaultLabels({ node: nodeId });
+    if (withDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'ringkv_process_' });
+    this.httpRequests = new Counter({
+      name: 'ringkv_http_requests_total', help: 'Client HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status'], registers: [this.registry],
+    });
+    this.httpDuration = new Histogram({
+      name: 'ringkv_http_request_duration_seconds', help: 'Client HTTP request latency',
+      labelNames: ['method', 'route'], registers: [this.registry],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    });
+    this.httpInFlight = new Gauge({ name: 'ringkv_http_in_flight', help: 'Client requests in flight', registers: [this.registry] });
+    this.shed = new Counter({ name: 'ringkv_http_shed_total', help: 'Requests refused with 503 because the node was overloaded', registers: [this.registry] });
+  }
+}
