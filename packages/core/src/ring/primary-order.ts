@@ -1,0 +1,53 @@
+// Orders each partition's replicas: a balanced primary first (each member is primary for about
+// Q * its slots / all slots partitions, kept from the previous epoch where possible), then the other
+// replicas in their previous order, then new replicas by a stable hash. The primary is where a
+// client-side router would send a key, so balancing it spreads coordinator load.
+import { apportion } from './apportion.js';
+import { fnv1a32, mix32 } from './mix-hash.js';
+import type { Assignment, NormalizedMember } from './ring-member.js';
+import { solveSlots } from './slot-solver.js';
+
+export function orderPreferenceLists(
+  ms: readonly NormalizedMember[],
+  q: number,
+  slots: readonly number[][],
+  memberTarget: ArrayLike<number>,
+  previous?: Assignment,
+): string[][] {
+  const keys = Uint32Array.from(ms, (m) => fnv1a32(m.id));
+  const index = new Map(ms.map((m, i) => [m.id, i]));
+  const prevPrimary = new Int32Array(ms.length);
+  const ordered = slots.map((row, p) => {
+    const prevList = previous?.preferenceLists[p] ?? [];
+    const rank = (i: number): number => {
+      const at = prevList.indexOf(ms[i].id);
+      return at >= 0 ? at : prevList.length;
+    };
+    return [...row].sort((a, b) => rank(a) - rank(b) || mix32(keys[a], p) - mix32(keys[b], p) || a - b);
+  });
+  const initial = ordered.map((row, p) => {
+    const first = index.get(previous?.preferenceLists[p]?.[0] ?? '');
+    if (first === undefined || !row.includes(first)) return [];
+    prevPrimary[first]++;
+    return [first];
+  });
+  const target = apportion(
+    q,
+    ms.map((m, i) => ({ weight: memberTarget[i], min: 0, max: memberTarget[i], prefer: prevPrimary[i], key: keys[i] })),
+  );
+  const rowsOf: number[][] = ms.map(() => []);
+  slots.forEach((row, p) => row.forEach((i) => rowsOf[i].push(p)));
+  rowsOf.forEach((list, i) => list.sort((a, b) => mix32(keys[i], a) - mix32(keys[i], b) || a - b));
+  const { rows } = solveSlots({
+    rows: q,
+    demand: new Int32Array(q).fill(1),
+    target: Int32Array.from(target),
+    colKeys: keys.map((k) => k ^ 0x9e3779b9),
+    initial,
+    restrict: { rowsOf, allows: (p, i) => slots[p].includes(i) },
+  });
+  return ordered.map((row, p) => {
+    const primary = rows[p][0] ?? row[0];
+    return [primary, ...row.filter((i) => i !== primary)].map((i) => ms[i].id);
+  });
+}
