@@ -1,3 +1,4 @@
+import { expect, test } from '@jest/globals';
 import { MessageType } from '../../src/raft/messages.js';
 import { TestCluster, enc } from './harness.js';
 import { drain, newNode, storageWith } from './unit-helpers.js';

@@ -1,3 +1,4 @@
+import { expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { committedIndex, majoritySize, voteResult } from '../../src/raft/quorum.js';
 

@@ -1,3 +1,4 @@
+import { expect, test } from '@jest/globals';
 import { MessageType } from '../../src/raft/messages.js';
 import { MemoryRaftStorage } from '../../src/raft/storage.js';
 import { enc } from './harness.js';
