@@ -1,14 +1,14 @@
 // Splits an integer total between items in proportion to their weights, each within [min, max]
 // (water-filling), then rounds to integers. Used for zone totals, member targets and primary counts.
-// Ties in rounding go to the item with the larger `prefer` (its count at the previous epoch), so a
-// member that already held the extra slot keeps it and nothing moves for rounding alone.
+// Ties in rounding go to the items that already held more than the floor at the previous epoch
+// (`prefer`), so a member that had the extra slot keeps it and nothing moves for rounding alone.
 
 export interface ApportionItem {
   readonly weight: number;
   /** Integer bounds of this item's share. */
   readonly min: number;
   readonly max: number;
-  /** Higher wins a rounding tie (e.g. the previous count). */
+  /** The item's count at the previous epoch: in a rounding tie, an item already above the floor keeps it. */
   readonly prefer: number;
   /** Final tie-break, lower wins: a stable per-item hash. */
   readonly key: number;
@@ -60,7 +60,10 @@ export function apportion(total: number, items: readonly ApportionItem[]): numbe
       const fa = frac(a);
       const fb = frac(b);
       if (Math.abs(fa - fb) > 1e-9) return up ? fb - fa : fa - fb;
-      if (items[a].prefer !== items[b].prefer) return up ? items[b].prefer - items[a].prefer : items[a].prefer - items[b].prefer;
+      // Up: an item that already held more than its floor keeps the extra. Down: the reverse.
+      const pa = up ? Number(items[a].prefer > out[a]) : Number(items[a].prefer < out[a]);
+      const pb = up ? Number(items[b].prefer > out[b]) : Number(items[b].prefer < out[b]);
+      if (pa !== pb) return pb - pa;
       return up ? items[a].key - items[b].key || a - b : items[b].key - items[a].key || b - a;
     });
     const take = Math.min(Math.abs(diff), open.length);
