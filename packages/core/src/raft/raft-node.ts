@@ -211,6 +211,17 @@ export class RaftNode {
     return cs;
   }
 
+  /** Entries in [lo, hi) still held (those after the snapshot), for inspection; do not mutate. */
+  entries(lo: number, hi: number): Entry[] {
+    const log = this.r.log;
+    return log.slice(Math.max(lo, log.firstIndex()), hi) ?? [];
+  }
+
+  /** Term of the entry at `index`, or undefined if compacted away or beyond the log. */
+  termAt(index: number): number | undefined {
+    return this.r.log.term(index);
+  }
+
   status(): RaftStatus {
     const r = this.r;
     const s: RaftStatus = {
