@@ -1,0 +1,67 @@
+// Options of the WebSocket peer transport, with the reason for each default.
+import type { Clock } from '../clock.js';
+import type { Logger } from '../observability/logger.js';
+
+export interface WsTransportOptions {
+  nodeId: string;
+  /** Where to listen; port 0 picks a free port (see WsTransport.boundPort). */
+  listen: { host: string; port: number };
+  /** This node's peer address HOST:PORT as other nodes dial it. */
+  advertise: string;
+  /** The cluster secret, proven in the handshake, never sent. */
+  secret: string;
+  clock: Clock;
+  logger: Logger;
+  /** Requests held per peer (not connected yet, or the socket is backed up) before PEER_OVERLOADED. */
+  maxQueuedPerPeer?: number;
+  /** TCP connect plus handshake, on both sides. */
+  connectTimeoutMs?: number;
+  /** First reconnect delay after a failed dial; doubles per failure up to backoffMaxMs, jittered. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Above this many bytes buffered in a socket, new messages wait in the bounded queue. */
+  highWaterMarkBytes?: number;
+  /** The largest frame accepted from a peer (ws maxPayload); also the largest message sent. */
+  maxFrameBytes?: number;
+  /** A batch frame is cut once it reaches this size, so one frame never holds the loop for long. */
+  frameTargetBytes?: number;
+  /** Keepalive ping period; a connection silent for two periods is dropped. 0 disables. */
+  pingIntervalMs?: number;
+  /** Jitter source in [0, 1) (tests pass a seeded one). */
+  random?: () => number;
+}
+
+export type ResolvedWsTransportOptions = Required<WsTransportOptions>;
+
+export function resolveWsTransportOptions(opts: WsTransportOptions): ResolvedWsTransportOptions {
+  const resolved: ResolvedWsTransportOptions = {
+    // Enough for a burst of a busy coordinator while a peer (re)connects, small enough to bound memory.
+    maxQueuedPerPeer: 10_000,
+    // Loopback and LAN handshakes take well under 100 ms; 2 s tolerates a loaded peer.
+    connectTimeoutMs: 2_000,
+    // 50 ms doubling to 5 s: a restarting peer is found again quickly, a dead one costs little.
+    backoffBaseMs: 50,
+    backoffMaxMs: 5_000,
+    // 8 MiB buffered is tens of milliseconds of a fast link: beyond that the peer is not keeping up.
+    highWaterMarkBytes: 8 * 1024 * 1024,
+    // One bad or buggy peer must not make this node allocate without bound.
+    maxFrameBytes: 64 * 1024 * 1024,
+    // 1 MiB frames: large enough to batch thousands of small messages, small enough to interleave.
+    frameTargetBytes: 1024 * 1024,
+    // 5 s: half-open connections (a peer that vanished without a FIN) are dropped within ~10 s.
+    pingIntervalMs: 5_000,
+    random: Math.random,
+    ...stripUndefined(opts),
+  } as ResolvedWsTransportOptions;
+  if (!resolved.nodeId) throw new TypeError('nodeId is required');
+  if (!resolved.secret) throw new TypeError('secret is required');
+  if (!/^.+:\d+$/.test(resolved.advertise)) throw new TypeError(`advertise must be HOST:PORT, got "${resolved.advertise}"`);
+  for (const k of ['maxQueuedPerPeer', 'connectTimeoutMs', 'backoffBaseMs', 'backoffMaxMs', 'highWaterMarkBytes', 'maxFrameBytes', 'frameTargetBytes'] as const) {
+    if (!(resolved[k] > 0)) throw new TypeError(`${k} must be positive`);
+  }
+  return Object.freeze(resolved);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
