@@ -1,0 +1,149 @@
+// The fault proxy on its own (delay, blackhole, cut) and the transport behind it: partitions,
+// slowness and backpressure end to end.
+import { afterEach, describe, expect, test } from '@jest/globals';
+import net from 'node:net';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { ManualClock, ping, rejectionOf, startTransport, stopTransports, waitFor } from './peer-test-kit.js';
+
+const proxies: FaultProxy[] = [];
+const servers: net.Server[] = [];
+
+afterEach(async () => {
+  await stopTransports();
+  await Promise.all(proxies.splice(0).map((p) => p.close()));
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+async function proxyTo(target: string): Promise<FaultProxy> {
+  const p = await FaultProxy.start({ target });
+  proxies.push(p);
+  return p;
+}
+
+/** A TCP echo server on a free port. */
+async function echoServer(): Promise<string> {
+  const server = net.createServer((s) => {
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+}
+
+async function connect(address: string): Promise<net.Socket> {
+  const [host, port] = address.split(':');
+  const s = net.connect(Number(port), host);
+  s.on('error', () => undefined);
+  await new Promise((r) => s.once('connect', r));
+  return s;
+}
+
+describe('fault proxy', () => {
+  test('forwards bytes both ways and holds them for the set delay', async () => {
+    const p = await proxyTo(await echoServer());
+    const s = await connect(p.address);
+    s.write('hello');
+    expect((await new Promise<Buffer>((r) => s.once('data', r))).toString()).toBe('hello');
+    p.setDelayMs(150);
+    const sentAt = Date.now();
+    s.write('slow');
+    expect((await new Promise<Buffer>((r) => s.once('data', r))).toString()).toBe('slow');
+    // Both directions are delayed, so the echo takes at least two delays.
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(290);
+    s.destroy();
+  });
+
+  test('blackhole holds traffic until healed; cutAll resets connections', async () => {
+    const echo = await echoServer();
+    const p = await proxyTo(echo);
+    const s = await connect(p.address);
+    let got = '';
+    s.on('data', (d: Buffer) => { got += d.toString(); });
+    p.blackhole(true);
+    s.write('held');
+    // A round trip on a direct connection gives the held bytes every chance to come back first.
+    const direct = await connect(echo);
+    direct.write('probe');
+    await new Promise((r) => direct.once('data', r));
+    direct.destroy();
+    expect(got).toBe('');
+    p.blackhole(false);
+    await waitFor(() => got === 'held', 'the held bytes after healing');
+    const closed = new Promise((r) => s.once('close', r));
+    p.cutAll();
+    await closed;
+    expect(p.connectionCount).toBe(0);
+  });
+});
+
+describe('the transport behind the proxy', () => {
+  test('a blackholed peer times out; after healing requests succeed again', async () => {
+    const clock = new ManualClock();
+    const b = await startTransport('node-b');
+    const received: unknown[] = [];
+    b.setHandler((_from, body) => {
+      received.push(body.n);
+      return { type: 2, n: body.n };
+    });
+    const c = await startTransport('node-c');
+    const p = await proxyTo(b.advertisedAddress);
+    const a = await startTransport('node-a', { clock });
+    expect(await a.request(p.address, ping(1), 1000)).toEqual({ type: 2, n: 1 });
+    expect(a.peerIdAt(p.address)).toBe('node-b');
+    p.blackhole(true);
+    const stuck = a.request(p.address, ping(2), 1000);
+    // A full round trip to another node gives the stuck request every chance to arrive first.
+    await a.request(c.advertisedAddress, ping(), 1000);
+    expect(received).toEqual([1]);
+    clock.advance(1000);
+    expect((await rejectionOf(stuck)).code).toBe('PEER_TIMEOUT');
+    p.blackhole(false);
+    expect(await a.request(p.address, ping(3), 1000)).toEqual({ type: 2, n: 3 });
+    // TCP delivers what the partition held: the late request reaches B, its reply is dropped.
+    expect(received).toEqual([1, 2, 3]);
+  });
+
+  test('a cut connection fails in-flight requests, and the next request reconnects', async () => {
+    const b = await startTransport('node-b');
+    let received = 0;
+    b.setHandler((_from, body) => {
+      received++;
+      return body.n === 0 ? new Promise(() => undefined) : { type: 2 };
+    });
+    const p = await proxyTo(b.advertisedAddress);
+    const a = await startTransport('node-a');
+    const inFlight = Array.from({ length: 3 }, () => rejectionOf(a.request(p.address, ping(0), 30_000)));
+    await waitFor(() => received === 3, 'the requests to arrive');
+    p.cutAll();
+    for (const err of await Promise.all(inFlight)) expect(err.code).toBe('PEER_UNAVAILABLE');
+    await waitFor(() => !a.isConnected(p.address), 'a to notice the cut');
+    expect(await a.request(p.address, ping(1), 2000)).toEqual({ type: 2 });
+    expect(a.dials).toBe(2);
+  });
+
+  test('requests beyond the bounded queue of a backed-up socket fail with PEER_OVERLOADED', async () => {
+    const b = await startTransport('node-b');
+    b.setHandler(() => ({ type: 2 }));
+    const p = await proxyTo(b.advertisedAddress);
+    const a = await startTransport('node-a', { highWaterMarkBytes: 64 * 1024, maxQueuedPerPeer: 4 });
+    await a.request(p.address, ping(), 2000);
+    p.blackhole(true);
+    const value = new Uint8Array(256 * 1024);
+    const accepted: Promise<unknown>[] = [];
+    let overloaded: (Error & { code?: string }) | undefined;
+    // Fill the kernel buffers (the proxy reads nothing), then the socket buffer, then the queue.
+    for (let i = 0; i < 400 && !overloaded; i++) {
+      const req = a.request(p.address, { type: 1, value }, 60_000);
+      const outcome = await Promise.race([req.then(() => undefined, (e: Error) => e), new Promise((r) => setImmediate(r)).then(() => 'pending')]);
+      if (outcome === 'pending') accepted.push(req);
+      else overloaded = outcome as Error & { code?: string };
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(overloaded?.code).toBe('PEER_OVERLOADED');
+    // Healing drains the queue: every accepted request is answered.
+    p.blackhole(false);
+    await Promise.all(accepted);
+    expect(accepted.length).toBeGreaterThan(4);
+  });
+});

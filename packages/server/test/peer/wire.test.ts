@@ -1,0 +1,121 @@
+// Pure pieces of the peer transport: backoff delays, the frame codec, handshake proofs.
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { backoffDelayMs } from '../../src/peer/backoff.js';
+import {
+  FrameDecodeError, FrameType, MessageKind, buildBatchFrame, decodeBatchFrame, decodeControlFrame, encodeControlFrame, encodeMessage,
+} from '../../src/peer/frame-codec.js';
+import { AcceptorHandshake, DialerHandshake, proof, proofMatches, type HandshakeStep } from '../../src/peer/handshake.js';
+
+describe('backoffDelayMs', () => {
+  const opts = { baseMs: 50, maxMs: 5000 };
+  test.each([
+    // failures, random, expected
+    [0, 0.5, 0],
+    [1, 0, 25],
+    [1, 0.999999, 50],
+    [2, 0, 50],
+    [3, 1 - 1e-9, 200],
+    [7, 0, 1600],
+    [8, 0, 2500], // 6400 capped at 5000, halved
+    [40, 1 - 1e-9, 5000],
+    [10_000, 0.5, 3750],
+  ])('after %i failures with random %f: %i ms', (failures, random, expected) => {
+    expect(backoffDelayMs(failures, opts, () => random)).toBe(expected);
+  });
+});
+
+describe('frame codec', () => {
+  const body = fc.record({
+    type: fc.integer({ min: 0, max: 99 }),
+    key: fc.string(),
+    bytes: fc.uint8Array({ maxLength: 64 }),
+    list: fc.array(fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.string())),
+  });
+
+  test('a batch of messages decodes to the same kinds, ids and bodies (Uint8Array stays bytes)', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(1, 2, 3) as fc.Arbitrary<1 | 2 | 3>, fc.nat({ max: 0xffffffff }), body), { minLength: 1, maxLength: 20 }), (msgs) => {
+      const encoded = msgs.map(([kind, id, b]) => encodeMessage(kind, id, b));
+      const frame = buildBatchFrame(encoded, encoded.reduce((n, e) => n + e.length, 0));
+      const decoded = [...decodeBatchFrame(frame)];
+      expect(decoded.map((d) => [d.kind, d.id])).toEqual(msgs.map(([k, id]) => [k, id]));
+      decoded.forEach((d, i) => {
+        const b = d.body as { bytes: Uint8Array };
+        expect(b.bytes).toBeInstanceOf(Uint8Array);
+        expect({ ...b, bytes: [...b.bytes] }).toEqual({ ...msgs[i]![2], bytes: [...msgs[i]![2].bytes] });
+      });
+    }), { numRuns: 100 });
+  });
+
+  test('a truncated or corrupt frame throws FrameDecodeError, never anything else', () => {
+    const m = encodeMessage(MessageKind.Request, 7, { type: 1, s: 'hello world' });
+    const frame = buildBatchFrame([m, m], m.length * 2);
+    for (let cut = 2; cut < frame.length; cut++) {
+      if (cut === 1 + m.length) continue; // a whole first message is a valid frame
+      expect(() => [...decodeBatchFrame(frame.subarray(0, cut))]).toThrow(FrameDecodeError);
+    }
+    const badKind = Buffer.from(frame);
+    badKind[1] = 9;
+    expect(() => [...decodeBatchFrame(badKind)]).toThrow(FrameDecodeError);
+  });
+
+  test('control frames check their type', () => {
+    const f = encodeControlFrame(FrameType.Hello, { v: 1 });
+    expect(decodeControlFrame(f, FrameType.Hello)).toEqual({ v: 1 });
+    expect(() => decodeControlFrame(f, FrameType.Auth)).toThrow(FrameDecodeError);
+    expect(() => decodeControlFrame(Buffer.alloc(0), FrameType.Auth)).toThrow(FrameDecodeError);
+  });
+});
+
+describe('handshake', () => {
+  const a = { id: 'a', address: 'h:1' };
+  const b = { id: 'b', address: 'h:2' };
+  const n1 = new Uint8Array(32).fill(1);
+  const n2 = new Uint8Array(32).fill(2);
+
+  test('proofs depend on the secret, the role, both nonces and both identities', () => {
+    const base = proof('s', 'dialer', n1, n2, a, b);
+    expect(proofMatches(base, proof('s', 'dialer', n1, n2, a, b))).toBe(true);
+    for (const other of [
+      proof('t', 'dialer', n1, n2, a, b), proof('s', 'acceptor', n1, n2, a, b), proof('s', 'dialer', n2, n1, a, b),
+      proof('s', 'dialer', n1, n2, b, a), proof('s', 'dialer', n1, n2, a, { id: 'b', address: 'h:3' }),
+    ]) expect(proofMatches(base, other)).toBe(false);
+    expect(proofMatches(base, base.subarray(1))).toBe(false);
+    expect(proofMatches(base, 'not bytes')).toBe(false);
+  });
+
+  function run(dialerSecret: string, acceptorSecret: string): { dialer: HandshakeStep[]; acceptor: HandshakeStep[] } {
+    const toAcceptor: Buffer[] = [];
+    const toDialer: Buffer[] = [];
+    const d = new DialerHandshake({ ...a, secret: dialerSecret }, (f) => toAcceptor.push(f));
+    const acc = new AcceptorHandshake({ ...b, secret: acceptorSecret }, (f) => toDialer.push(f), () => undefined);
+    const steps = { dialer: [] as HandshakeStep[], acceptor: [] as HandshakeStep[] };
+    d.start();
+    while (toAcceptor.length || toDialer.length) {
+      if (toAcceptor.length) steps.acceptor.push(acc.onFrame(toAcceptor.shift()!));
+      if (toDialer.length) steps.dialer.push(d.onFrame(toDialer.shift()!));
+    }
+    return steps;
+  }
+
+  test('the same secret establishes both sides, each learning the other', () => {
+    const { dialer, acceptor } = run('s', 's');
+    expect(dialer.at(-1)).toEqual({ kind: 'established', peer: b });
+    expect(acceptor.at(-1)).toEqual({ kind: 'established', peer: a });
+  });
+
+  test('a different secret is refused by whichever side checks first (the dialer)', () => {
+    const { dialer, acceptor } = run('s', 'other');
+    expect(dialer).toEqual([{ kind: 'refuse', reason: 'acceptor failed to prove the cluster secret' }]);
+    expect(acceptor).toEqual([{ kind: 'continue' }]);
+  });
+
+  test('the acceptor can refuse on the Hello (simultaneous dial, own id)', () => {
+    const acc = new AcceptorHandshake({ ...b, secret: 's' }, () => undefined, () => ({ code: 4002, reason: 'duplicate' }));
+    const sent: Buffer[] = [];
+    new DialerHandshake({ ...a, secret: 's' }, (f) => sent.push(f)).start();
+    expect(acc.onFrame(sent[0]!)).toEqual({ kind: 'refuse', reason: 'duplicate', code: 4002 });
+    const self = new AcceptorHandshake({ ...a, secret: 's' }, () => undefined, () => undefined);
+    expect(self.onFrame(sent[0]!)).toMatchObject({ kind: 'refuse' });
+  });
+});
