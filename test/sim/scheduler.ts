@@ -1,0 +1,153 @@
+// Simulated time for a whole cluster in one process. Timers of every node are events in one queue
+// ordered by (time, seq); nothing waits on real time. Between two events the JavaScript microtask
+// queue is drained (one real setImmediate turn: Node runs every pending microtask before it), and
+// the setImmediate callbacks of the system under test (ReplicaStore batches its applies with one)
+// are taken over while the simulator is installed: they queue here and run one at a time, each
+// followed by a microtask drain, before simulated time moves on. So the run is a pure function of
+// the seed, and the next timed event only runs once the cluster has nothing left to do "now".
+import { EventQueue, type SimEvent } from './event-queue.js';
+import type { Trace } from './trace.js';
+import type { Clock, TimerHandle } from '@ringkv/server';
+
+/** Unix ms that simulated time 0 maps to (any fixed instant works; HLCs need a plausible one). */
+export const SIM_EPOCH_MS = 1_700_000_000_000;
+
+interface Immediate {
+  fn: (...args: unknown[]) => void;
+  args: unknown[];
+  cancelled: boolean;
+}
+
+/** Bounds: a run that exceeds them is a bug (a livelock), reported rather than spun forever. */
+export interface SchedulerLimits {
+  eventsMax: number;
+  /** Immediates run back to back at one instant before we call it a livelock. */
+  immediatesPerInstantMax: number;
+}
+
+const DEFAULT_LIMITS: SchedulerLimits = { eventsMax: 2_000_000, immediatesPerInstantMax: 100_000 };
+
+export class Scheduler {
+  nowMs = 0;
+  eventsRun = 0;
+  private seq = 0;
+  private readonly queue = new EventQueue();
+  private readonly immediates: Immediate[] = [];
+  private readonly realSetImmediate = globalThis.setImmediate;
+  private saved?: { set: typeof setImmediate; clear: typeof clearImmediate };
+  private readonly limits: SchedulerLimits;
+
+  constructor(readonly trace: Trace, limits: Partial<SchedulerLimits> = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  /** Takes over setImmediate/clearImmediate for the code under test until uninstall(). */
+  install(): void {
+    if (this.saved) return;
+    this.saved = { set: globalThis.setImmediate, clear: globalThis.clearImmediate };
+    const queue = this.immediates;
+    const fake = ((fn: (...args: unknown[]) => void, ...args: unknown[]) => {
+      const im: Immediate = { fn, args, cancelled: false };
+      queue.push(im);
+      // Shaped like Node's Immediate so callers may ref/unref it.
+      return { _sim: im, ref() { return this; }, unref() { return this; }, hasRef: () => true };
+    }) as unknown as typeof setImmediate;
+    globalThis.setImmediate = fake;
+    globalThis.clearImmediate = ((handle: { _sim?: Immediate } | undefined) => {
+      if (handle?._sim) handle._sim.cancelled = true;
+    }) as typeof clearImmediate;
+  }
+
+  uninstall(): void {
+    if (!this.saved) return;
+    globalThis.setImmediate = this.saved.set;
+    globalThis.clearImmediate = this.saved.clear;
+    this.saved = undefined;
+  }
+
+  /** Runs fn after delayMs of simulated time (rounded up to whole ms, never negative). */
+  schedule(delayMs: number, label: string, fn: () => void): SimEvent {
+    const d = Number.isFinite(delayMs) ? Math.max(0, Math.ceil(delayMs)) : 0;
+    const ev: SimEvent = { timeMs: this.nowMs + d, seq: this.seq++, label, fn, cancelled: false };
+    this.queue.push(ev);
+    return ev;
+  }
+
+  /** A promise resolved after delayMs of simulated time (for the workload and nemesis). */
+  sleep(delayMs: number, label = 'sleep'): Promise<void> {
+    return new Promise((resolve) => this.schedule(delayMs, label, resolve));
+  }
+
+  /** Runs events up to and including timeMs, or until stop() holds after a drain. */
+  async runUntil(timeMs: number, stop?: () => boolean): Promise<void> {
+    for (;;) {
+      await this.drain();
+      if (stop?.()) return;
+      let ev = this.queue.peek();
+      while (ev?.cancelled) {
+        this.queue.pop();
+        ev = this.queue.peek();
+      }
+      if (!ev || ev.timeMs > timeMs) {
+        if (Number.isFinite(timeMs)) this.nowMs = Math.max(this.nowMs, timeMs);
+        return;
+      }
+      this.queue.pop();
+      this.nowMs = ev.timeMs;
+      if (++this.eventsRun > this.limits.eventsMax) throw new Error(`simulation exceeded ${this.limits.eventsMax} events (livelock?)`);
+      this.trace.add(`${ev.timeMs} ${ev.label}`);
+      ev.fn();
+    }
+  }
+
+  /** Runs the simulation until p settles (at most maxMs of simulated time); returns its value. */
+  async runUntilSettled<T>(p: Promise<T>, maxMs: number, what: string): Promise<T> {
+    let done = false;
+    p.then(() => { done = true; }, () => { done = true; });
+    await this.runUntil(this.nowMs + maxMs, () => done);
+    if (!done) throw new Error(`${what} did not finish within ${maxMs} ms of simulated time`);
+    return p;
+  }
+
+  /** Lets every microtask run, then the captured immediates one by one, until nothing is left. */
+  private async drain(): Promise<void> {
+    for (let n = 0; ; n++) {
+      await new Promise<void>((resolve) => this.realSetImmediate(resolve));
+      const im = this.immediates.shift();
+      if (!im) return;
+      if (n > this.limits.immediatesPerInstantMax) throw new Error('setImmediate callbacks never quiesce at one instant (livelock?)');
+      if (!im.cancelled) im.fn(...im.args);
+    }
+  }
+}
+
+/** A node's clock offset from simulated time; survives restarts (it is the machine's clock). */
+export interface ClockSkew {
+  skewMs: number;
+}
+
+/**
+ * One node incarnation's Clock: reads simulated time plus the node's skew (which the nemesis can
+ * jump forward or back); timers run on simulated time, as setTimeout does on a monotonic clock.
+ * kill() silences every timer of a crashed incarnation.
+ */
+export class SimClock implements Clock {
+  private dead = false;
+
+  constructor(private readonly scheduler: Scheduler, private readonly skew: ClockSkew, private readonly label: string) {}
+
+  nowMs(): number {
+    return SIM_EPOCH_MS + this.scheduler.nowMs + this.skew.skewMs;
+  }
+
+  setTimer(delayMs: number, fn: () => void): TimerHandle {
+    const ev = this.scheduler.schedule(delayMs, `timer ${this.label}`, () => {
+      if (!this.dead) fn();
+    });
+    return { cancel: () => { ev.cancelled = true; } };
+  }
+
+  kill(): void {
+    this.dead = true;
+  }
+}
