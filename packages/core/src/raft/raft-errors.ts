@@ -7,6 +7,7 @@ export const RAFT_ERROR_CODES = [
   'RAFT_LEADER_TRANSFER_IN_PROGRESS',
   'RAFT_CONF_CHANGE_PENDING',
   'RAFT_INVALID_CONF_CHANGE',
+  'RAFT_INVALID_TRANSFER_TARGET',
 ] as const;
 
 export type RaftErrorCode = (typeof RAFT_ERROR_CODES)[number];
@@ -16,7 +17,7 @@ export class RaftProposalError extends RingkvError {
   readonly leader: string | null;
 
   constructor(code: RaftErrorCode, message: string, leader: string | null) {
-    super(code, message, { retryable: code !== 'RAFT_INVALID_CONF_CHANGE', details: { leader } });
+    super(code, message, { retryable: code !== 'RAFT_INVALID_CONF_CHANGE' && code !== 'RAFT_INVALID_TRANSFER_TARGET', details: { leader } });
     this.leader = leader;
   }
 }

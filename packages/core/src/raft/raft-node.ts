@@ -105,7 +105,7 @@ export class RaftNode {
     const r = this.r;
     if (r.role !== 'leader') return { ok: false, error: notLeader(r.lead) };
     if (!transferLeadership(r, to)) {
-      return { ok: false, error: new RaftProposalError('RAFT_INVALID_CONF_CHANGE', `${to} is not a voter`, r.lead) };
+      return { ok: false, error: new RaftProposalError('RAFT_INVALID_TRANSFER_TARGET', `${to} is not a voter`, r.lead) };
     }
     return { ok: true };
   }

@@ -129,7 +129,9 @@ test('leadership transfer to a learner or as a follower is refused; an unfinishe
   const c = new TestCluster(V3);
   c.elect('a');
   expect(c.node('b').transferLeadership('c').ok).toBe(false);
-  expect(c.node('a').transferLeadership('zz').ok).toBe(false);
+  const bad = c.node('a').transferLeadership('zz');
+  expect(bad.ok).toBe(false);
+  if (!bad.ok) expect(bad.error.code).toBe('RAFT_INVALID_TRANSFER_TARGET');
   c.isolate('c');
   expect(c.node('a').transferLeadership('c').ok).toBe(true);
   c.tickAll(10);

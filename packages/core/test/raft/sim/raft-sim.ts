@@ -217,9 +217,10 @@ export class RaftSim {
       const j = Math.floor(this.rng() * (i + 1));
       [actions[i], actions[j]] = [actions[j], actions[i]];
     }
+    const live = this.live(); // actions never crash or start a node
     for (const a of actions) {
       a();
-      this.checker.afterAction(this.live(), this.durableLast);
+      this.checker.afterAction(live, this.durableLast);
     }
     if (faults) this.nemesis();
     if (faults && chance(this.rng, this.opts.proposeP)) {
