@@ -30,7 +30,9 @@ export function invokeHandler(handler: PeerHandler | undefined, from: PeerIdenti
     return;
   }
   if (result && typeof (result as Promise<PeerBody>).then === 'function') {
-    (result as Promise<PeerBody>).then(ok, fail);
+    // Promise.resolve adopts any thenable; `done` does not throw, but if it ever did, an
+    // unhandled rejection would end the process, so the chain ends in a catch.
+    Promise.resolve(result).then(ok, fail).catch(() => undefined);
   } else {
     ok(result);
   }

@@ -80,6 +80,11 @@ export class WsTransport implements PeerTransport {
     return n;
   }
 
+  /** Sockets open right now, including those still in their handshake or closing. */
+  get openSockets(): number {
+    return this.sockets.size;
+  }
+
   setHandler(handler: PeerHandler): void {
     this.handler = handler;
   }

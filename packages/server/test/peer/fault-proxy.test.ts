@@ -2,6 +2,7 @@
 // slowness and backpressure end to end.
 import { afterEach, describe, expect, test } from '@jest/globals';
 import net from 'node:net';
+import WebSocket from 'ws';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { ManualClock, ping, rejectionOf, startTransport, stopTransports, waitFor } from './peer-test-kit.js';
 
@@ -102,6 +103,62 @@ describe('the transport behind the proxy', () => {
     expect(await a.request(p.address, ping(3), 1000)).toEqual({ type: 2, n: 3 });
     // TCP delivers what the partition held: the late request reaches B, its reply is dropped.
     expect(received).toEqual([1, 2, 3]);
+  });
+
+  test('keepalive pings drop a connection that went silent, failing what is in flight', async () => {
+    const clock = new ManualClock();
+    const b = await startTransport('node-b');
+    const p = await proxyTo(b.advertisedAddress);
+    const a = await startTransport('node-a', { clock, pingIntervalMs: 5000 });
+    await a.request(p.address, ping(), 60_000);
+    p.blackhole(true);
+    const stuck = rejectionOf(a.request(p.address, ping(), 60_000));
+    clock.advance(5000); // ping sent, never answered
+    expect(a.isConnected(p.address)).toBe(true);
+    clock.advance(5000);
+    expect(a.isConnected(p.address)).toBe(false);
+    const err = await stuck;
+    expect(err.code).toBe('PEER_UNAVAILABLE');
+    expect(err.message).toContain('keepalive');
+  });
+
+  test('a peer that dials again replaces the connection we still thought alive', async () => {
+    const a = await startTransport('node-a');
+    const p = await proxyTo(a.advertisedAddress);
+    let b = await startTransport('node-b');
+    const bAddr = b.advertisedAddress;
+    await b.request(p.address, ping(), 2000); // b -> proxy -> a: a keys it under b's address
+    expect(a.isConnected(bAddr)).toBe(true);
+    b.setHandler(() => new Promise(() => undefined));
+    p.blackhole(true); // the old connection goes half-open: a sees no close
+    const stuck = rejectionOf(a.request(bAddr, ping(), 60_000));
+    await b.stop();
+    b = await startTransport('node-b', { listen: { host: '127.0.0.1', port: Number(bAddr.split(':')[1]) }, advertise: bAddr });
+    expect(await b.request(a.advertisedAddress, ping(1), 2000)).toEqual({ type: 2, echo: ping(1) });
+    const err = await stuck;
+    expect(err.code).toBe('PEER_UNAVAILABLE');
+    expect(err.message).toContain('replaced');
+    expect(await a.request(bAddr, ping(2), 2000)).toEqual({ type: 2, echo: ping(2) });
+    expect(a.connectionCount).toBe(1);
+  });
+
+  test('a dial that gets no handshake fails after connectTimeoutMs; so does a silent inbound socket', async () => {
+    const clock = new ManualClock();
+    const b = await startTransport('node-b', { clock, connectTimeoutMs: 2000 });
+    const p = await proxyTo(b.advertisedAddress);
+    p.blackhole(true);
+    const a = await startTransport('node-a', { clock, connectTimeoutMs: 2000 });
+    const dial = rejectionOf(a.request(p.address, ping(), 60_000));
+    await waitFor(() => p.accepted === 1, 'the proxy to accept the dial');
+    const raw = new WebSocket(`ws://${b.advertisedAddress}/`);
+    raw.on('error', () => undefined);
+    await new Promise((r) => raw.once('open', r));
+    const rawClosed = new Promise((r) => raw.once('close', r));
+    clock.advance(2000);
+    const err = await dial;
+    expect(err.code).toBe('PEER_UNAVAILABLE');
+    expect(err.message).toContain('no handshake within 2000 ms');
+    await rawClosed;
   });
 
   test('a cut connection fails in-flight requests, and the next request reconnects', async () => {

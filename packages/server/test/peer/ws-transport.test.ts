@@ -163,8 +163,10 @@ describe('failures', () => {
 describe('connections', () => {
   test('simultaneous dials keep exactly one connection per side, and no request fails', async () => {
     for (let round = 0; round < 8; round++) {
-      const a = await startTransport(`a${round}`);
-      const b = await startTransport(`b${round}`);
+      const logA = captureLogger('info');
+      const logB = captureLogger('info');
+      const a = await startTransport(`a${round}`, { logger: logA.logger });
+      const b = await startTransport(`b${round}`, { logger: logB.logger });
       const replies = await Promise.all([
         ...Array.from({ length: 20 }, (_, i) => a.request(b.advertisedAddress, ping(i), 5000)),
         ...Array.from({ length: 20 }, (_, i) => b.request(a.advertisedAddress, ping(i), 5000)),
@@ -174,6 +176,11 @@ describe('connections', () => {
       expect(b.dials).toBeGreaterThanOrEqual(1);
       expect(a.connectionCount).toBe(1);
       expect(b.connectionCount).toBe(1);
+      await waitFor(() => a.openSockets === 1 && b.openSockets === 1, 'the losing connection to close');
+      // The kept connection is the one the smaller id (a) dialed, on both sides.
+      const connected = (lines: typeof logA.lines) => lines.filter((l) => l.msg === 'peer connected').map((l) => l.dialedByUs);
+      expect(connected(logA.lines)).toEqual([true]);
+      expect(connected(logB.lines)).toEqual([false]);
       // A later exchange reuses that connection in both directions.
       const dials = a.dials + b.dials;
       await Promise.all([a.request(b.advertisedAddress, ping(), 2000), b.request(a.advertisedAddress, ping(), 2000)]);

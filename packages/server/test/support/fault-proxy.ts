@@ -4,8 +4,9 @@
 //   const p = await FaultProxy.start({ target: '127.0.0.1:4000' });
 //   p.address;          // '127.0.0.1:<port>' to dial
 //   p.setDelayMs(200);  // every chunk, both directions, arrives 200 ms later (order kept)
-//   p.blackhole(true);  // nothing passes and nothing is read (senders back up, as in a partition);
-//                       // blackhole(false) delivers what was held, as TCP would after a heal
+//   p.blackhole(true);  // nothing passes and nothing is read (senders back up, as in a partition),
+//                       // not even a close; blackhole(false) delivers what was held, as TCP would
+//                       // after a heal, and passes on closes
 //   p.cutAll();         // resets every current connection
 //   await p.close();
 import net from 'node:net';
@@ -22,6 +23,8 @@ interface Pair {
   client: net.Socket;
   upstream: net.Socket;
   dirs: Direction[];
+  /** One side closed during a blackhole: the other side learns it only after the heal. */
+  closePending: boolean;
 }
 
 export interface FaultProxyOptions {
@@ -72,6 +75,7 @@ export class FaultProxy {
   /** While on, no byte passes in either direction and nothing is read from either side. */
   blackhole(on: boolean): void {
     this.holding = on;
+    if (!on) for (const p of [...this.pairs]) if (p.closePending) this.drop(p);
     for (const p of this.pairs) for (const d of p.dirs) {
       if (on) d.src.pause();
       else {
@@ -103,13 +107,16 @@ export class FaultProxy {
       return;
     }
     const upstream = net.connect(this.targetPort, this.targetHost);
-    const pair: Pair = { client, upstream, dirs: [] };
+    const pair: Pair = { client, upstream, dirs: [], closePending: false };
     pair.dirs = [this.direction(client, upstream), this.direction(upstream, client)];
     this.pairs.add(pair);
     for (const s of [client, upstream]) {
       s.setNoDelay(true);
       s.on('error', () => undefined);
-      s.on('close', () => this.drop(pair));
+      s.on('close', () => {
+        if (this.holding) pair.closePending = true;
+        else this.drop(pair);
+      });
     }
     if (this.holding) for (const d of pair.dirs) d.src.pause();
   }
