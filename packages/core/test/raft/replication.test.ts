@@ -166,3 +166,18 @@ test('restart after compaction starts from the snapshot', () => {
   expect(n2.status()).toMatchObject({ snapshotIndex: 3, applied: 3, commit: 5, lastIndex: 5 });
   expect(drain(n2).committedEntries.map((e) => e.index)).toEqual([4, 5]);
 });
+
+test('a crash loses what was not persisted; the leader re-sends it after the restart', () => {
+  const c = new TestCluster(V3);
+  c.elect('a');
+  c.node('a').propose(enc('x'));
+  c.handleReady('a');
+  for (const m of c.queue.filter((q) => q.to === 'c')) c.node('c').step(m);
+  expect(c.node('c').status().lastIndex).toBe(c.node('a').status().lastIndex);
+  const persisted = c.storages.get('c')?.lastIndex();
+  const c2 = c.restart('c'); // c's Ready with the entry was never handled
+  expect(c2.status().lastIndex).toBe(persisted);
+  c.stabilize();
+  c.tickAll(2);
+  expect(c.appliedData('c')).toEqual(['x']);
+});
