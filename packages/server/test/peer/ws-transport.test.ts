@@ -71,6 +71,7 @@ describe('failures', () => {
       if (body.n === 1) throw Object.assign(new Error('no such partition'), { code: 'PARTITION_NOT_OWNED' });
       if (body.n === 2) return Promise.reject(new Error('plain failure'));
       if (body.n === 3) throw 'a string';
+      if (body.n === 5) return undefined as unknown as PeerBody;
       return { type: 2 };
     });
     const e1 = await rejectionOf(a.request(b.advertisedAddress, ping(1), 2000));
@@ -81,6 +82,8 @@ describe('failures', () => {
     expect([e2.code, e2.remoteCode]).toEqual(['PEER_REMOTE', 'INTERNAL']);
     const e3 = await rejectionOf(a.request(b.advertisedAddress, ping(3), 2000));
     expect(e3.remoteCode).toBe('INTERNAL');
+    const e5 = await rejectionOf(a.request(b.advertisedAddress, ping(5), 2000));
+    expect(e5.remoteCode).toBe('PEER_BAD_REPLY');
     expect(await a.request(b.advertisedAddress, ping(4), 2000)).toEqual({ type: 2 });
   });
 
