@@ -56,18 +56,21 @@ function assignSlots(ms: NormalizedMember[], q: number, replicas: number, previo
   const oldZone = new Map((previous?.members ?? []).map((m) => [m.id, m.zone ?? '']));
   const prevRows: number[][] = [];
   const prevZoneCount: Int32Array[] = [];
+  const liveZoneCount: Int32Array[] = [];
   const prevMember = new Int32Array(ms.length);
   const prevZone = new Int32Array(zones.length);
   for (let p = 0; p < q; p++) {
     const list = previous?.preferenceLists[p] ?? [];
     const row: number[] = [];
     const zc = new Int32Array(zones.length);
+    const live = new Int32Array(zones.length);
     for (const id of list) {
       const i = index.get(id);
       const z = i !== undefined ? zoneIndexOf(ms[i], zoneIndex) : zoneIndex.get(oldZone.get(id) ?? '\u0000');
       if (i !== undefined && !row.includes(i)) {
         row.push(i);
         prevMember[i]++;
+        live[zoneIndexOf(ms[i], zoneIndex) as number]++;
       }
       if (z !== undefined) {
         zc[z]++;
@@ -76,9 +79,15 @@ function assignSlots(ms: NormalizedMember[], q: number, replicas: number, previo
     }
     prevRows.push(row);
     prevZoneCount.push(zc);
+    liveZoneCount.push(live);
   }
   const plan = planZones(ms, zones, q, replicas, { member: prevMember, zone: prevZone });
-  const extra = assignZoneExtras(plan, q, replicas, prevZoneCount);
+  // A zone's extra replica of p is cheap to give up when no surviving member holds it, or when a
+  // member of that zone in p holds more slots than its new target (it must shed one anyway).
+  const shedding = (p: number, z: number): boolean =>
+    liveZoneCount[p][z] < plan.hi[z] ||
+    prevRows[p].some((i) => plan.zoneOfMember[i] === z && prevMember[i] > plan.memberTarget[i]);
+  const extra = assignZoneExtras(plan, q, replicas, prevZoneCount, shedding);
   const slots: number[][] = prevRows.map(() => []);
   zones.forEach((_, z) => {
     const local = ms.flatMap((_, i) => (plan.zoneOfMember[i] === z ? [i] : []));
@@ -100,7 +109,13 @@ function zoneIndexOf(m: NormalizedMember, zoneIndex: Map<string, number>): numbe
 }
 
 /** Per partition, the zones holding hi (not lo) replicas: a 0/1 slot problem over the zones with hi > lo. */
-function assignZoneExtras(plan: ZonePlan, q: number, replicas: number, prevZoneCount: Int32Array[]): number[][] {
+function assignZoneExtras(
+  plan: ZonePlan,
+  q: number,
+  replicas: number,
+  prevZoneCount: Int32Array[],
+  cheap: (p: number, z: number) => boolean,
+): number[][] {
   const open = plan.zones.flatMap((_, z) => (plan.hi[z] > plan.lo[z] ? [z] : []));
   const perRow = replicas - plan.lo.reduce((a, b) => a + b, 0);
   if (open.length === 0 || perRow === 0) return Array.from({ length: q }, () => []);
@@ -110,6 +125,7 @@ function assignZoneExtras(plan: ZonePlan, q: number, replicas: number, prevZoneC
     target: Int32Array.from(open, (z) => plan.zoneTotal[z] - q * plan.lo[z]),
     colKeys: Uint32Array.from(open, (z) => fnv1a32(`zone:${plan.zones[z]}`)),
     initial: prevZoneCount.map((zc) => open.flatMap((z, j) => (zc[z] >= plan.hi[z] ? [j] : []))),
+    weak: (p, j) => cheap(p, open[j]),
   });
   return rows.map((row) => row.map((j) => open[j]));
 }

@@ -23,7 +23,8 @@ export function orderPreferenceLists(
       const at = prevList.indexOf(ms[i].id);
       return at >= 0 ? at : prevList.length;
     };
-    return [...row].sort((a, b) => rank(a) - rank(b) || mix32(keys[a], p) - mix32(keys[b], p) || a - b);
+    const sortKey = new Map(row.map((i) => [i, rank(i) * 2 ** 32 + mix32(keys[i], p)]));
+    return [...row].sort((a, b) => (sortKey.get(a) as number) - (sortKey.get(b) as number) || a - b);
   });
   const initial = ordered.map((row, p) => {
     const first = index.get(previous?.preferenceLists[p]?.[0] ?? '');
@@ -35,9 +36,13 @@ export function orderPreferenceLists(
     q,
     ms.map((m, i) => ({ weight: memberTarget[i], min: 0, max: memberTarget[i], prefer: prevPrimary[i], key: keys[i] })),
   );
+  // Each member tries its partitions in its own hashed order, so primaries it takes are scattered.
   const rowsOf: number[][] = ms.map(() => []);
-  slots.forEach((row, p) => row.forEach((i) => rowsOf[i].push(p)));
-  rowsOf.forEach((list, i) => list.sort((a, b) => mix32(keys[i], a) - mix32(keys[i], b) || a - b));
+  slots.forEach((row, p) => row.forEach((i) => rowsOf[i].push(mix32(keys[i], p) * q + p)));
+  rowsOf.forEach((list) => {
+    list.sort((a, b) => a - b);
+    for (let j = 0; j < list.length; j++) list[j] %= q;
+  });
   const { rows } = solveSlots({
     rows: q,
     demand: new Int32Array(q).fill(1),

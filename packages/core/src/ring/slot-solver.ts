@@ -30,6 +30,11 @@ export interface SlotProblem {
    * column c may enter, in the order it should try them, and allows(row, col) must agree with it.
    * Default: every column may enter every row, walking them in a keyed pseudo-random order.
    */
+  /**
+   * Initial cells that cost nothing to give up (at the zone level: a zone's extra replica that only a
+   * departed member held). Over-target columns give these up first.
+   */
+  readonly weak?: (row: number, col: number) => boolean;
   readonly restrict?: {
     readonly rowsOf: readonly (readonly number[])[];
     readonly allows: (row: number, col: number) => boolean;
@@ -103,15 +108,19 @@ class Solver {
   }
 
   /** The column of `row` to displace: the most over target, then the lowest score; -1 if none is over. */
-  private victimIn(r: number): number {
+  private victimIn(r: number, weakOnly = false): number {
     let best = -1;
     for (const v of this.rows[r]) {
-      if (this.over(v) <= 0) continue;
+      if (this.over(v) <= 0 || (weakOnly && !this.isWeak(r, v))) continue;
       if (best < 0 || this.over(v) > this.over(best) || (this.over(v) === this.over(best) && this.score(v, r) < this.score(best, r))) {
         best = v;
       }
     }
     return best;
+  }
+
+  private isWeak(r: number, c: number): boolean {
+    return this.p.weak !== undefined && this.p.weak(r, c);
   }
 
   private canEnter(r: number, c: number): boolean {
@@ -135,29 +144,34 @@ class Solver {
     );
   }
 
-  /** Pass (a): columns below target take cells of over-target columns, one per turn. */
+  /**
+   * Pass (a): columns below target take cells of over-target columns, one per turn; weak cells
+   * first (a walk of their own), then any.
+   */
   private takeFromOverloaded(): void {
     const order = this.deficitOrder();
-    const cursor = new Int32Array(order.length);
     let overTotal = 0;
     for (let c = 0; c < order.length; c++) overTotal += Math.max(0, this.over(c));
-    let progress = true;
-    while (progress && overTotal > 0) {
-      progress = false;
-      for (const c of order) {
-        if (overTotal === 0) break;
-        if (this.over(c) >= 0 || !this.stepOver(c, cursor)) continue;
-        overTotal--;
-        progress = true;
+    for (const weakOnly of this.p.weak ? [true, false] : [false]) {
+      const cursor = new Int32Array(order.length);
+      let progress = true;
+      while (progress && overTotal > 0) {
+        progress = false;
+        for (const c of order) {
+          if (overTotal === 0) break;
+          if (this.over(c) >= 0 || !this.stepOver(c, cursor, weakOnly)) continue;
+          overTotal--;
+          progress = true;
+        }
       }
     }
   }
 
-  private stepOver(c: number, cursor: Int32Array): boolean {
+  private stepOver(c: number, cursor: Int32Array, weakOnly: boolean): boolean {
     while (cursor[c] < this.walkLength(c)) {
       const r = this.rowAt(c, cursor[c]++);
       if (!this.canEnter(r, c)) continue;
-      const v = this.victimIn(r);
+      const v = this.victimIn(r, weakOnly);
       if (v >= 0) {
         this.place(c, r, v);
         return true;
@@ -178,8 +192,10 @@ class Solver {
         for (let c = 0; c < cols; c++) {
           const o = this.over(c);
           if (o >= 0 || (best >= 0 && o > bestOver) || !this.canEnter(r, c)) continue;
-          const sc = this.score(c, r);
-          if (best < 0 || o < bestOver || sc < bestScore) [best, bestOver, bestScore] = [c, o, sc];
+          if (best >= 0 && o === bestOver) {
+            const sc = this.score(c, r);
+            if (sc < bestScore) [best, bestScore] = [c, sc];
+          } else [best, bestOver, bestScore] = [c, o, this.score(c, r)];
         }
         if (best < 0) break;
         this.place(best, r, -1);

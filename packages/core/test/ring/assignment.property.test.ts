@@ -133,13 +133,38 @@ describe('assignPartitions properties', () => {
         const a = assignPartitions(ms, q, n);
         expectWellFormed(a);
         const zone = new Map(ms.map((m) => [m.id, m.zone]));
-        for (const list of a.preferenceLists) expect(new Set(list.map((id) => zone.get(id))).size).toBe(list.length);
+        const sharing = (x: Assignment): number =>
+          x.preferenceLists.filter((list) => new Set(list.map((id) => zone.get(id))).size !== list.length).length;
+        expect(sharing(a)).toBe(0);
         // A join to a random zone keeps zones distinct.
         const b = assignPartitions([...ms, { id: 'new', zone: `z${extraMembers % zones}` }], q, n, a);
         zone.set('new', `z${extraMembers % zones}`);
-        for (const list of b.preferenceLists) expect(new Set(list.map((id) => zone.get(id))).size).toBe(list.length);
+        expect(sharing(b)).toBe(0);
       }),
       RUNS,
+    );
+  });
+
+  // With zones the lower bound is not always reachable: when a zone's share crosses a whole replica
+  // per partition, extras move between zones and members of the losing zone must be re-placed.
+  // Measured over 1500 random cases: at most 1.3 x the bound + 2 with >= N zones, 1.5 x + 2 with fewer.
+  test('with zones, a join or a leave moves at most 1.5 x the minimum + 4 slots and keeps zones distinct', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 3, max: 24 }), fc.integer({ min: 2, max: 4 }), fc.constantFrom(64, 256), fc.nat(), fc.boolean(), (m, zones, q, pick, join) => {
+        const n = 3;
+        const ms = Array.from({ length: m }, (_, i) => ({ id: `m${i}`, zone: `z${(i + pick) % zones}` }));
+        const before = assignPartitions(ms, q, n);
+        const next = join ? [...ms, { id: 'new', zone: `z${pick % zones}` }] : ms.filter((_, i) => i !== pick % m);
+        const after = assignPartitions(next, q, n, before);
+        expectWellFormed(after);
+        expect(movedSlots(before, after)).toBeLessThanOrEqual(Math.floor(minimumMovedSlots(before, after) * 1.5) + 4);
+        if (new Set(next.map((x) => x.zone)).size >= n) {
+          const zone = new Map(next.map((x) => [x.id, x.zone]));
+          const sharing = after.preferenceLists.filter((list) => new Set(list.map((id) => zone.get(id))).size !== list.length);
+          expect(sharing).toEqual([]);
+        }
+      }),
+      { ...RUNS, numRuns: 60 },
     );
   });
 
@@ -153,13 +178,13 @@ describe('assignPartitions properties', () => {
         const want = Math.min(n, ms.length);
         let level = 1;
         while (sizes.reduce((s, x) => s + Math.min(x, level), 0) < want) level++;
-        for (const list of a.preferenceLists) {
-          sizes.forEach((size, z) => {
+        const uneven = a.preferenceLists.filter((list) =>
+          sizes.some((size, z) => {
             const inZone = list.filter((id) => id.startsWith(`z${z}-`)).length;
-            expect(inZone).toBeGreaterThanOrEqual(Math.min(size, level - 1));
-            expect(inZone).toBeLessThanOrEqual(Math.min(size, level));
-          });
-        }
+            return inZone < Math.min(size, level - 1) || inZone > Math.min(size, level);
+          }),
+        );
+        expect(uneven).toEqual([]);
       }),
       RUNS,
     );
