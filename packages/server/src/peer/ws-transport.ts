@@ -10,13 +10,14 @@ import WebSocket, { WebSocketServer } from 'ws';
 import type { TimerHandle } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
 import { backoffDelayMs } from './backoff.js';
-import { CloseCode, MessageKind, cloneThroughWire, encodeMessage } from './frame-codec.js';
+import { CloseCode, MessageKind, encodeMessage } from './frame-codec.js';
 import { AcceptorHandshake, DialerHandshake, type RemoteIdentity } from './handshake.js';
 import { invokeHandler, type HandlerOutcome } from './invoke-handler.js';
 import { PeerConnection, settle, type Outgoing, type PendingRequest, type TransportStats } from './peer-connection.js';
-import { PeerHandshakeError, PeerMessageTooLargeError, PeerOverloadedError, PeerRemoteError, PeerTimeoutError, PeerUnavailableError, type PeerError } from './peer-errors.js';
+import { PeerHandshakeError, PeerMessageTooLargeError, PeerOverloadedError, PeerTimeoutError, PeerUnavailableError, type PeerError } from './peer-errors.js';
+import { requestSelf } from './self-request.js';
 import { openSocket, type SocketStep } from './socket-handshake.js';
-import type { PeerBody, PeerHandler, PeerIdentity, PeerTransport } from './transport.js';
+import type { PeerBody, PeerHandler, PeerTransport } from './transport.js';
 import { resolveWsTransportOptions, type ResolvedWsTransportOptions, type WsTransportOptions } from './ws-transport-options.js';
 
 export type { WsTransportOptions } from './ws-transport-options.js';
@@ -138,7 +139,9 @@ export class WsTransport implements PeerTransport {
 
   request(address: string, body: PeerBody, timeoutMs: number): Promise<PeerBody> {
     if (this.state !== 'running') return Promise.reject(new PeerUnavailableError(address, `the peer transport is ${this.state}`));
-    if (address === this.advertise) return this.requestSelf(body, timeoutMs);
+    if (address === this.advertise) {
+      return requestSelf({ id: this.opts.nodeId, address }, this.handler, this.opts.clock, this.localPending, body, timeoutMs);
+    }
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
     let bytes: Buffer;
@@ -326,33 +329,6 @@ export class WsTransport implements PeerTransport {
     } catch (err) {
       return encodeMessage(MessageKind.ErrorReply, id, { code: 'PEER_REPLY_UNENCODABLE', message: (err as Error).message ?? String(err) });
     }
-  }
-
-  /** A request to this node's own address runs the handler here, through the wire encoding. */
-  private requestSelf(body: PeerBody, timeoutMs: number): Promise<PeerBody> {
-    const address = this.advertise;
-    let copy: PeerBody;
-    try {
-      copy = cloneThroughWire(body) as PeerBody;
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return new Promise<PeerBody>((resolve, reject) => {
-      const req: PendingRequest = { id: 0, address, resolve, reject, done: false };
-      this.localPending.add(req);
-      const finish = (err: Error | undefined, reply?: PeerBody): void => {
-        this.localPending.delete(req);
-        settle(req, err, reply);
-      };
-      req.timer = this.opts.clock.setTimer(timeoutMs, () => finish(new PeerTimeoutError(address, timeoutMs)));
-      setImmediate(() => {
-        if (req.done) return;
-        invokeHandler(this.handler, { id: this.opts.nodeId, address }, copy, (outcome) => {
-          if (outcome.ok) finish(undefined, cloneThroughWire(outcome.body) as PeerBody);
-          else finish(new PeerRemoteError(address, outcome.error.code, outcome.error.message));
-        });
-      });
-    });
   }
 
   // ---- lifecycle helpers ----
