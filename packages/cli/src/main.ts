@@ -2,12 +2,14 @@
 import yargs from 'yargs';
 import { startCommand } from './commands/start.js';
 import { dataCommands } from './commands/data.js';
+import { benchCommand } from './commands/bench.js';
 import { UsageError } from './usage-error.js';
 
 export async function run(args: string[]): Promise<void> {
   let program = yargs(args).scriptName('ringkv');
   program = startCommand(program);
   program = dataCommands(program);
+  program = benchCommand(program);
   try {
     await program
       .demandCommand(1, 'a command is required')

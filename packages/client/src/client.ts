@@ -117,7 +117,7 @@ export class RingkvClient {
     let res: Response;
     try {
       if (options.signal?.aborted) throw new AbortedError(endpoint);
-      res = await fetch(endpoint + path, { method, body, signal: timeout.signal, headers: body ? { 'content-type': 'application/octet-stream' } : undefined });
+      res = await fetch(endpoint + path, { method, body: body as Uint8Array<ArrayBuffer> | undefined, signal: timeout.signal, headers: body ? { 'content-type': 'application/octet-stream' } : undefined });
       if (!ok.includes(res.status)) throw await serverError(res, endpoint);
       return res;
     } catch (err) {

@@ -54,3 +54,6 @@ export class InvalidArgumentError extends RingkvClientError {
     super('INVALID_ARGUMENT', message);
   }
 }
+
+/** Codes the client raises itself (server codes pass through unchanged). */
+export const CLIENT_ERROR_CODES = ['CONNECTION_FAILED', 'CLIENT_TIMEOUT', 'ABORTED', 'INVALID_ARGUMENT'] as const;

@@ -1,27 +1,29 @@
 // One ringkv node: opens its engine, serves the client API, and shuts down gracefully.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HybridLogicalClock, nodeTag } from '@ringkv/core';
 import { openEngine, type Engine } from '@ringkv/storage';
 import { systemClock, type Clock } from './clock.js';
-import { parseAddress, type NodeConfig } from './config/config.js';
+import { DEV_SECRET, parseAddress, type NodeConfig } from './config/config.js';
 import { ClientApi } from './http/client-api.js';
-import { LocalKvService } from './kv/local-kv-service.js';
-import { ReplicaStore } from './kv/replica-store.js';
+import { NodeRuntime } from './node-runtime.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { NodeMetrics } from './observability/metrics.js';
+import type { PeerTransport } from './peer/transport.js';
+import { WsTransport } from './peer/ws-transport.js';
 
 /** Injected dependencies (the simulator and tests replace them); user options live in NodeConfig. */
 export interface NodeComponents {
   clock?: Clock;
   engine?: Engine;
   logger?: Logger;
+  transport?: PeerTransport;
 }
 
 export class RingkvNode {
   readonly log: Logger;
   readonly metrics: NodeMetrics;
   private engine?: Engine;
+  private runtime?: NodeRuntime;
   private httpServer?: http.Server;
   private api?: ClientApi;
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -46,25 +48,37 @@ export class RingkvNode {
     this.state = 'starting';
     const cfg = this.config;
     if (cfg.engine === 'memory') this.log.warn('engine "memory" keeps nothing across restarts: for tests only');
+    if (!cfg.secret) this.log.warn('no --secret set: using the development secret; set one before exposing the peer port');
     this.engine = this.components.engine ?? (await openEngine(cfg.engine, cfg.data));
-    const store = new ReplicaStore(this.engine, { sync: cfg.durability === 'sync' });
-    const hlc = new HybridLogicalClock({ node: nodeTag(cfg.id), maxDriftMs: 60_000 });
-    const kv = new LocalKvService({
-      store, hlc, clock: this.clock, partitions: cfg.partitions,
-      replicas: cfg.replicas, defaultR: cfg.r, defaultW: cfg.w,
+    const transport = this.components.transport ?? new WsTransport({
+      nodeId: cfg.id, listen: parseAddress(cfg.peer, 'peer'), advertise: cfg.advertisePeer,
+      secret: cfg.secret ?? DEV_SECRET, clock: this.clock, logger: this.log.child({ component: 'peer' }),
     });
+    const runtime = new NodeRuntime(cfg, {
+      clock: this.clock, engine: this.engine, transport, logger: this.log, metrics: this.metrics, random: Math.random,
+    });
+    this.runtime = runtime;
+    runtime.onFatal = (err) => {
+      this.log.fatal({ err }, 'stopping after a fatal error');
+      void this.stop().finally(() => { process.exitCode = 1; });
+    };
     this.api = new ClientApi({
-      kv, metrics: this.metrics, log: this.log,
+      kv: runtime.coordinator, metrics: this.metrics, log: this.log,
       maxValueBytes: cfg.maxValueBytes, maxKeyBytes: cfg.maxKeyBytes, maxTtlSeconds: cfg.maxTtlSeconds,
       maxInFlight: cfg.maxInFlight,
       cluster: () => this.clusterView(),
-      readiness: () => (this.state === 'running' ? { ready: true } : { ready: false, reason: this.state }),
+      readiness: () => {
+        if (this.state !== 'running') return { ready: false, reason: this.state };
+        return runtime.ready ? { ready: true } : { ready: false, reason: 'waiting for the seeds to form the cluster' };
+      },
     });
     this.httpServer = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 }, this.api.handle);
     const { host, port } = parseAddress(cfg.http, 'http');
     try {
+      await runtime.start();
       await listen(this.httpServer, host, port);
     } catch (err) {
+      await runtime.stop().catch(() => undefined);
       await this.engine.close();
       this.state = 'stopped';
       throw err;
@@ -96,24 +110,20 @@ export class RingkvNode {
     }
     server?.closeAllConnections();
     await closed;
+    await this.runtime?.stop();
     await this.engine?.close();
     this.state = 'stopped';
     this.log.info('node stopped');
   }
 
   private clusterView(): unknown {
-    const c = this.config;
-    return {
-      node: c.id,
-      epoch: 1,
-      leader: c.id,
-      partitions: c.partitions,
-      replicas: c.replicas,
-      members: [{
-        id: c.id, peer: c.advertisePeer, http: c.advertiseHttp, zone: c.zone ?? null,
-        status: 'normal', alive: true, partitions: c.partitions,
-      }],
-    };
+    return this.runtime!.clusterView();
+  }
+
+  /** The runtime (tests reach the coordinator, hints and liveness through it). */
+  get internals(): NodeRuntime {
+    if (!this.runtime) throw new Error('node not started');
+    return this.runtime;
   }
 }
 

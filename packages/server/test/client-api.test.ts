@@ -2,15 +2,15 @@
 // clock the test moves.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { compareTimestamps, parseTimestamp } from '@ringkv/core';
-import { buildConfig, RingkvNode } from '@ringkv/server';
+import { buildConfig, RingkvNode, systemClock } from '@ringkv/server';
 
 let node: RingkvNode;
 let base: string;
 let nowMs = 1_750_000_000_000;
 
 beforeAll(async () => {
-  node = new RingkvNode(buildConfig({ http: '127.0.0.1:0', engine: 'memory', logLevel: 'silent', maxValueBytes: 4096, id: 'api-test' }), {
-    clock: { nowMs: () => nowMs },
+  node = new RingkvNode(buildConfig({ http: '127.0.0.1:0', peer: '127.0.0.1:0', engine: 'memory', logLevel: 'silent', maxValueBytes: 4096, id: 'api-test' }), {
+    clock: { nowMs: () => nowMs, setTimer: systemClock.setTimer },
   });
   await node.start();
   base = `http://${node.httpAddress}`;

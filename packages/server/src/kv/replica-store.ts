@@ -46,8 +46,13 @@ export class ReplicaStore {
   }
 
   async read(partition: number, key: Uint8Array): Promise<StoredRecord | undefined> {
-    const bytes = await this.engine.get(dataKey(partition, key));
+    const bytes = await this.readRaw(partition, key);
     return bytes === undefined ? undefined : decodeRecord(bytes);
+  }
+
+  /** The stored encoding of a key's record (what replicas send each other). */
+  readRaw(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.engine.get(dataKey(partition, key));
   }
 
   /** Stores `record` unless a newer version is already there. Resolves once durable per the options. */

@@ -193,12 +193,19 @@ export class WsTransport implements PeerTransport {
 
   private dial(link: Link): void {
     this.dials++;
-    const ws = new WebSocket(`ws://${link.address}/`, {
-      perMessageDeflate: false, maxPayload: this.opts.maxFrameBytes, followRedirects: false,
-      // An all-zero mask lets ws skip XOR-ing every byte: masking guards browser-facing proxies
-      // against cache poisoning, which does not apply between two nodes of a cluster.
-      generateMask: zeroMask,
-    });
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(`ws://${link.address}/`, {
+        perMessageDeflate: false, maxPayload: this.opts.maxFrameBytes, followRedirects: false,
+        // An all-zero mask lets ws skip XOR-ing every byte: masking guards browser-facing proxies
+        // against cache poisoning, which does not apply between two nodes of a cluster.
+        generateMask: zeroMask,
+      });
+    } catch (err) {
+      // A malformed address: fail like an unreachable peer (with backoff), not with a throw.
+      this.onDialOutcome(link, undefined, { kind: 'failed', reason: `cannot dial: ${(err as Error).message}` });
+      return;
+    }
     this.track(ws);
     const hs = new DialerHandshake(this.self(), (frame) => ws.send(frame));
     ws.once('open', () => hs.start());
@@ -206,11 +213,11 @@ export class WsTransport implements PeerTransport {
     link.dial = { abandon: (reason) => step.abandon(reason) };
   }
 
-  private onDialOutcome(link: Link, ws: WebSocket, outcome: SocketStep): void {
+  private onDialOutcome(link: Link, ws: WebSocket | undefined, outcome: SocketStep): void {
     link.dial = undefined;
     switch (outcome.kind) {
       case 'established':
-        this.establish(link, ws, outcome.peer, true);
+        this.establish(link, ws!, outcome.peer, true);
         return;
       case 'abandoned':
         return; // an inbound connection from the same peer carries the waiting requests

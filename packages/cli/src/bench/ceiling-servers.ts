@@ -1,0 +1,68 @@
+// The ceilings a benchmark compares ringkv with, each in its own process on a free loopback port:
+// a bare node:http server that answers every request at once, and a Map-backed key-value server
+// (the cost of HTTP plus an in-memory store, nothing distributed, nothing durable).
+import { spawn, type ChildProcess } from 'node:child_process';
+
+const SERVERS = {
+  bare: `
+    const http = require('node:http');
+    const srv = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.method === 'PUT') { res.statusCode = 204; res.end(); }
+        else { res.setHeader('content-type', 'application/octet-stream'); res.end('x'.repeat(100)); }
+      });
+    });
+    srv.keepAliveTimeout = 65000;
+    srv.listen(0, '127.0.0.1', () => console.log(srv.address().port));
+  `,
+  map: `
+    const http = require('node:http');
+    const store = new Map();
+    const srv = http.createServer((req, res) => {
+      const key = req.url.slice(4);
+      if (req.method === 'PUT') {
+        const chunks = [];
+        req.on('data', (c) => chunks.push(c));
+        req.on('end', () => { store.set(key, Buffer.concat(chunks)); res.statusCode = 204; res.end(); });
+      } else {
+        req.resume();
+        const v = store.get(key);
+        if (!v) { res.statusCode = 404; res.end(); return; }
+        res.setHeader('content-type', 'application/octet-stream');
+        res.end(v);
+      }
+    });
+    srv.keepAliveTimeout = 65000;
+    srv.listen(0, '127.0.0.1', () => console.log(srv.address().port));
+  `,
+} as const;
+
+export type CeilingKind = keyof typeof SERVERS;
+export const CEILING_KINDS = Object.keys(SERVERS) as CeilingKind[];
+
+export interface CeilingServer {
+  kind: CeilingKind;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export function startCeiling(kind: CeilingKind): Promise<CeilingServer> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, ['-e', SERVERS[kind]], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${kind} server did not start`)); }, 10_000);
+    child.once('error', reject);
+    child.stdout!.once('data', (d: Buffer) => {
+      clearTimeout(timer);
+      const port = Number(d.toString().trim());
+      resolve({
+        kind,
+        url: `http://127.0.0.1:${port}`,
+        stop: () => new Promise((r) => {
+          child.once('exit', () => r());
+          child.kill('SIGTERM');
+        }),
+      });
+    });
+  });
+}

@@ -1,0 +1,87 @@
+// `ringkv bench`: load against a running cluster, and in the same run against ceiling servers on
+// this machine (absolute numbers on shared machines are noisy; ratios within one run are not).
+// PUTs then GETs, each after a warm-up. This is a benchmark: it reports, it does not pass or fail.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { CEILING_KINDS, startCeiling, type CeilingKind } from '../bench/ceiling-servers.js';
+import { runLoad, type PhaseResult } from '../bench/http-load.js';
+import { UsageError } from '../usage-error.js';
+
+interface TargetReport {
+  target: string;
+  endpoints: string[];
+  put: PhaseResult;
+  get: PhaseResult;
+}
+
+export function benchCommand(y: Argv): Argv {
+  return y.command(
+    'bench',
+    'Benchmark a running cluster against a bare node:http server (and a Map-backed server) on this machine',
+    (b) => b
+      .option('endpoint', { type: 'string', default: process.env.RINGKV_ENDPOINT ?? 'http://127.0.0.1:7071', describe: 'Comma-separated client URLs of the cluster (load is spread over them)' })
+      .option('connections', { type: 'number', default: 64, describe: 'Concurrent connections' })
+      .option('duration', { type: 'number', default: 20, describe: 'Seconds per measured phase' })
+      .option('warmup', { type: 'number', default: 3, describe: 'Seconds of warm-up before each target' })
+      .option('keys', { type: 'number', default: 100_000, describe: 'Size of the key space' })
+      .option('value-size', { type: 'number', default: 100, describe: 'Value size in bytes' })
+      .option('ceilings', { type: 'string', default: CEILING_KINDS.join(','), describe: `Ceiling servers to run in the same sitting (${CEILING_KINDS.join(', ')}, or none)` })
+      .option('w', { type: 'string', describe: 'w for the PUTs (default: the cluster default)' })
+      .option('r', { type: 'string', describe: 'r for the GETs (default: the cluster default)' })
+      .option('json', { type: 'string', describe: 'Write the report as JSON to this file (default bench-results/bench-<time>.json)' }),
+    async (argv) => {
+      const endpoints = String(argv.endpoint).split(',').map((e) => e.trim()).filter(Boolean).map((e) => (/^https?:/.test(e) ? e : `http://${e}`));
+      const ceilings = String(argv.ceilings) === 'none' ? [] : String(argv.ceilings).split(',').map((c) => c.trim());
+      for (const c of ceilings) if (!CEILING_KINDS.includes(c as CeilingKind)) throw new UsageError(`unknown ceiling "${c}"`);
+      for (const [name, v] of [['connections', argv.connections], ['duration', argv.duration], ['keys', argv.keys]] as const) {
+        if (!Number.isInteger(v) || (v as number) < 1) throw new UsageError(`--${name} must be a positive integer`);
+      }
+      for (const e of endpoints) {
+        const ok = await fetch(`${e}/ready`).then((r) => r.ok, () => false);
+        if (!ok) throw new UsageError(`${e} is not a ready ringkv node (start one with ./dev.sh up, or pass --endpoint)`);
+      }
+      const common = { connections: argv.connections, durationS: argv.duration, keys: argv.keys, valueBytes: argv['value-size'] as number };
+      const measure = async (target: string, urls: string[], query: { put?: string; get?: string }): Promise<TargetReport> => {
+        console.error(`-- ${target}: warm-up ${argv.warmup}s, then PUT ${argv.duration}s, GET ${argv.duration}s`);
+        if (argv.warmup > 0) await runLoad({ ...common, endpoints: urls, op: 'PUT', durationS: argv.warmup, query: query.put });
+        const put = await runLoad({ ...common, endpoints: urls, op: 'PUT', query: query.put });
+        const get = await runLoad({ ...common, endpoints: urls, op: 'GET', query: query.get });
+        return { target, endpoints: urls, put, get };
+      };
+      const reports: TargetReport[] = [];
+      reports.push(await measure('ringkv', endpoints, { put: argv.w ? `w=${argv.w}` : undefined, get: argv.r ? `r=${argv.r}` : undefined }));
+      for (const kind of ceilings as CeilingKind[]) {
+        const srv = await startCeiling(kind);
+        try {
+          reports.push(await measure(kind === 'bare' ? 'bare node:http' : 'Map-backed node:http', [srv.url], {}));
+        } finally {
+          await srv.stop();
+        }
+      }
+      const ceiling = reports.find((r) => r.target === 'bare node:http');
+      const rows = reports.flatMap((r) => (['put', 'get'] as const).map((op) => ({
+        target: r.target, op: op.toUpperCase(), ...r[op],
+        ratioToBare: ceiling ? r[op].opsPerS / ceiling[op].opsPerS : undefined,
+      })));
+      console.log(`\nringkv bench: ${argv.connections} connections, ${argv.duration}s per phase, ${argv.keys} keys, ${argv['value-size']}-byte values`);
+      console.log(['target'.padEnd(22), 'op'.padEnd(4), 'ops/s'.padStart(9), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'p99.9 ms'.padStart(9), 'errors'.padStart(7), 'vs bare'.padStart(8)].join(' '));
+      for (const row of rows) {
+        console.log([
+          row.target.padEnd(22), row.op.padEnd(4), row.opsPerS.toFixed(0).padStart(9), row.p50Ms.toFixed(2).padStart(8),
+          row.p99Ms.toFixed(2).padStart(8), row.p999Ms.toFixed(2).padStart(9), String(row.errors + (row.op === 'PUT' ? row.non2xx : 0)).padStart(7),
+          (row.ratioToBare === undefined ? '' : row.ratioToBare.toFixed(2)).padStart(8),
+        ].join(' '));
+      }
+      const map = reports.find((r) => r.target === 'Map-backed node:http');
+      if (map) {
+        const ring = reports[0];
+        console.log(`ringkv / Map-backed: PUT ${(ring.put.opsPerS / map.put.opsPerS).toFixed(2)}, GET ${(ring.get.opsPerS / map.get.opsPerS).toFixed(2)}`);
+      }
+      const file = (argv.json as string | undefined) ?? path.join('bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+      mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), options: common, rows }, null, 2));
+      console.log(`report written to ${file}`);
+    },
+  );
+}

@@ -1,0 +1,260 @@
+// The coordinator: any node takes any request and runs it against the key's replicas.
+// Writes go to every replica of the preference list (down ones replaced by hinted stand-ins) and
+// answer once W count; reads ask every live replica, answer with the newest once R replied, and
+// write the newest back to the stale ones (read repair: those that made up R before answering,
+// the rest in the background). The decisions are core/quorum's; this file does the sending.
+import {
+  ReadQuorum, WriteQuorum, isLive, isRingkvError, resolveConsistency,
+  type HybridLogicalClock, type StoredRecord, type Timestamp, type WriteTarget,
+} from '@ringkv/core';
+import type { Clock } from '../clock.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
+import type { Liveness } from '../cluster/peer-liveness.js';
+import type { NodeConfig } from '../config/config.js';
+import { NotReadyError, QuorumUnavailableError, RequestTimeoutError } from '../errors.js';
+import type { KvService, ReadOptions, WriteOptions } from '../kv/kv-service.js';
+import type { ReplicaStore } from '../kv/replica-store.js';
+import type { Logger } from '../observability/logger.js';
+import type { PeerTransport } from '../peer/transport.js';
+import type { HintStore } from './hint-store.js';
+import type { ReplicationMetrics } from './replication-metrics.js';
+import { readReplyRecord, replicaRead, replicaWrite } from './wire.js';
+
+export interface CoordinatorDeps {
+  config: NodeConfig;
+  cluster: ClusterState;
+  liveness: Liveness & { report(id: string, ok: boolean): void };
+  transport: PeerTransport;
+  store: ReplicaStore;
+  hints: HintStore;
+  hlc: HybridLogicalClock;
+  clock: Clock;
+  log: Logger;
+  metrics: ReplicationMetrics;
+}
+
+export class Coordinator implements KvService {
+  constructor(private readonly deps: CoordinatorDeps) {}
+
+  async put(key: Uint8Array, value: Uint8Array, options: WriteOptions): Promise<{ ts: Timestamp }> {
+    const w = resolveConsistency(options.w, this.deps.config.replicas, this.deps.config.w, 'w');
+    const now = this.deps.clock.nowMs();
+    const ts = this.deps.hlc.now(now);
+    const expiresAtMs = options.ttlSeconds ? now + options.ttlSeconds * 1000 : 0;
+    await this.write(key, { ts, tombstone: false, expiresAtMs, value }, w, options.strict ?? false);
+    return { ts };
+  }
+
+  async delete(key: Uint8Array, options: WriteOptions): Promise<{ ts: Timestamp }> {
+    const w = resolveConsistency(options.w, this.deps.config.replicas, this.deps.config.w, 'w');
+    const ts = this.deps.hlc.now(this.deps.clock.nowMs());
+    await this.write(key, { ts, tombstone: true, expiresAtMs: 0, value: new Uint8Array(0) }, w, options.strict ?? false);
+    return { ts };
+  }
+
+  async get(key: Uint8Array, options: ReadOptions): Promise<StoredRecord | undefined> {
+    const r = resolveConsistency(options.r, this.deps.config.replicas, this.deps.config.r, 'r');
+    const rec = await this.read(key, r);
+    return rec && isLive(rec, this.deps.clock.nowMs()) ? rec : undefined;
+  }
+
+  getLocal(key: Uint8Array): Promise<StoredRecord | undefined> {
+    this.requireReady();
+    return this.deps.store.read(this.deps.cluster.ring.partitionOf(key), key);
+  }
+
+  /** Writes a record to the key's replicas; resolves once W count. */
+  write(key: Uint8Array, record: StoredRecord, w: number, strict: boolean): Promise<void> {
+    this.requireReady();
+    const { cluster, liveness, config, clock } = this.deps;
+    const ring = cluster.ring;
+    const partition = ring.partitionOf(key);
+    const owners = ring.preferenceList(partition);
+    const isUp = (id: string) => liveness.isUp(id);
+    const hintsOn = config.hintWindowMs > 0;
+    const targets: WriteTarget[] = hintsOn
+      ? ring.fallbackTargets(partition, isUp)
+      : owners.filter(isUp).map((node) => ({ node, hinted: false }));
+    if (hintsOn) {
+      // Owners that are down with no stand-in: the coordinator keeps their hint (it does not count toward W).
+      for (const owner of owners) {
+        if (!isUp(owner) && !targets.some((t) => t.forNode === owner)) this.keepHint(partition, owner, key, record);
+      }
+    }
+    // A key has min(N, members) replicas; W counts among those (see effectiveQuorum).
+    w = effectiveQuorum(w, owners.length);
+    const quorum = new WriteQuorum({ targets, w, strict });
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const timer = clock.setTimer(config.requestTimeoutMs, () => {
+        if (settled) return;
+        settled = true;
+        this.deps.metrics.coordinated.inc({ op: 'write', outcome: 'timeout' });
+        reject(new RequestTimeoutError(config.requestTimeoutMs, { required: w, acked: quorum.acked() }));
+      });
+      const check = () => {
+        if (settled) return;
+        const outcome = quorum.outcome();
+        if (outcome.state === 'pending') return;
+        settled = true;
+        timer.cancel();
+        this.deps.metrics.coordinated.inc({ op: 'write', outcome: outcome.state });
+        if (outcome.state === 'succeeded') resolve();
+        else reject(new QuorumUnavailableError('write', outcome.required, outcome.acked, { replicas: owners.length, strict }));
+      };
+      check();
+      for (const target of targets) {
+        this.sendWrite(partition, key, record, target).then(
+          () => {
+            quorum.ack(target.node);
+            check();
+          },
+          (err: unknown) => {
+            quorum.fail(target.node, (err as Error).message);
+            if (hintsOn) {
+              const owner = target.forNode ?? target.node;
+              if (owner !== cluster.selfId) this.keepHint(partition, owner, key, record);
+            }
+            check();
+          },
+        );
+      }
+    });
+  }
+
+  private async sendWrite(partition: number, key: Uint8Array, record: StoredRecord, target: WriteTarget): Promise<void> {
+    const { cluster, store, hints, clock } = this.deps;
+    if (target.node === cluster.selfId) {
+      if (target.hinted) {
+        await hints.store(partition, target.forNode!, key, record, clock.nowMs());
+        this.deps.metrics.hintsStored.inc();
+      } else {
+        await store.apply(partition, key, record);
+      }
+      return;
+    }
+    await this.peerRequest(target.node, replicaWrite(partition, key, record, target.hinted ? target.forNode : undefined));
+  }
+
+  private keepHint(partition: number, owner: string, key: Uint8Array, record: StoredRecord): void {
+    this.deps.hints.store(partition, owner, key, record, this.deps.clock.nowMs()).then(
+      () => this.deps.metrics.hintsStored.inc(),
+      (err: unknown) => this.deps.log.error({ err, owner }, 'could not store hint'),
+    );
+  }
+
+  /** Reads a key from its replicas: the newest once R replied, with read repair. */
+  read(key: Uint8Array, r: number): Promise<StoredRecord | undefined> {
+    this.requireReady();
+    const { cluster, liveness, config, clock } = this.deps;
+    const ring = cluster.ring;
+    const partition = ring.partitionOf(key);
+    const owners = ring.preferenceList(partition);
+    r = effectiveQuorum(r, owners.length);
+    const quorum = new ReadQuorum({ targets: owners, r });
+    const repaired = new Map<string, StoredRecord>();
+    let outstanding = owners.length;
+    const backgroundRepair = () => {
+      if (--outstanding > 0) return;
+      for (const fix of quorum.repairsNeeded()) {
+        if (repaired.get(fix.node) === fix.record) continue;
+        repaired.set(fix.node, fix.record);
+        void this.repair(partition, key, fix.node, fix.record).catch(() => undefined);
+      }
+    };
+    return new Promise<StoredRecord | undefined>((resolve, reject) => {
+      let settled = false;
+      const timer = clock.setTimer(config.requestTimeoutMs, () => {
+        if (settled) return;
+        settled = true;
+        this.deps.metrics.coordinated.inc({ op: 'read', outcome: 'timeout' });
+        reject(new RequestTimeoutError(config.requestTimeoutMs, { required: r }));
+      });
+      const check = () => {
+        if (settled) return;
+        const outcome = quorum.outcome();
+        if (outcome.state === 'pending') return;
+        settled = true;
+        if (outcome.state === 'failed') {
+          timer.cancel();
+          this.deps.metrics.coordinated.inc({ op: 'read', outcome: 'failed' });
+          reject(new QuorumUnavailableError('read', outcome.required, outcome.acked, { replicas: owners.length }));
+          return;
+        }
+        // Repair the replicas that made up R before answering, so quorum reads never go backwards.
+        const inR = new Set(outcome.replied);
+        const now = quorum.repairsNeeded().filter((fix) => inR.has(fix.node));
+        for (const fix of now) repaired.set(fix.node, fix.record);
+        Promise.all(now.map((fix) => this.repair(partition, key, fix.node, fix.record))).then(
+          () => {
+            timer.cancel();
+            this.deps.metrics.coordinated.inc({ op: 'read', outcome: 'succeeded' });
+            resolve(outcome.winner);
+          },
+          (err: unknown) => {
+            timer.cancel();
+            this.deps.metrics.coordinated.inc({ op: 'read', outcome: 'failed' });
+            reject(isRingkvError(err) && err.code === 'TIMEOUT' ? err : new QuorumUnavailableError('read', r, r - 1, { repairFailed: true }));
+          },
+        );
+      };
+      check();
+      for (const owner of owners) {
+        if (!liveness.isUp(owner)) {
+          quorum.fail(owner);
+          check();
+          backgroundRepair();
+          continue;
+        }
+        this.readReplica(partition, key, owner).then(
+          (rec) => {
+            quorum.reply(owner, rec);
+            check();
+            backgroundRepair();
+          },
+          () => {
+            quorum.fail(owner);
+            check();
+            backgroundRepair();
+          },
+        );
+      }
+    });
+  }
+
+  private async readReplica(partition: number, key: Uint8Array, node: string): Promise<StoredRecord | undefined> {
+    if (node === this.deps.cluster.selfId) return this.deps.store.read(partition, key);
+    const reply = await this.peerRequest(node, replicaRead(partition, key));
+    return readReplyRecord(reply);
+  }
+
+  private async repair(partition: number, key: Uint8Array, node: string, record: StoredRecord): Promise<void> {
+    this.deps.metrics.readRepairs.inc();
+    await this.sendWrite(partition, key, record, { node, hinted: false });
+  }
+
+  private async peerRequest(node: string, body: Parameters<PeerTransport['request']>[1]) {
+    const { cluster, transport, liveness, config } = this.deps;
+    try {
+      const reply = await transport.request(cluster.peerOf(node), body, config.requestTimeoutMs);
+      liveness.report(node, true);
+      return reply;
+    } catch (err) {
+      if (isRingkvError(err) && (err.code === 'PEER_UNAVAILABLE' || err.code === 'PEER_HANDSHAKE_REFUSED')) liveness.report(node, false);
+      throw err;
+    }
+  }
+
+  private requireReady(): void {
+    if (!this.deps.cluster.ready) throw new NotReadyError('cluster membership not known yet (waiting for seeds)');
+  }
+}
+
+/**
+ * A cluster with fewer members than N keeps min(N, members) replicas of each key, and R or W above
+ * that count is capped to it (every replica answers), so a one- or two-node cluster serves with the
+ * default N=3, R=W=2. The node logs a warning when its membership is smaller than N.
+ */
+export function effectiveQuorum(requested: number, replicasOfKey: number): number {
+  return Math.max(1, Math.min(requested, replicasOfKey));
+}
