@@ -105,6 +105,11 @@ describe('failures', () => {
     expect(a.isConnected(b.advertisedAddress)).toBe(true);
   });
 
+  test('an address that cannot be dialed fails with PEER_UNAVAILABLE, not a throw', async () => {
+    const a = await startTransport('node-a');
+    expect((await rejectionOf(a.request('not a host:1', ping(), 1000))).code).toBe('PEER_UNAVAILABLE');
+  });
+
   test('a message above the frame limit is refused before it is sent', async () => {
     const a = await startTransport('node-a', { maxFrameBytes: 4096 });
     const b = await startTransport('node-b');
