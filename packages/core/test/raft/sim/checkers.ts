@@ -64,7 +64,12 @@ export class SafetyChecker {
     this.commitSeen.delete(id);
   }
 
-  checkLog(who: string, firstIndex: number, prevTermOfFirst: number, entries: readonly Entry[]): void {
+  /**
+   * Checks a log against every (index, term) seen so far. Only durable logs register entries: a
+   * lone voter may elect itself and append without persisting (nobody hears of it), crash, and
+   * redo the same term differently; such volatile entries never existed for the cluster.
+   */
+  checkLog(who: string, firstIndex: number, prevTermOfFirst: number, entries: readonly Entry[], durable: boolean): void {
     let prevTerm = prevTermOfFirst;
     entries.forEach((e, k) => {
       if (e.index !== firstIndex + k) fail(`${who}: entry ${e.index} out of place (expected ${firstIndex + k})`);
@@ -72,8 +77,9 @@ export class SafetyChecker {
       let byTerm = this.registry.get(e.index);
       if (!byTerm) this.registry.set(e.index, (byTerm = new Map()));
       const reg = byTerm.get(e.term);
-      if (!reg) byTerm.set(e.term, { data: e.data, type: e.type, prevTerm });
-      else if (reg.prevTerm !== prevTerm || reg.type !== e.type || !bytesEqual(reg.data, e.data)) {
+      if (!reg) {
+        if (durable) byTerm.set(e.term, { data: e.data, type: e.type, prevTerm });
+      } else if (reg.prevTerm !== prevTerm || reg.type !== e.type || !bytesEqual(reg.data, e.data)) {
         fail(`log matching: ${who} has a different entry (${e.index}, ${e.term}) or predecessor`);
       }
       prevTerm = e.term;
@@ -89,7 +95,7 @@ export class SafetyChecker {
   afterStep(nodes: ReadonlyMap<string, RaftNode>): void {
     for (const [id, n] of nodes) {
       const st = n.status();
-      this.checkLog(`node ${id}`, st.firstIndex, n.termAt(st.snapshotIndex) ?? 0, n.entries(st.firstIndex, st.lastIndex + 1));
+      this.checkLog(`node ${id}`, st.firstIndex, n.termAt(st.snapshotIndex) ?? 0, n.entries(st.firstIndex, st.lastIndex + 1), false);
       if (st.role !== 'leader') continue;
       for (const [i, rec] of this.committed) {
         if (rec.commitTerm > st.term || i <= st.snapshotIndex) continue;

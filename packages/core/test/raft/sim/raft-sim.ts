@@ -233,7 +233,7 @@ export class RaftSim {
     this.checker.afterStep(this.live());
     for (const sn of this.nodes.values()) {
       const s = sn.storage.snapshot().metadata;
-      this.checker.checkLog(`storage ${sn.id}`, s.index + 1, s.term, sn.storage.entries());
+      this.checker.checkLog(`storage ${sn.id}`, s.index + 1, s.term, sn.storage.entries(), true);
     }
   }
 
