@@ -19,6 +19,13 @@ import { solveSlots } from './slot-solver.js';
 import { planZones, zonesOf, type ZonePlan } from './zone-plan.js';
 
 /**
+ * Version of the assignment algorithm. Every node must compute the same ring from the same epoch, so
+ * any change to the output of assignPartitions (even a tie-break) needs a new version, and a cluster
+ * must not mix versions. The test `assignment is pinned` fails when the output changes.
+ */
+export const RING_ALGORITHM_VERSION = 1;
+
+/**
  * The deterministic assignment of q partitions to n replicas each among members. Without previous it
  * is the canonical assignment; with previous (the assignment of the epoch before, same q) it keeps
  * every (partition, member) slot it can. The member array's order does not matter.
@@ -51,61 +58,65 @@ export function assignPartitions(
 function assignSlots(ms: NormalizedMember[], q: number, replicas: number, previous?: Assignment): string[][] {
   const index = new Map(ms.map((m, i) => [m.id, i]));
   const zones = zonesOf(ms);
+  const zn = zones.length;
   const zoneIndex = new Map(zones.map((z, i) => [z, i]));
+  const zoneOfId = new Map(ms.map((m) => [m.id, zoneIndex.get(m.zone) as number]));
   // A departed member still counts for its old zone, so its replicas are replaced within that zone.
-  const oldZone = new Map((previous?.members ?? []).map((m) => [m.id, m.zone ?? '']));
-  const prevRows: number[][] = [];
-  const prevZoneCount: Int32Array[] = [];
-  const liveZoneCount: Int32Array[] = [];
+  for (const m of previous?.members ?? []) {
+    const z = zoneIndex.get(m.zone ?? '');
+    if (!zoneOfId.has(m.id) && z !== undefined) zoneOfId.set(m.id, z);
+  }
+  // Flat per-(partition, zone) counts: one typed array each, not one per partition (Q can be 65536).
+  const prevRows: number[][] = new Array<number[]>(q);
+  const prevZoneCount = new Int32Array(q * zn);
+  const liveZoneCount = new Int32Array(q * zn);
   const prevMember = new Int32Array(ms.length);
-  const prevZone = new Int32Array(zones.length);
+  const prevZone = new Int32Array(zn);
   for (let p = 0; p < q; p++) {
-    const list = previous?.preferenceLists[p] ?? [];
     const row: number[] = [];
-    const zc = new Int32Array(zones.length);
-    const live = new Int32Array(zones.length);
-    for (const id of list) {
+    for (const id of previous?.preferenceLists[p] ?? []) {
       const i = index.get(id);
-      const z = i !== undefined ? zoneIndexOf(ms[i], zoneIndex) : zoneIndex.get(oldZone.get(id) ?? '\u0000');
-      if (i !== undefined && !row.includes(i)) {
-        row.push(i);
-        prevMember[i]++;
-        live[zoneIndexOf(ms[i], zoneIndex) as number]++;
-      }
-      if (z !== undefined) {
-        zc[z]++;
-        prevZone[z]++;
-      }
+      const z = zoneOfId.get(id);
+      if (z === undefined || (i !== undefined && row.includes(i))) continue;
+      prevZoneCount[p * zn + z]++;
+      prevZone[z]++;
+      if (i === undefined) continue;
+      row.push(i);
+      prevMember[i]++;
+      liveZoneCount[p * zn + z]++;
     }
-    prevRows.push(row);
-    prevZoneCount.push(zc);
-    liveZoneCount.push(live);
+    prevRows[p] = row;
   }
   const plan = planZones(ms, zones, q, replicas, { member: prevMember, zone: prevZone });
   // A zone's extra replica of p is cheap to give up when no surviving member holds it, or when a
   // member of that zone in p holds more slots than its new target (it must shed one anyway).
   const shedding = (p: number, z: number): boolean =>
-    liveZoneCount[p][z] < plan.hi[z] ||
+    liveZoneCount[p * zn + z] < plan.hi[z] ||
     prevRows[p].some((i) => plan.zoneOfMember[i] === z && prevMember[i] > plan.memberTarget[i]);
-  const extra = assignZoneExtras(plan, q, replicas, prevZoneCount, shedding);
-  const slots: number[][] = prevRows.map(() => []);
-  zones.forEach((_, z) => {
-    const local = ms.flatMap((_, i) => (plan.zoneOfMember[i] === z ? [i] : []));
-    const localOf = new Map(local.map((i, j) => [i, j]));
+  const extra = assignZoneExtras(plan, q, replicas, (p, z) => prevZoneCount[p * zn + z], shedding);
+  const slots: number[][] = Array.from({ length: q }, () => []);
+  for (let z = 0; z < zn; z++) {
+    const local: number[] = [];
+    const localOf = new Int32Array(ms.length).fill(-1);
+    ms.forEach((_, i) => {
+      if (plan.zoneOfMember[i] === z) localOf[i] = local.push(i) - 1;
+    });
     const { rows } = solveSlots({
       rows: q,
       demand: Int32Array.from({ length: q }, (_, p) => plan.lo[z] + (extra[p].includes(z) ? 1 : 0)),
       target: Int32Array.from(local, (i) => plan.memberTarget[i]),
       colKeys: Uint32Array.from(local, (i) => fnv1a32(ms[i].id)),
-      initial: prevRows.map((row) => row.flatMap((i) => (localOf.has(i) ? [localOf.get(i) as number] : []))),
+      initial: prevRows.map((row) => {
+        const kept: number[] = [];
+        for (const i of row) if (localOf[i] >= 0) kept.push(localOf[i]);
+        return kept;
+      }),
     });
-    rows.forEach((row, p) => slots[p].push(...row.map((j) => local[j])));
-  });
+    rows.forEach((row, p) => {
+      for (const j of row) slots[p].push(local[j]);
+    });
+  }
   return orderPreferenceLists(ms, q, slots, plan.memberTarget, previous);
-}
-
-function zoneIndexOf(m: NormalizedMember, zoneIndex: Map<string, number>): number | undefined {
-  return zoneIndex.get(m.zone);
 }
 
 /** Per partition, the zones holding hi (not lo) replicas: a 0/1 slot problem over the zones with hi > lo. */
@@ -113,7 +124,7 @@ function assignZoneExtras(
   plan: ZonePlan,
   q: number,
   replicas: number,
-  prevZoneCount: Int32Array[],
+  prevZoneCount: (p: number, z: number) => number,
   cheap: (p: number, z: number) => boolean,
 ): number[][] {
   const open = plan.zones.flatMap((_, z) => (plan.hi[z] > plan.lo[z] ? [z] : []));
@@ -124,7 +135,7 @@ function assignZoneExtras(
     demand: new Int32Array(q).fill(perRow),
     target: Int32Array.from(open, (z) => plan.zoneTotal[z] - q * plan.lo[z]),
     colKeys: Uint32Array.from(open, (z) => fnv1a32(`zone:${plan.zones[z]}`)),
-    initial: prevZoneCount.map((zc) => open.flatMap((z, j) => (zc[z] >= plan.hi[z] ? [j] : []))),
+    initial: Array.from({ length: q }, (_, p) => open.flatMap((z, j) => (prevZoneCount(p, z) >= plan.hi[z] ? [j] : []))),
     weak: (p, j) => cheap(p, open[j]),
   });
   return rows.map((row) => row.map((j) => open[j]));

@@ -17,14 +17,14 @@ export function orderPreferenceLists(
   const keys = Uint32Array.from(ms, (m) => fnv1a32(m.id));
   const index = new Map(ms.map((m, i) => [m.id, i]));
   const prevPrimary = new Int32Array(ms.length);
+  // Kept replicas in their previous order, then new ones by hash: sort keys rank * 2^32 + hash.
   const ordered = slots.map((row, p) => {
     const prevList = previous?.preferenceLists[p] ?? [];
-    const rank = (i: number): number => {
+    const sortKey = row.map((i) => {
       const at = prevList.indexOf(ms[i].id);
-      return at >= 0 ? at : prevList.length;
-    };
-    const sortKey = new Map(row.map((i) => [i, rank(i) * 2 ** 32 + mix32(keys[i], p)]));
-    return [...row].sort((a, b) => (sortKey.get(a) as number) - (sortKey.get(b) as number) || a - b);
+      return (at >= 0 ? at : prevList.length) * 2 ** 32 + mix32(keys[i], p);
+    });
+    return row.map((_, j) => j).sort((a, b) => sortKey[a] - sortKey[b] || row[a] - row[b]).map((j) => row[j]);
   });
   const initial = ordered.map((row, p) => {
     const first = index.get(previous?.preferenceLists[p]?.[0] ?? '');

@@ -192,10 +192,12 @@ class Solver {
         for (let c = 0; c < cols; c++) {
           const o = this.over(c);
           if (o >= 0 || (best >= 0 && o > bestOver) || !this.canEnter(r, c)) continue;
-          if (best >= 0 && o === bestOver) {
-            const sc = this.score(c, r);
-            if (sc < bestScore) [best, bestScore] = [c, sc];
-          } else [best, bestOver, bestScore] = [c, o, this.score(c, r)];
+          const sc = this.score(c, r);
+          if (best < 0 || o < bestOver || sc < bestScore) {
+            best = c;
+            bestOver = o;
+            bestScore = sc;
+          }
         }
         if (best < 0) break;
         this.place(best, r, -1);

@@ -1,13 +1,44 @@
 import { describe, expect, test } from '@jest/globals';
 import {
   InvalidRingConfigError,
+  RING_ALGORITHM_VERSION,
   assignPartitions,
   minimumMovedSlots,
   movedSlots,
   ownershipStats,
   type Assignment,
 } from '../../src/ring/index.js';
+import { fnv1a32 } from '../../src/ring/mix-hash.js';
 import { expectWellFormed, members, slotCounts } from './ring-fixtures.js';
+
+describe('assignment is pinned', () => {
+  // Every node must compute the same ring: if one of these changes, the algorithm changed, and
+  // RING_ALGORITHM_VERSION must be bumped (and mixed-version clusters prevented) before re-pinning.
+  const fingerprint = (a: Assignment): string => fnv1a32(JSON.stringify(a.preferenceLists)).toString(16);
+  const five = assignPartitions(members(5), 256, 3);
+
+  test('version 1', () => {
+    expect(RING_ALGORITHM_VERSION).toBe(1);
+  });
+
+  test('five members, Q=256, N=3', () => {
+    expect(five.preferenceLists.slice(0, 4)).toEqual([
+      ['node-0', 'node-1', 'node-2'],
+      ['node-3', 'node-4', 'node-1'],
+      ['node-2', 'node-1', 'node-0'],
+      ['node-4', 'node-3', 'node-2'],
+    ]);
+    expect(fingerprint(five)).toBe('7f4ea01a');
+  });
+
+  test.each([
+    ['nine members in three zones, Q=64', () => assignPartitions(members(9, 3), 64, 3), 'a44bb07a'],
+    ['a sixth member joining the five', () => assignPartitions(members(6), 256, 3, five), 'dd889e1f'],
+    ['weights and a zone, Q=16, N=2', () => assignPartitions([{ id: 'a', weight: 2 }, { id: 'b' }, { id: 'c', zone: 'x' }], 16, 2), '8de55b52'],
+  ])('%s', (_what, make, expected) => {
+    expect(fingerprint(make())).toBe(expected);
+  });
+});
 
 describe('assignPartitions', () => {
   test('three members, N=3: every member holds every partition, primaries split evenly', () => {
