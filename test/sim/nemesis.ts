@@ -1,13 +1,13 @@
 // The nemesis: during the safety phase it injects faults chosen by its PRNG, each healed again
 // after a random while: partitions (split in two, one node isolated, one-way links), crashes with
-// later restarts, message loss, duplication, long delays, clogged nodes, and clock skew and jumps.
+// later restarts, graceful stops with later restarts, message loss, duplication, long delays, clogged nodes, and clock skew and jumps.
 // healAll() ends every fault and restarts every crashed node for the liveness phase.
 import type { Prng } from './prng.js';
 import type { Scheduler } from './scheduler.js';
 import type { SimCluster } from './sim-cluster.js';
 import type { SimNetwork } from './sim-network.js';
 
-export const FAULT_KINDS = ['partition', 'crash', 'drop', 'duplicate', 'delay', 'clog', 'clock'] as const;
+export const FAULT_KINDS = ['partition', 'crash', 'restart', 'drop', 'duplicate', 'delay', 'clog', 'clock'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface NemesisOptions {
@@ -18,7 +18,7 @@ export interface NemesisOptions {
   /** How long a fault lasts before it heals itself. */
   faultMsMin: number;
   faultMsMax: number;
-  /** Nodes crashed at the same time, at most. */
+  /** Nodes crashed or stopped at the same time, at most. */
   crashedMax: number;
   /** Largest clock jump, either way. */
   clockJumpMsMax: number;
@@ -54,7 +54,8 @@ export class Nemesis {
     this.stopped = true;
     this.network.healAll();
     this.note('heal all');
-    for (const n of this.cluster.nodes) if (n.status === 'crashed') this.spawn(this.cluster.start(n.id));
+    await Promise.all(this.tasks);
+    for (const n of this.cluster.nodes) if (n.status === 'crashed' || n.status === 'stopped') this.spawn(this.cluster.start(n.id));
     await Promise.all(this.tasks);
   }
 
@@ -89,13 +90,27 @@ export class Nemesis {
         return;
       }
       case 'crash': {
-        const crashed = this.cluster.nodes.filter((n) => n.status === 'crashed').length;
+        const down = this.cluster.nodes.filter((n) => n.status !== 'up').length;
         const up = this.cluster.nodes.filter((n) => n.status === 'up');
-        if (crashed >= o.crashedMax || up.length === 0) return;
+        if (down >= o.crashedMax || up.length === 0) return;
         const victim = p.pick(up).id;
         this.cluster.crash(victim);
         this.scheduler.schedule(p.int(o.faultMsMin, o.faultMsMax + 1), `nemesis restart ${victim}`, () => {
+          if (this.stopped) return; // healAll() restarts it
           if (this.cluster.node(victim).status === 'crashed') this.spawn(this.cluster.start(victim));
+        });
+        return;
+      }
+      case 'restart': {
+        const down = this.cluster.nodes.filter((n) => n.status !== 'up').length;
+        const up = this.cluster.nodes.filter((n) => n.status === 'up');
+        if (down >= o.crashedMax || up.length === 0) return;
+        const victim = p.pick(up).id;
+        const stopping = this.cluster.stop(victim);
+        this.spawn(stopping);
+        this.scheduler.schedule(p.int(o.faultMsMin, o.faultMsMax + 1), `nemesis restart ${victim}`, () => {
+          if (this.stopped) return; // healAll() restarts it
+          this.spawn(stopping.then(() => (this.cluster.node(victim).status === 'stopped' ? this.cluster.start(victim) : undefined)));
         });
         return;
       }
