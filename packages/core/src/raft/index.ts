@@ -2,7 +2,7 @@
 // Names are prefixed with Raft here because core/src/index.ts re-exports every area with `export *`
 // and generic names (Entry, Snapshot, MessageType, Role) would collide with other areas.
 export { RaftNode } from './raft-node.js';
-export type { ProposeResult as RaftProposeResult, RaftStatus, PeerStatus as RaftPeerStatus } from './raft-node.js';
+export type { ProposeResult as RaftProposeResult, RaftStatus, RaftBasicStatus, PeerStatus as RaftPeerStatus } from './raft-node.js';
 export type { RaftOptions } from './raft-config.js';
 export type { Ready as RaftReady } from './ready.js';
 export { isEmptyReady as isEmptyRaftReady } from './ready.js';

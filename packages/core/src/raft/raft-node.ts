@@ -36,7 +36,8 @@ export interface PeerStatus {
   isLearner: boolean;
 }
 
-export interface RaftStatus {
+/** The cheap part of RaftStatus (no configuration or progress copies), for per-tick metrics. */
+export interface RaftBasicStatus {
   id: string;
   term: number;
   vote: string | null;
@@ -47,6 +48,9 @@ export interface RaftStatus {
   firstIndex: number;
   lastIndex: number;
   snapshotIndex: number;
+}
+
+export interface RaftStatus extends RaftBasicStatus {
   config: ConfState;
   leadTransferee: string | null;
   /** Per peer (self included), on the leader only. */
@@ -222,9 +226,9 @@ export class RaftNode {
     return this.r.log.term(index);
   }
 
-  status(): RaftStatus {
+  basicStatus(): RaftBasicStatus {
     const r = this.r;
-    const s: RaftStatus = {
+    return {
       id: r.id,
       term: r.term,
       vote: r.vote,
@@ -235,9 +239,12 @@ export class RaftNode {
       firstIndex: r.log.firstIndex(),
       lastIndex: r.log.lastIndex(),
       snapshotIndex: r.log.snapIndex,
-      config: copyConfState(r.conf),
-      leadTransferee: r.leadTransferee,
     };
+  }
+
+  status(): RaftStatus {
+    const r = this.r;
+    const s: RaftStatus = { ...this.basicStatus(), config: copyConfState(r.conf), leadTransferee: r.leadTransferee };
     if (r.role === 'leader') {
       s.progress = {};
       for (const [id, pr] of r.prs) {

@@ -39,7 +39,7 @@ export class SafetyChecker {
    */
   afterAction(nodes: ReadonlyMap<string, RaftNode>, durableLast: (id: string) => number): void {
     for (const [id, n] of nodes) {
-      const st = n.status();
+      const st = n.basicStatus();
       if (st.role === 'leader') {
         const prev = this.leaders.get(st.term);
         if (prev !== undefined && prev !== id) fail(`election safety: ${prev} and ${id} both lead term ${st.term}`);
@@ -71,7 +71,8 @@ export class SafetyChecker {
    */
   checkLog(who: string, firstIndex: number, prevTermOfFirst: number, entries: readonly Entry[], durable: boolean): void {
     let prevTerm = prevTermOfFirst;
-    entries.forEach((e, k) => {
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k];
       if (e.index !== firstIndex + k) fail(`${who}: entry ${e.index} out of place (expected ${firstIndex + k})`);
       if (e.term < prevTerm) fail(`${who}: term goes down at ${e.index}`);
       let byTerm = this.registry.get(e.index);
@@ -83,7 +84,7 @@ export class SafetyChecker {
         fail(`log matching: ${who} has a different entry (${e.index}, ${e.term}) or predecessor`);
       }
       prevTerm = e.term;
-    });
+    }
   }
 
   /** Distinct terms that had a leader. */
@@ -94,7 +95,7 @@ export class SafetyChecker {
   /** Every step: log matching on every log, leader completeness on every leader. */
   afterStep(nodes: ReadonlyMap<string, RaftNode>): void {
     for (const [id, n] of nodes) {
-      const st = n.status();
+      const st = n.basicStatus();
       this.checkLog(`node ${id}`, st.firstIndex, n.termAt(st.snapshotIndex) ?? 0, n.entries(st.firstIndex, st.lastIndex + 1), false);
       if (st.role !== 'leader') continue;
       for (const [i, rec] of this.committed) {
