@@ -4,7 +4,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 DEV="$ROOT/.dev"
-NODES_DEFAULT=${RINGKV_DEV_NODES:-1}
+NODES_DEFAULT=${RINGKV_DEV_NODES:-3}
 HTTP_BASE=${RINGKV_DEV_HTTP_BASE:-7070}   # node i serves clients on HTTP_BASE+i
 PEER_BASE=${RINGKV_DEV_PEER_BASE:-7170}   # and peers on PEER_BASE+i
 ENGINE=${RINGKV_DEV_ENGINE:-level}
@@ -24,13 +24,18 @@ ensure_installed() {
   need npm
   local major; major=$(node -p 'process.versions.node.split(".")[0]')
   [ "$major" -ge 20 ] || die "Node.js 20 or later is required (found $(node --version))"
-  local stamp="$ROOT/node_modules/.ringkv-lock-hash" want
-  want=$(node -e 'const c=require("crypto");process.stdout.write(c.createHash("sha1").update(require("fs").readFileSync(process.argv[1])).digest("hex"))' "$ROOT/package-lock.json")
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    say "==> installing dependencies (npm ci)"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
-    printf '%s' "$want" > "$stamp"
+  local stamp="$ROOT/node_modules/.ringkv-lock-hash"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$(lock_hash)" ] || [ ! -d "$ROOT/node_modules/@ringkv/cli" ]; then
+    # npm install (not npm ci): it installs the locked versions, and also accepts a lockfile that
+    # lacks other platforms' optional packages, which npm ci refuses.
+    say "==> installing dependencies (npm install)"
+    (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
+    lock_hash > "$stamp"
   fi
+}
+
+lock_hash() {
+  node -e 'const c=require("crypto");process.stdout.write(c.createHash("sha1").update(require("fs").readFileSync(process.argv[1])).digest("hex"))' "$ROOT/package-lock.json"
 }
 
 build() {

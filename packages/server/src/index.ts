@@ -22,3 +22,5 @@ export * from './replication/hinted-handoff.js';
 export * from './replication/replica-handler.js';
 export * from './replication/replication-metrics.js';
 export * from './config/config-docs.js';
+export * from './peer/ws-transport.js';
+export * from './peer/memory-transport.js';

@@ -35,7 +35,7 @@ export class PeerHandshakeError extends PeerError {
   }
 }
 
-export const PEER_ERROR_CODES = ['PEER_UNAVAILABLE', 'PEER_TIMEOUT', 'PEER_OVERLOADED', 'PEER_REMOTE', 'PEER_HANDSHAKE_REFUSED'] as const;
+export const PEER_ERROR_CODES = ['PEER_UNAVAILABLE', 'PEER_TIMEOUT', 'PEER_OVERLOADED', 'PEER_REMOTE', 'PEER_HANDSHAKE_REFUSED', 'PEER_MESSAGE_TOO_LARGE'] as const;
 
 /** A message larger than the peer frame limit: it is never sent. */
 export class PeerMessageTooLargeError extends PeerError {

@@ -75,15 +75,23 @@ export class Coordinator implements KvService {
     const targets: WriteTarget[] = hintsOn
       ? ring.fallbackTargets(partition, isUp)
       : owners.filter(isUp).map((node) => ({ node, hinted: false }));
+    // A key has min(N, members) replicas; W counts among those (see effectiveQuorum).
+    w = effectiveQuorum(w, owners.length);
+    const quorum = new WriteQuorum({ targets, w, strict });
+    const upfront = quorum.outcome();
+    if (upfront.state === 'failed') {
+      // Too few live replicas to ever reach W: refuse without writing anything (as Cassandra's
+      // Unavailable), rather than leave a partial write behind a 503.
+      this.deps.metrics.coordinated.inc({ op: 'write', outcome: 'unavailable' });
+      const alive = targets.filter((t) => !strict || !t.hinted).length;
+      return Promise.reject(new QuorumUnavailableError('write', upfront.required, 0, { alive, replicas: owners.length, strict }));
+    }
     if (hintsOn) {
       // Owners that are down with no stand-in: the coordinator keeps their hint (it does not count toward W).
       for (const owner of owners) {
         if (!isUp(owner) && !targets.some((t) => t.forNode === owner)) this.keepHint(partition, owner, key, record);
       }
     }
-    // A key has min(N, members) replicas; W counts among those (see effectiveQuorum).
-    w = effectiveQuorum(w, owners.length);
-    const quorum = new WriteQuorum({ targets, w, strict });
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const timer = clock.setTimer(config.requestTimeoutMs, () => {
