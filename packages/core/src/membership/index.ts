@@ -8,6 +8,8 @@ export {
   compareEntries,
   newerEntry,
   normalizeEntry,
+  isMemberEntry,
+  copyEntry,
   mergeViews,
 } from './member-entry.js';
 export {

@@ -59,28 +59,44 @@ export function newerEntry(a: MemberEntry | undefined, b: MemberEntry | undefine
 
 const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
+/** Whether raw has every field of a MemberEntry with the right type (extra fields allowed). */
+export function isMemberEntry(raw: unknown): raw is MemberEntry {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const e = raw as Record<string, unknown>;
+  return (
+    typeof e.id === 'string' &&
+    e.id !== '' &&
+    typeof e.peer === 'string' &&
+    typeof e.http === 'string' &&
+    (e.zone === undefined || typeof e.zone === 'string') &&
+    isCount(e.incarnation) &&
+    isCount(e.heartbeat) &&
+    isCount(e.epoch) &&
+    MEMBER_STATUSES.includes(e.status as MemberStatus)
+  );
+}
+
+/** A frozen copy of a valid entry with exactly the known fields (nothing extra from the wire). */
+export function copyEntry(e: MemberEntry): MemberEntry {
+  const entry: { -readonly [K in keyof MemberEntry]: MemberEntry[K] } = {
+    id: e.id,
+    peer: e.peer,
+    http: e.http,
+    incarnation: e.incarnation,
+    heartbeat: e.heartbeat,
+    status: e.status,
+    epoch: e.epoch,
+  };
+  if (e.zone !== undefined) entry.zone = e.zone;
+  return Object.freeze(entry);
+}
+
 /**
  * The entry with exactly the known fields, or undefined if any is missing or malformed. Entries
  * come from the network: a bad one is dropped rather than allowed into the view.
  */
 export function normalizeEntry(raw: unknown): MemberEntry | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const e = raw as Record<string, unknown>;
-  if (typeof e.id !== 'string' || e.id === '' || typeof e.peer !== 'string' || typeof e.http !== 'string') return undefined;
-  if (e.zone !== undefined && typeof e.zone !== 'string') return undefined;
-  if (!isCount(e.incarnation) || !isCount(e.heartbeat) || !isCount(e.epoch)) return undefined;
-  if (!MEMBER_STATUSES.includes(e.status as MemberStatus)) return undefined;
-  const entry: MemberEntry = {
-    id: e.id,
-    peer: e.peer,
-    http: e.http,
-    ...(e.zone === undefined ? {} : { zone: e.zone }),
-    incarnation: e.incarnation,
-    heartbeat: e.heartbeat,
-    status: e.status as MemberStatus,
-    epoch: e.epoch,
-  };
-  return Object.freeze(entry);
+  return isMemberEntry(raw) ? copyEntry(raw) : undefined;
 }
 
 /** The join of two views: per member, the newer entry. Pure; neither input is changed. */

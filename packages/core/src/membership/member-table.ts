@@ -3,7 +3,15 @@
 // gossiped, only observed: a node is up for me when I keep hearing of its heartbeat rising.
 // The table is an immutable value: every function returns a new table and leaves its input as it
 // was (detectors are copied on write), so a simulator can keep, compare and replay states.
-import { compareEntries, compareVersions, normalizeEntry, type MemberEntry, type MemberStatus } from './member-entry.js';
+import {
+  compareEntries,
+  compareVersions,
+  copyEntry,
+  isMemberEntry,
+  normalizeEntry,
+  type MemberEntry,
+  type MemberStatus,
+} from './member-entry.js';
 import { DEFAULT_PHI_OPTIONS, PhiAccrualDetector, type PhiAccrualOptions } from './phi-accrual-detector.js';
 
 export interface GossipConfig {
@@ -33,7 +41,7 @@ export interface MemberTable {
   readonly config: GossipConfig;
   /** Every known member's newest entry, self included. */
   readonly members: ReadonlyMap<string, MemberEntry>;
-  /** Per peer (never self), what this node has observed of its heartbeat. */
+  /** Per peer (never self) whose version has been seen to advance, what this node observed. */
   readonly liveness: ReadonlyMap<string, PeerLiveness>;
 }
 
@@ -80,7 +88,7 @@ export function selfEntry(table: MemberTable): MemberEntry {
 
 /**
  * Merges a remote view into the local table at nowMs. Per member the greater entry wins; a peer
- * whose version advanced (or who is new) counts as a heartbeat for its detector. Self is never
+ * whose version advanced counts as a heartbeat for its detector (a newly learned one does not). Self is never
  * overwritten: a newer entry for self (a stale rumour, or our own from before a restart) makes
  * self raise its incarnation above it, as memberlist refutes suspicion, and the new entry spreads.
  */
@@ -91,11 +99,12 @@ export function mergeDigest(table: MemberTable, remote: readonly unknown[], nowM
   let maxEpoch = 0;
   let refuted = false;
   for (const raw of remote) {
-    const e = normalizeEntry(raw);
-    if (!e) continue;
-    maxEpoch = Math.max(maxEpoch, e.epoch);
-    const current = (members ?? table.members).get(e.id);
-    if (current && compareEntries(e, current) <= 0) continue;
+    // Validate in place and copy only winners: most entries of a digest are not news.
+    if (!isMemberEntry(raw)) continue;
+    maxEpoch = Math.max(maxEpoch, raw.epoch);
+    const current = (members ?? table.members).get(raw.id);
+    if (current && compareEntries(raw, current) <= 0) continue;
+    const e = copyEntry(raw);
     members ??= new Map(table.members);
     if (e.id === table.selfId) {
       const me = current as MemberEntry;
@@ -106,7 +115,9 @@ export function mergeDigest(table: MemberTable, remote: readonly unknown[], nowM
     }
     members.set(e.id, e);
     changed.push(e.id);
-    if (!current || compareVersions(e, current) > 0) {
+    // Only an advance is a sign of life: a member first heard of may be long dead, its entry
+    // passed along by others, so its liveness stays unknown (not alive) until its version rises.
+    if (current && compareVersions(e, current) > 0) {
       liveness ??= new Map(table.liveness);
       const prior = liveness.get(e.id);
       const detector = prior ? prior.detector.clone() : new PhiAccrualDetector(table.config.detector);
@@ -118,7 +129,10 @@ export function mergeDigest(table: MemberTable, remote: readonly unknown[], nowM
   return { table: { ...table, members, liveness: liveness ?? table.liveness }, changed, maxEpoch, refuted };
 }
 
-/** Whether id counts as up at nowMs: self always; a peer while its phi stays under the threshold. */
+/**
+ * Whether id counts as up at nowMs: self always; a peer once its version has been seen to advance,
+ * while its phi stays under the threshold. Members that left are never up.
+ */
 export function isMemberAlive(table: MemberTable, id: string, nowMs: number): boolean {
   if (id === table.selfId) return true;
   const entry = table.members.get(id);
@@ -127,7 +141,7 @@ export function isMemberAlive(table: MemberTable, id: string, nowMs: number): bo
   return live.detector.isAvailable(nowMs);
 }
 
-/** The suspicion level of a peer at nowMs (0 for self; Infinity for a member never heard from). */
+/** The suspicion level of a peer at nowMs (0 for self; Infinity for one never seen advancing). */
 export function memberPhi(table: MemberTable, id: string, nowMs: number): number {
   if (id === table.selfId) return 0;
   return table.liveness.get(id)?.detector.phi(nowMs) ?? Infinity;

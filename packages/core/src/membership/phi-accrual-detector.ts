@@ -23,20 +23,28 @@ export interface PhiAccrualOptions {
   readonly maxSampleIntervalMs?: number;
 }
 
-/** Defaults for gossip every second, as in Akka's cluster failure detector. */
+/**
+ * Defaults for heartbeats carried by gossip every second. Unlike Akka's direct heartbeats, a peer's
+ * heartbeat reaches us through other nodes, so the gaps between advances are whole rounds and
+ * sometimes several: in the 100-node simulation (test/membership/gossip-simulation.test.ts) gaps
+ * reach 6 s. Regular peers are suspected about 1 + 4 + 5.2 x 0.5 = 7.6 s after their last advance.
+ */
 export const DEFAULT_PHI_OPTIONS: PhiAccrualOptions = Object.freeze({
-  threshold: 8, // DESIGN.md; Akka's default. Suspicion after ~mean + pause + 5.2 deviations.
+  threshold: 8, // DESIGN.md, and Akka's and Cassandra's default: suspicion ~5.2 deviations late.
   windowSize: 100, // ~100 s of history at one heartbeat a second: adapts within minutes.
-  minStdDevMs: 100, // a tenth of the gossip interval: jitter below this is noise.
-  acceptableHeartbeatPauseMs: 3000, // a couple of missed gossip rounds plus one hop of propagation.
+  minStdDevMs: 500, // half a gossip round: arrivals come in whole rounds, finer jitter is noise.
+  acceptableHeartbeatPauseMs: 4000, // the multi-round gaps of epidemic spread (up to ~6 s at 100 nodes).
   firstHeartbeatEstimateMs: 1000, // the gossip interval.
   maxSampleIntervalMs: 10_000, // 10 gossip intervals: anything longer was an outage.
 });
 
 export class PhiAccrualDetector {
   readonly options: PhiAccrualOptions;
-  /** Ring buffer of the last intervals; count of valid ones, next slot to write. */
-  private readonly intervals: Float64Array;
+  /**
+   * Ring buffer of the last intervals; count of valid ones, next slot to write. A plain array, not
+   * a Float64Array: gossip clones detectors often, and small typed arrays are slow to allocate.
+   */
+  private readonly intervals: number[];
   private count = 0;
   private nextSlot = 0;
   private sum = 0;
@@ -56,7 +64,7 @@ export class PhiAccrualDetector {
       throw new RangeError(`firstHeartbeatEstimateMs must be > 0, got ${opts.firstHeartbeatEstimateMs}`);
     }
     this.options = opts;
-    this.intervals = new Float64Array(opts.windowSize);
+    this.intervals = new Array<number>(opts.windowSize).fill(0);
     // As Akka: start from two intervals around the estimate, so phi is meaningful from the first
     // heartbeat on; real intervals push them out of the window.
     const estimate = opts.firstHeartbeatEstimateMs;
@@ -99,8 +107,9 @@ export class PhiAccrualDetector {
 
   /** An independent copy, for callers that keep their state immutable. */
   clone(): PhiAccrualDetector {
-    const copy = new PhiAccrualDetector(this.options);
-    copy.intervals.set(this.intervals);
+    // Skips the constructor (validation, seeding): gossip clones a detector on every advance.
+    const copy = Object.create(PhiAccrualDetector.prototype) as PhiAccrualDetector;
+    Object.assign(copy, { options: this.options, intervals: this.intervals.slice() });
     copy.count = this.count;
     copy.nextSlot = this.nextSlot;
     copy.sum = this.sum;

@@ -226,7 +226,8 @@ describe('liveness', () => {
   });
 
   test('self is always alive; unknown and left members never are', () => {
-    let t = mergeDigest(table(), [entry('a', 1, 1, { status: 'left' })], 0).table;
+    let t = mergeDigest(table(), [entry('a', 1, 0)], 0).table;
+    t = mergeDigest(t, [entry('a', 1, 1, { status: 'left' })], 0).table;
     expect(isMemberAlive(t, 'me', 1e12)).toBe(true);
     expect(isMemberAlive(t, 'a', 0)).toBe(false);
     expect(isMemberAlive(t, 'nobody', 0)).toBe(false);
@@ -236,8 +237,19 @@ describe('liveness', () => {
     expect(forgetMember(t, 'me')).toBe(t);
   });
 
+  test('a member first heard of is not alive until its version advances', () => {
+    let t = mergeDigest(table(), [entry('a', 1, 1)], 0).table;
+    expect(t.members.has('a')).toBe(true);
+    expect(isMemberAlive(t, 'a', 0)).toBe(false);
+    expect(memberPhi(t, 'a', 0)).toBe(Infinity);
+    t = mergeDigest(t, [entry('a', 1, 2)], 1000).table;
+    expect(isMemberAlive(t, 'a', 1000)).toBe(true);
+    expect(t.liveness.get('a')?.lastAdvanceMs).toBe(1000);
+  });
+
   test('describeMembers lists everyone by id with local liveness', () => {
-    const t = mergeDigest(table(), [entry('b', 1, 1), entry('a', 1, 1)], 0).table;
+    const heard = mergeDigest(table(), [entry('b', 1, 0), entry('a', 1, 0)], 0).table;
+    const t = mergeDigest(heard, [entry('b', 1, 1), entry('a', 1, 1)], 0).table;
     const view = describeMembers(t, 500);
     expect(view.map((v) => [v.id, v.alive])).toEqual([['a', true], ['b', true], ['me', true]]);
     expect(describeMembers(t, 60_000).map((v) => v.alive)).toEqual([false, false, true]);
