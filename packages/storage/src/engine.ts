@@ -33,6 +33,8 @@ export interface Engine {
   readonly kind: EngineKind;
   open(): Promise<void>;
   get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Several gets in one call (one trip to the engine's thread pool instead of one per key). */
+  getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>;
   put(key: Uint8Array, value: Uint8Array, options?: WriteOptions): Promise<void>;
   del(key: Uint8Array, options?: WriteOptions): Promise<void>;
   /** Applies every op or none. */

@@ -51,6 +51,15 @@ export class LevelEngine implements Engine {
     });
   }
 
+  getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    return this.call('getMany', async (db) => {
+      for (const key of keys) checkKey(key);
+      if (keys.length === 0) return [];
+      const values = await db.getMany(keys as Uint8Array[]);
+      return values.map((v) => (v === undefined ? undefined : toView(v)));
+    });
+  }
+
   put(key: Uint8Array, value: Uint8Array, options?: WriteOptions): Promise<void> {
     return this.batch([{ type: 'put', key, value }], options);
   }

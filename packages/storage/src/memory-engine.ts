@@ -49,6 +49,16 @@ export class MemoryEngine implements Engine {
     });
   }
 
+  getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    return this.lifecycle.run('getMany', async () => {
+      for (const key of keys) checkKey(key);
+      return keys.map((key) => {
+        const value = this.live.get(key);
+        return value === undefined ? undefined : copyBytes(value);
+      });
+    });
+  }
+
   put(key: Uint8Array, value: Uint8Array, options?: WriteOptions): Promise<void> {
     return this.batch([{ type: 'put', key, value }], options);
   }

@@ -18,6 +18,7 @@ interface RocksDb {
   open(options: { createIfMissing: boolean; errorIfExists: boolean }, callback: Callback): void;
   close(callback: Callback): void;
   get(key: Buffer, options: { asBuffer: true; fillCache?: boolean }, callback: Callback<Buffer>): void;
+  getMany(keys: Buffer[], options: { asBuffer: true; fillCache?: boolean }, callback: Callback<(Buffer | undefined)[]>): void;
   batch(ops: RocksBatchOp[], options: { sync: boolean }, callback: Callback): void;
   clear(options: { gte?: Buffer; lt?: Buffer }, callback: Callback): void;
   iterator(options: RocksIteratorOptions): RocksIterator;
@@ -97,6 +98,19 @@ export class RocksdbEngine implements Engine {
           } else {
             resolve(value === undefined ? undefined : toView(value));
           }
+        });
+      });
+    });
+  }
+
+  getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    return this.call('getMany', async (db) => {
+      for (const key of keys) checkKey(key);
+      if (keys.length === 0) return [];
+      return new Promise<(Uint8Array | undefined)[]>((resolve, reject) => {
+        db.getMany(keys.map(toBuffer), { asBuffer: true }, (err, values) => {
+          if (err) reject(err);
+          else resolve(values!.map((v) => (v === undefined || v === null ? undefined : toView(v))));
         });
       });
     });

@@ -81,6 +81,14 @@ export function runEngineConformance(name: string, factory: EngineFactory): void
       await engine.del(text('never-there'));
     });
 
+    test('getMany answers in the order asked, undefined for absent keys, empty for none', async () => {
+      await engine.put(text('m1'), text('one'));
+      await engine.put(text('m3'), new Uint8Array(0));
+      expect(await engine.getMany([text('m3'), text('m2'), text('m1'), text('m1')])).toEqual([new Uint8Array(0), undefined, text('one'), text('one')]);
+      expect(await engine.getMany([])).toEqual([]);
+      await expect(engine.getMany([text('ok'), new Uint8Array(0)])).rejects.toThrow(TypeError);
+    });
+
     test('returns plain Uint8Array views for keys and values', async () => {
       await engine.put(text('k'), text('v'));
       const value = await engine.get(text('k'));
@@ -224,6 +232,7 @@ export function runEngineConformance(name: string, factory: EngineFactory): void
       await engine.close();
       await engine.close();
       await expectClosed(engine.get(b(1)));
+      await expectClosed(engine.getMany([b(1)]));
       await expectClosed(engine.put(b(1), b(2)));
       await expectClosed(engine.del(b(1)));
       await expectClosed(engine.batch([{ type: 'del', key: b(1) }], { sync: true }));

@@ -2,7 +2,7 @@
 // load shedding and per-request metrics. The data path behind it is a KvService.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatTimestamp } from '@ringkv/core';
-import { MethodNotAllowedError, OverloadedError, RouteNotFoundError, ShuttingDownError, KeyNotFoundError } from '../errors.js';
+import { MethodNotAllowedError, OverloadedError, RouteNotFoundError, ShuttingDownError } from '../errors.js';
 import type { KvService } from '../kv/kv-service.js';
 import { parseFlag, parseKey, parseQuery, parseTtlSeconds } from '../kv/request-params.js';
 import type { NodeMetrics } from '../observability/metrics.js';
@@ -121,7 +121,8 @@ export class ClientApi {
     if (!rec || (local && rec.tombstone)) {
       if (rec) res.setHeader('x-ringkv-timestamp', formatTimestamp(rec.ts));
       if (rec?.tombstone) res.setHeader('x-ringkv-tombstone', 'true');
-      throw new KeyNotFoundError(keyText);
+      // The common miss is answered without building an Error (its stack trace is costly).
+      return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `key "${keyText}" not found` } });
     }
     const headers: Record<string, string | number> = {
       'content-type': 'application/octet-stream',

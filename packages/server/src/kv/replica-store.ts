@@ -35,6 +35,8 @@ export class ReplicaStore {
   private flushing = false;
   private scheduled = false;
   private readonly listeners: ChangeListener[] = [];
+  private reads: { key: Uint8Array; resolve: (v: Uint8Array | undefined) => void; reject: (e: unknown) => void }[] = [];
+  private readScheduled = false;
   private readonly maxBatch: number;
 
   constructor(readonly engine: Engine, private readonly options: ReplicaStoreOptions) {
@@ -50,9 +52,29 @@ export class ReplicaStore {
     return bytes === undefined ? undefined : decodeRecord(bytes);
   }
 
-  /** The stored encoding of a key's record (what replicas send each other). */
+  /**
+   * The stored encoding of a key's record (what replicas send each other). Reads issued in the same
+   * event-loop turn share one engine getMany: one trip to the engine's thread pool, not one each.
+   */
   readRaw(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.engine.get(dataKey(partition, key));
+    return new Promise((resolve, reject) => {
+      this.reads.push({ key: dataKey(partition, key), resolve, reject });
+      if (!this.readScheduled) {
+        this.readScheduled = true;
+        setImmediate(() => this.flushReads());
+      }
+    });
+  }
+
+  private flushReads(): void {
+    this.readScheduled = false;
+    while (this.reads.length > 0) {
+      const batch = this.reads.splice(0, this.maxBatch);
+      this.engine.getMany(batch.map((r) => r.key)).then(
+        (values) => batch.forEach((r, i) => r.resolve(values[i])),
+        (err: unknown) => batch.forEach((r) => r.reject(err)),
+      );
+    }
   }
 
   /** Stores `record` unless a newer version is already there. Resolves once durable per the options. */
@@ -104,11 +126,13 @@ export class ReplicaStore {
       if (!slot) slots.set(id, (slot = { storageKey, before: undefined, winner: undefined }));
       return slot;
     });
-    await Promise.all([...slots.values()].map(async (s) => {
-      const bytes = await this.engine.get(s.storageKey);
-      s.before = bytes === undefined ? undefined : decodeRecord(bytes);
-      s.winner = s.before;
-    }));
+    const unique = [...slots.values()];
+    const stored = await this.engine.getMany(unique.map((slot) => slot.storageKey));
+    unique.forEach((slot, i) => {
+      const bytes = stored[i];
+      slot.before = bytes === undefined ? undefined : decodeRecord(bytes);
+      slot.winner = slot.before;
+    });
     const results: ApplyResult[] = [];
     batch.forEach((p, i) => {
       const s = slotOf[i];
