@@ -11,7 +11,7 @@ import { Progress } from './progress.js';
 import { voteResult } from './quorum.js';
 import type { ResolvedRaftOptions } from './raft-config.js';
 import { RaftLog } from './raft-log.js';
-import type { ConfChange, ConfState, Entry, HardState, Role, SoftState } from './types.js';
+import type { ConfChange, ConfState, Entry, HardState, Role, Snapshot, SoftState } from './types.js';
 
 export class Raft {
   readonly id: string;
@@ -327,7 +327,7 @@ export class Raft {
   }
 
   /** Installs a snapshot from the leader; false if it is stale or we already have its index. */
-  restore(s: import('./types.js').Snapshot): boolean {
+  restore(s: Snapshot): boolean {
     const { index, term } = s.metadata;
     if (index <= this.log.committed) return false;
     if (this.log.matchTerm(index, term)) {
