@@ -57,7 +57,7 @@ describe('cluster simulation', () => {
     return;
   }
 
-  const count = Number(env.SIM_SEEDS ?? 100);
+  const count = Number(env.SIM_SEEDS ?? 150);
   const seeds = Array.from({ length: count }, (_, i) => 1000 + i);
   test.each(seeds)('seed %i', async (seed) => {
     await runSeed(seed, overridesFromEnv());
