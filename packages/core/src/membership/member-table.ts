@@ -88,9 +88,10 @@ export function selfEntry(table: MemberTable): MemberEntry {
 
 /**
  * Merges a remote view into the local table at nowMs. Per member the greater entry wins; a peer
- * whose version advanced counts as a heartbeat for its detector (a newly learned one does not). Self is never
- * overwritten: a newer entry for self (a stale rumour, or our own from before a restart) makes
- * self raise its incarnation above it, as memberlist refutes suspicion, and the new entry spreads.
+ * whose version advanced counts as a heartbeat for its detector (a newly learned one does not).
+ * Self is never overwritten: a newer entry for self (a stale rumour, or our own from before a
+ * restart) makes self raise its incarnation above it, as memberlist refutes suspicion, and the
+ * new entry spreads.
  */
 export function mergeDigest(table: MemberTable, remote: readonly unknown[], nowMs: number): MergeResult {
   let members: Map<string, MemberEntry> | undefined;
