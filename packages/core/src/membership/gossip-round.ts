@@ -68,8 +68,8 @@ export function gossipRound(state: MemberTable, nowMs: number, prng: Prng): Goss
  */
 export function onGossip(state: MemberTable, from: string, digest: GossipDigest, nowMs: number): OnGossipResult {
   if (digest.from !== from || !Array.isArray(digest.members)) {
-    return { table: state, changed: [], maxEpoch: 0, refuted: false, newerEpoch: false };
+    return { state, changed: [], maxEpoch: 0, refuted: false, newerEpoch: false };
   }
   const result = mergeDigest(state, digest.members, nowMs);
-  return { ...result, newerEpoch: result.maxEpoch > selfEntry(result.table).epoch };
+  return { ...result, newerEpoch: result.maxEpoch > selfEntry(result.state).epoch };
 }

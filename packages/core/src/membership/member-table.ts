@@ -52,7 +52,7 @@ export interface GossipDigest {
 }
 
 export interface MergeResult {
-  readonly table: MemberTable;
+  readonly state: MemberTable;
   /** Members whose entry changed (self included when it refuted), in digest order. */
   readonly changed: string[];
   /** The highest epoch any entry of the digest claims (0 for none). */
@@ -126,8 +126,8 @@ export function mergeDigest(table: MemberTable, remote: readonly unknown[], nowM
       liveness.set(e.id, { detector, lastAdvanceMs: nowMs });
     }
   }
-  if (!members) return { table, changed, maxEpoch, refuted };
-  return { table: { ...table, members, liveness: liveness ?? table.liveness }, changed, maxEpoch, refuted };
+  if (!members) return { state: table, changed, maxEpoch, refuted };
+  return { state: { ...table, members, liveness: liveness ?? table.liveness }, changed, maxEpoch, refuted };
 }
 
 /**

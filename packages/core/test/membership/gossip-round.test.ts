@@ -20,8 +20,8 @@ const entry = (id: string, heartbeat = 1, extra: Partial<MemberEntry> = {}): Mem
 function tableWithPeers(n: number, extra: MemberEntry[] = []): MemberTable {
   const t = createMemberTable({ id: 'me', peer: 'me:7000', http: 'me:8000', incarnation: 1, status: 'normal', epoch: 1 });
   const peers = [...Array.from({ length: n }, (_, i) => entry(`p${i}`)), ...extra];
-  const heard = mergeDigest(t, peers.map((e) => ({ ...e, heartbeat: 0 })), 0).table;
-  return mergeDigest(heard, peers, 0).table;
+  const heard = mergeDigest(t, peers.map((e) => ({ ...e, heartbeat: 0 })), 0).state;
+  return mergeDigest(heard, peers, 0).state;
 }
 
 describe('selectGossipTargets', () => {
@@ -55,7 +55,7 @@ describe('selectGossipTargets', () => {
   test('sometimes adds one down peer, at about the configured chance', () => {
     // p0..p4 keep beating; "dead" beat at time 0 and never again.
     let t = tableWithPeers(5, [entry('dead')]);
-    for (let now = 1000; now <= 30_000; now += 1000) t = mergeDigest(t, Array.from({ length: 5 }, (_, i) => entry(`p${i}`, now)), now).table;
+    for (let now = 1000; now <= 30_000; now += 1000) t = mergeDigest(t, Array.from({ length: 5 }, (_, i) => entry(`p${i}`, now)), now).state;
     expect(isMemberAlive(t, 'dead', 30_000)).toBe(false);
     const prng = new Prng(1);
     let probes = 0;
@@ -100,7 +100,7 @@ describe('gossipRound and onGossip', () => {
   test('a digest that claims another sender is ignored', () => {
     const t = tableWithPeers(2);
     const r = onGossip(t, 'p0', { from: 'p1', members: [entry('p1', 9)] }, 1000);
-    expect(r.table).toBe(t);
+    expect(r.state).toBe(t);
     expect(r.changed).toEqual([]);
   });
 });

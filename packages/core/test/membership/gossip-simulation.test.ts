@@ -26,7 +26,7 @@ class Cluster {
     }));
     for (const id of this.ids) {
       const t = createMemberTable({ id, peer: `${id}:7000`, http: `${id}:8000`, incarnation: 1, status: 'normal', epoch: 1 });
-      this.tables.set(id, mergeDigest(t, bootstrap, 0).table);
+      this.tables.set(id, mergeDigest(t, bootstrap, 0).state);
       this.prngs.set(id, root.fork(id));
     }
   }
@@ -47,7 +47,7 @@ class Cluster {
     }
     for (const m of sent) {
       if (this.crashed.has(m.to)) continue;
-      this.tables.set(m.to, onGossip(this.tables.get(m.to) as MemberTable, m.from, m.digest, this.nowMs + LATENCY_MS).table);
+      this.tables.set(m.to, onGossip(this.tables.get(m.to) as MemberTable, m.from, m.digest, this.nowMs + LATENCY_MS).state);
     }
   }
 

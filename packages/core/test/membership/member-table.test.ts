@@ -110,9 +110,9 @@ describe('mergeDigest', () => {
     fc.assert(
       fc.property(fc.array(fc.array(arbEntry, { maxLength: 6 }), { maxLength: 5 }), (digests) => {
         let forward = table();
-        for (const d of digests) forward = mergeDigest(forward, d, 1000).table;
+        for (const d of digests) forward = mergeDigest(forward, d, 1000).state;
         let backward = table();
-        for (const d of [...digests].reverse()) backward = mergeDigest(backward, d, 1000).table;
+        for (const d of [...digests].reverse()) backward = mergeDigest(backward, d, 1000).state;
         const expected = new Map<string, MemberEntry>([['me', selfEntry(table())]]);
         for (const e of digests.flat()) expected.set(e.id, newerEntry(expected.get(e.id), e) as MemberEntry);
         expect(sorted(forward.members)).toEqual(sorted(expected));
@@ -126,16 +126,16 @@ describe('mergeDigest', () => {
     fc.assert(
       fc.property(fc.array(arbEntry, { maxLength: 8 }), (d) => {
         const once = mergeDigest(table(), d, 1000);
-        const twice = mergeDigest(once.table, d, 2000);
+        const twice = mergeDigest(once.state, d, 2000);
         expect(twice.changed).toEqual([]);
-        expect(twice.table).toBe(once.table);
+        expect(twice.state).toBe(once.state);
       }),
       { numRuns: 100 },
     );
   });
 
   test('reports the changed members and the highest epoch seen', () => {
-    const t = mergeDigest(table(), [entry('a', 1, 1), entry('b', 1, 1, { epoch: 7 })], 1000).table;
+    const t = mergeDigest(table(), [entry('a', 1, 1), entry('b', 1, 1, { epoch: 7 })], 1000).state;
     const r = mergeDigest(t, [entry('a', 1, 1), entry('b', 1, 2, { epoch: 7 }), entry('c', 0, 0, { epoch: 3 })], 2000);
     expect(r.changed).toEqual(['b', 'c']);
     expect(r.maxEpoch).toBe(7);
@@ -145,11 +145,11 @@ describe('mergeDigest', () => {
   test('skips malformed entries and keeps the rest', () => {
     const r = mergeDigest(table(), [{ id: 'x' }, 42, entry('a', 0, 0)], 0);
     expect(r.changed).toEqual(['a']);
-    expect([...r.table.members.keys()].sort()).toEqual(['a', 'me']);
+    expect([...r.state.members.keys()].sort()).toEqual(['a', 'me']);
   });
 
   test('never changes its input table', () => {
-    const t0 = mergeDigest(table(), [entry('a', 1, 1)], 1000).table;
+    const t0 = mergeDigest(table(), [entry('a', 1, 1)], 1000).state;
     const before = { members: sorted(t0.members), phi: memberPhi(t0, 'a', 5000) };
     mergeDigest(t0, [entry('a', 1, 9), entry('b', 0, 0)], 4000);
     expect(sorted(t0.members)).toEqual(before.members);
@@ -164,7 +164,7 @@ describe('self refutes rumours about itself', () => {
     ['a rumour that it left, at its own version', entry('me', 5, 0, { status: 'left' }), 6],
   ])('%s makes self raise its incarnation above it', (_name, rumour, expectedIncarnation) => {
     const r = mergeDigest(table('me', 5), [rumour], 1000);
-    const me = selfEntry(r.table);
+    const me = selfEntry(r.state);
     expect(r.refuted).toBe(true);
     expect(r.changed).toEqual(['me']);
     expect(me.incarnation).toBe(expectedIncarnation);
@@ -177,14 +177,14 @@ describe('self refutes rumours about itself', () => {
     const r = mergeDigest(table('me', 5), [entry('me', 4, 100), entry('me', 5, 0, { status: 'joining' })], 1000);
     expect(r.refuted).toBe(false);
     expect(r.changed).toEqual([]);
-    expect(selfEntry(r.table)).toEqual(selfEntry(table('me', 5)));
+    expect(selfEntry(r.state)).toEqual(selfEntry(table('me', 5)));
   });
 
   test('no peer can ever overwrite self: after any digests, self is still its own entry with a higher version', () => {
     fc.assert(
       fc.property(fc.array(arbEntry.map((e) => ({ ...e, id: 'me' })), { maxLength: 8 }), (rumours) => {
         const r = mergeDigest(table('me', 2), rumours, 0);
-        const me = selfEntry(r.table);
+        const me = selfEntry(r.state);
         expect(me.peer).toBe('me:7000');
         for (const x of rumours) expect(compareEntries(me, x)).toBe(1);
       }),
@@ -199,7 +199,7 @@ describe('liveness', () => {
   /** Feeds peer a's heartbeat every intervalMs from fromMs until before toMs. */
   function feed(t: MemberTable, hb0: number, fromMs: number, toMs: number, intervalMs = 1000): [MemberTable, number] {
     let hb = hb0;
-    for (let now = fromMs; now < toMs; now += intervalMs) t = mergeDigest(t, [entry('a', 1, hb++)], now).table;
+    for (let now = fromMs; now < toMs; now += intervalMs) t = mergeDigest(t, [entry('a', 1, hb++)], now).state;
     return [t, hb];
   }
 
@@ -211,7 +211,7 @@ describe('liveness', () => {
     const boundMs = 1000 + cfg.detector.acceptableHeartbeatPauseMs + 5.3 * cfg.detector.minStdDevMs;
     expect(isMemberAlive(t, 'a', lastBeatMs + boundMs)).toBe(false);
     // The same heartbeat gossiped again does not count as a sign of life.
-    t = mergeDigest(t, [entry('a', 1, hb - 1)], 70_000).table;
+    t = mergeDigest(t, [entry('a', 1, hb - 1)], 70_000).state;
     expect(isMemberAlive(t, 'a', 70_000)).toBe(false);
     [t, hb] = feed(t, hb, 90_000, 91_000);
     expect(isMemberAlive(t, 'a', 90_000)).toBe(true);
@@ -221,13 +221,13 @@ describe('liveness', () => {
 
   test('a peer restarting with a higher incarnation and heartbeat 0 counts as alive', () => {
     let [t] = feed(table(), 0, 0, 10_000);
-    t = mergeDigest(t, [entry('a', 2, 0)], 30_000).table;
+    t = mergeDigest(t, [entry('a', 2, 0)], 30_000).state;
     expect(isMemberAlive(t, 'a', 30_500)).toBe(true);
   });
 
   test('self is always alive; unknown and left members never are', () => {
-    let t = mergeDigest(table(), [entry('a', 1, 0)], 0).table;
-    t = mergeDigest(t, [entry('a', 1, 1, { status: 'left' })], 0).table;
+    let t = mergeDigest(table(), [entry('a', 1, 0)], 0).state;
+    t = mergeDigest(t, [entry('a', 1, 1, { status: 'left' })], 0).state;
     expect(isMemberAlive(t, 'me', 1e12)).toBe(true);
     expect(isMemberAlive(t, 'a', 0)).toBe(false);
     expect(isMemberAlive(t, 'nobody', 0)).toBe(false);
@@ -238,18 +238,18 @@ describe('liveness', () => {
   });
 
   test('a member first heard of is not alive until its version advances', () => {
-    let t = mergeDigest(table(), [entry('a', 1, 1)], 0).table;
+    let t = mergeDigest(table(), [entry('a', 1, 1)], 0).state;
     expect(t.members.has('a')).toBe(true);
     expect(isMemberAlive(t, 'a', 0)).toBe(false);
     expect(memberPhi(t, 'a', 0)).toBe(Infinity);
-    t = mergeDigest(t, [entry('a', 1, 2)], 1000).table;
+    t = mergeDigest(t, [entry('a', 1, 2)], 1000).state;
     expect(isMemberAlive(t, 'a', 1000)).toBe(true);
     expect(t.liveness.get('a')?.lastAdvanceMs).toBe(1000);
   });
 
   test('describeMembers lists everyone by id with local liveness', () => {
-    const heard = mergeDigest(table(), [entry('b', 1, 0), entry('a', 1, 0)], 0).table;
-    const t = mergeDigest(heard, [entry('b', 1, 1), entry('a', 1, 1)], 0).table;
+    const heard = mergeDigest(table(), [entry('b', 1, 0), entry('a', 1, 0)], 0).state;
+    const t = mergeDigest(heard, [entry('b', 1, 1), entry('a', 1, 1)], 0).state;
     const view = describeMembers(t, 500);
     expect(view.map((v) => [v.id, v.alive])).toEqual([['a', true], ['b', true], ['me', true]]);
     expect(describeMembers(t, 60_000).map((v) => v.alive)).toEqual([false, false, true]);
