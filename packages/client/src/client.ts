@@ -1,183 +1,223 @@
-// The ringkv HTTP client: get, put and delete with per-call quorum, TTL, timeout and AbortSignal.
-// Uses the platform fetch (undici in Node.js 18+, which pools keep-alive connections; the
-// browser's fetch elsewhere).
+// The ringkv HTTP client: get, put and delete with per-call quorum, TTL, timeout and AbortSignal,
+// spread over several endpoints with failover, safe retries and optional discovery.
+//
+// Transport: the platform fetch. In Node.js 18+ that is undici, which keeps connections alive
+// and pools them per origin; pass `dispatcher` (with undici's own `fetch`) to size the pool. In
+// browsers it is the browser's fetch. The package has no dependencies.
+import { InvalidArgumentError, ServerError } from './errors.js';
+import { endpointsFromCluster, type ClusterView } from './discovery.js';
+import { EndpointPool } from './endpoint-pool.js';
+import type { AttemptResult } from './http-attempt.js';
 import {
-  AbortedError, ClientTimeoutError, ConnectionError, InvalidArgumentError, ServerError,
-} from './errors.js';
+  callNumber, resolveOptions, type CallOptions, type ClientOptions, type Consistency, type DeleteOptions,
+  type GetOptions, type PutOptions, type ResolvedOptions,
+} from './options.js';
+import { RetryingCaller, type CallSpec } from './retrying-caller.js';
 
-export type Consistency = number | 'one' | 'quorum' | 'all';
-
-export interface ClientOptions {
-  /** Base URLs of ringkv nodes, e.g. `http://127.0.0.1:7070`. The first is tried first. */
-  endpoints: string[] | string;
-  /** Per-call timeout in ms (default 5000). */
-  timeoutMs?: number;
-}
-
-export interface CallOptions {
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-export interface GetOptions extends CallOptions {
-  r?: Consistency;
-}
-
-export interface PutOptions extends CallOptions {
-  w?: Consistency;
-  /** Seconds until the value expires. */
-  ttl?: number;
-  /** Count only replicas of the preference list toward W (no hinted stand-ins). */
-  strict?: boolean;
-}
-
-export interface DeleteOptions extends CallOptions {
-  w?: Consistency;
-  strict?: boolean;
-}
-
+/** A value read by {@link RingkvClient.get}. */
 export interface GetResult {
+  /** The raw bytes. */
   value: Uint8Array;
-  /** The HLC timestamp of the write, as the server formats it. */
+  /** The HLC timestamp of the write, as the server formats it (`X-Ringkv-Timestamp`). */
   timestamp: string;
+  /** When the value expires (written with a TTL), else undefined. */
+  expiresAt?: Date;
+  /** The node that coordinated the read. */
+  endpoint: string;
+  /** The value decoded as UTF-8. */
   text(): string;
+  /** The value parsed as JSON. */
   json<T = unknown>(): T;
 }
 
-const utf8 = new TextEncoder();
-const DEFAULT_TIMEOUT_MS = 5000;
+/** The outcome of a put or delete. */
+export interface WriteResult {
+  /** The HLC timestamp the write was stored with. */
+  timestamp: string;
+  /** The node that coordinated the write. */
+  endpoint: string;
+}
 
+/** A value to write: bytes, or a string stored as UTF-8. */
+export type Value = Uint8Array | ArrayBuffer | string;
+
+const utf8 = new TextEncoder();
+const MAX_KEY_BYTES = 1024;
+// A failure-triggered discovery runs at most this often, so a dead cluster is not hammered.
+const MIN_DISCOVERY_GAP_MS = 1000;
+
+/**
+ * A client of a ringkv cluster.
+ *
+ * ```ts
+ * const kv = new RingkvClient({ endpoints: ['http://127.0.0.1:7071', 'http://127.0.0.1:7072'] });
+ * await kv.put('greeting', 'hello', { w: 'quorum' });
+ * const got = await kv.get('greeting');          // undefined when absent
+ * console.log(got?.text());
+ * ```
+ */
 export class RingkvClient {
-  readonly endpoints: string[];
-  private readonly timeoutMs: number;
+  private readonly options: ResolvedOptions;
+  private readonly pool: EndpointPool;
+  private readonly caller: RetryingCaller;
+  private discoveryTimer?: ReturnType<typeof setInterval>;
+  private discovering?: Promise<string[]>;
+  private lastDiscoveryMs = -Infinity;
+  private closed = false;
 
   constructor(options: ClientOptions) {
-    const list = Array.isArray(options.endpoints) ? options.endpoints : options.endpoints.split(',');
-    this.endpoints = list.map((e) => normalizeEndpoint(e.trim())).filter(Boolean);
-    if (this.endpoints.length === 0) throw new InvalidArgumentError('at least one endpoint is required');
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.options = resolveOptions(options);
+    this.pool = new EndpointPool(this.options.endpoints, this.options.now);
+    this.caller = new RetryingCaller(this.options, this.pool, () => this.discoverSoon());
   }
 
-  /** The value of `key`, or undefined when it is absent or deleted. */
+  /** Every endpoint the client knows: the configured ones, then the discovered ones. */
+  get endpoints(): string[] {
+    return this.pool.list();
+  }
+
+  /** The value of `key`, or undefined when it is absent, deleted or expired. */
   async get(key: string, options: GetOptions = {}): Promise<GetResult | undefined> {
-    const res = await this.request('GET', kvPath(key, { r: options.r }), undefined, options, [200, 404]);
-    if (res.status === 404) return undefined;
-    const value = new Uint8Array(await res.arrayBuffer());
-    const timestamp = res.headers.get('x-ringkv-timestamp') ?? '';
+    let res: AttemptResult;
+    try {
+      res = await this.run('read', 'GET', kvPath(key, { r: consistency(options.r, 'r') }), undefined, options, false);
+    } catch (err) {
+      if (err instanceof ServerError && err.code === 'NOT_FOUND') return undefined;
+      throw err;
+    }
+    const value = res.body;
+    const expires = res.headers.get('x-ringkv-expires-at');
     return {
-      value, timestamp,
+      value,
+      timestamp: res.headers.get('x-ringkv-timestamp') ?? '',
+      expiresAt: expires ? new Date(expires) : undefined,
+      endpoint: res.endpoint,
       text: () => new TextDecoder().decode(value),
       json: <T>() => JSON.parse(new TextDecoder().decode(value)) as T,
     };
   }
 
-  /** Writes `value` (bytes or a string, stored as UTF-8); resolves with the write's timestamp. */
-  async put(key: string, value: Uint8Array | string, options: PutOptions = {}): Promise<{ timestamp: string }> {
-    const body = typeof value === 'string' ? utf8.encode(value) : value;
-    const res = await this.request('PUT', kvPath(key, { w: options.w, ttl: options.ttl, strict: options.strict ? 1 : undefined }), body, options, [204]);
-    return { timestamp: res.headers.get('x-ringkv-timestamp') ?? '' };
+  /** The value of `key` parsed as JSON, or undefined when absent. */
+  async getJson<T = unknown>(key: string, options: GetOptions = {}): Promise<T | undefined> {
+    const res = await this.get(key, options);
+    return res === undefined ? undefined : res.json<T>();
+  }
+
+  /** Writes `value` (bytes, or a string stored as UTF-8) and resolves once W replicas have it. */
+  async put(key: string, value: Value, options: PutOptions = {}): Promise<WriteResult> {
+    const body = toBytes(value);
+    if (options.ttl !== undefined && (!Number.isInteger(options.ttl) || options.ttl <= 0)) {
+      throw new InvalidArgumentError(`ttl must be a whole number of seconds > 0, got ${String(options.ttl)}`);
+    }
+    const path = kvPath(key, { w: consistency(options.w, 'w'), ttl: options.ttl, strict: options.strict ? 1 : undefined });
+    const res = await this.run('write', 'PUT', path, body, options, options.idempotent ?? this.options.idempotentWrites);
+    return writeResult(res);
   }
 
   /** Stores `value` as JSON. */
-  putJson(key: string, value: unknown, options: PutOptions = {}): Promise<{ timestamp: string }> {
-    return this.put(key, JSON.stringify(value), options);
+  putJson(key: string, value: unknown, options: PutOptions = {}): Promise<WriteResult> {
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new InvalidArgumentError('value cannot be represented as JSON');
+    return this.put(key, text, options);
   }
 
-  async delete(key: string, options: DeleteOptions = {}): Promise<{ timestamp: string }> {
-    const res = await this.request('DELETE', kvPath(key, { w: options.w, strict: options.strict ? 1 : undefined }), undefined, options, [204]);
-    return { timestamp: res.headers.get('x-ringkv-timestamp') ?? '' };
+  /** Deletes `key` (writes a tombstone); resolves once W replicas have it. Deleting an absent key succeeds. */
+  async delete(key: string, options: DeleteOptions = {}): Promise<WriteResult> {
+    const path = kvPath(key, { w: consistency(options.w, 'w'), strict: options.strict ? 1 : undefined });
+    const res = await this.run('write', 'DELETE', path, undefined, options, options.idempotent ?? this.options.idempotentWrites);
+    return writeResult(res);
   }
 
-  /** The cluster view of the first endpoint that answers (GET /cluster). */
+  /** The cluster view of the first node that answers (`GET /cluster`). */
   async cluster(options: CallOptions = {}): Promise<ClusterView> {
-    const res = await this.request('GET', '/cluster', undefined, options, [200]);
-    return (await res.json()) as ClusterView;
+    return (await this.fetchCluster(options)).view;
   }
 
-  /** Sends one request, trying the endpoints in order while they cannot be reached. */
-  private async request(method: string, path: string, body: Uint8Array | undefined, options: CallOptions, ok: number[]): Promise<Response> {
-    let lastError: unknown;
-    for (const endpoint of this.endpoints) {
+  /**
+   * Fetches `/cluster` now and replaces the discovered endpoints with its members' client
+   * addresses; resolves with the endpoint list. Works whether or not `discover` is on.
+   */
+  refreshEndpoints(options: CallOptions = {}): Promise<string[]> {
+    this.discovering ??= (async () => {
+      this.lastDiscoveryMs = this.options.now();
       try {
-        return await this.send(endpoint, method, path, body, options, ok);
-      } catch (err) {
-        if (!(err instanceof ConnectionError)) throw err;
-        lastError = err;
+        const { view, endpoint } = await this.fetchCluster({ retries: 1, ...options });
+        const found = endpointsFromCluster(view, endpoint);
+        this.pool.setDiscovered(found.up, found.down);
+        return this.pool.list();
+      } finally {
+        this.discovering = undefined;
       }
-    }
-    throw lastError;
+    })();
+    return this.discovering;
   }
 
-  private async send(endpoint: string, method: string, path: string, body: Uint8Array | undefined, options: CallOptions, ok: number[]): Promise<Response> {
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), timeoutMs);
-    const onAbort = () => timeout.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    let res: Response;
-    try {
-      if (options.signal?.aborted) throw new AbortedError(endpoint);
-      res = await fetch(endpoint + path, { method, body: body as Uint8Array<ArrayBuffer> | undefined, signal: timeout.signal, headers: body ? { 'content-type': 'application/octet-stream' } : undefined });
-      if (!ok.includes(res.status)) throw await serverError(res, endpoint);
-      return res;
-    } catch (err) {
-      if (err instanceof ServerError || err instanceof AbortedError) throw err;
-      if (options.signal?.aborted) throw new AbortedError(endpoint);
-      if (timeout.signal.aborted) throw new ClientTimeoutError(timeoutMs, endpoint);
-      throw new ConnectionError(`cannot reach ${endpoint}: ${(err as Error).message}`, endpoint, err);
-    } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-    }
+  /** Stops the discovery timer. The client can still be used; discovery then runs only on failures. */
+  close(): void {
+    this.closed = true;
+    if (this.discoveryTimer) clearInterval(this.discoveryTimer);
+    this.discoveryTimer = undefined;
+  }
+
+  private async fetchCluster(options: CallOptions): Promise<{ view: ClusterView; endpoint: string }> {
+    const res = await this.caller.call(this.spec('read', 'GET', '/cluster', undefined, options, false));
+    return { view: JSON.parse(new TextDecoder().decode(res.body)) as ClusterView, endpoint: res.endpoint };
+  }
+
+  private async run(kind: CallSpec['kind'], method: CallSpec['method'], path: string, body: Uint8Array | undefined, options: CallOptions, idempotent: boolean): Promise<AttemptResult> {
+    this.startDiscovery();
+    return this.caller.call(this.spec(kind, method, path, body, options, idempotent));
+  }
+
+  private spec(kind: CallSpec['kind'], method: CallSpec['method'], path: string, body: Uint8Array | undefined, options: CallOptions, idempotent: boolean): CallSpec {
+    return {
+      kind, method, path, body, idempotent, signal: options.signal,
+      timeoutMs: callNumber(options.timeoutMs, this.options.timeoutMs, 'timeoutMs', false),
+      retries: Math.floor(callNumber(options.retries, this.options.retries, 'retries', true)),
+    };
+  }
+
+  /** At the first call: learn the cluster in the background and start the refresh timer. */
+  private startDiscovery(): void {
+    if (!this.options.discover || this.closed || this.discoveryTimer) return;
+    this.discoveryTimer = setInterval(() => this.discoverSoon(true), this.options.discoveryIntervalMs);
+    (this.discoveryTimer as { unref?: () => void }).unref?.(); // never keep a Node.js process alive
+    this.discoverSoon(true);
+  }
+
+  private discoverSoon(force = false): void {
+    if (!this.options.discover) return;
+    if (!force && this.options.now() - this.lastDiscoveryMs < MIN_DISCOVERY_GAP_MS) return;
+    this.refreshEndpoints().catch(() => undefined); // a failed refresh keeps the current list
   }
 }
 
-export interface ClusterMember {
-  id: string;
-  peer: string;
-  http: string;
-  status: 'joining' | 'normal' | 'leaving' | 'left';
-  alive: boolean;
-  partitions: number;
-  zone?: string | null;
+function writeResult(res: AttemptResult): WriteResult {
+  return { timestamp: res.headers.get('x-ringkv-timestamp') ?? '', endpoint: res.endpoint };
 }
 
-export interface ClusterView {
-  node: string;
-  epoch: number;
-  leader: string | null;
-  members: ClusterMember[];
-  [extra: string]: unknown;
+function toBytes(value: Value): Uint8Array {
+  if (typeof value === 'string') return utf8.encode(value);
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  throw new InvalidArgumentError('value must be a string, a Uint8Array or an ArrayBuffer');
 }
 
-function normalizeEndpoint(e: string): string {
-  if (!e) return '';
-  const withScheme = /^https?:\/\//.test(e) ? e : `http://${e}`;
-  return withScheme.replace(/\/+$/, '');
+function consistency(v: Consistency | undefined, name: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'one' || v === 'quorum' || v === 'all') return v;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 1) return String(v);
+  throw new InvalidArgumentError(`${name} must be a whole number >= 1, 'one', 'quorum' or 'all'; got ${String(v)}`);
 }
 
-function kvPath(key: string, params: Record<string, string | number | undefined>): string {
+/** `/kv/{key}?params`, with the key percent-encoded; checks the key's length. */
+export function kvPath(key: string, params: Record<string, string | number | undefined>): string {
   if (typeof key !== 'string' || key.length === 0) throw new InvalidArgumentError('key must be a non-empty string');
+  const bytes = utf8.encode(key).length;
+  if (bytes > MAX_KEY_BYTES) throw new InvalidArgumentError(`key is ${bytes} bytes of UTF-8; the limit is ${MAX_KEY_BYTES}`);
   const qs = Object.entries(params)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
     .join('&');
   return `/kv/${encodeURIComponent(key)}${qs ? `?${qs}` : ''}`;
-}
-
-async function serverError(res: Response, endpoint: string): Promise<ServerError> {
-  let code = `HTTP_${res.status}`;
-  let message = `${res.status} ${res.statusText}`;
-  let required: number | undefined;
-  let acked: number | undefined;
-  try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string; required?: number; acked?: number } };
-    if (body.error?.code) code = body.error.code;
-    if (body.error?.message) message = body.error.message;
-    required = body.error?.required;
-    acked = body.error?.acked;
-  } catch {
-    // Not a ringkv error body (a proxy in between): keep the status line.
-  }
-  return new ServerError(code, message, { status: res.status, endpoint, required, acked, retryable: res.status === 503 || res.status === 504 });
 }
