@@ -8,3 +8,9 @@ export * from './quorum/index.js';
 export * from './raft/index.js';
 export * from './merkle/index.js';
 export * from './membership/index.js';
+export * from './util/index.js';
+export {
+  applyMembershipCommand, decodeMembershipCommand, decodeMembershipState, desiredVoters, encodeMembershipCommand,
+  encodeMembershipState, initialMembership, MAX_VOTERS, nextConfStep, owningMembers,
+  type ApplyOutcome, type ConfStep, type MemberRecord, type MembershipCommand, type MembershipState,
+} from './membership-log/index.js';

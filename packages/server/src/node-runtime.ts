@@ -15,6 +15,7 @@ import type { PeerTransport } from './peer/transport.js';
 import { Coordinator } from './replication/coordinator.js';
 import { HintStore } from './replication/hint-store.js';
 import { HintedHandoff } from './replication/hinted-handoff.js';
+import { HlcCeiling } from './replication/hlc-ceiling.js';
 import { ReplicaHandler } from './replication/replica-handler.js';
 import { ReplicationMetrics } from './replication/replication-metrics.js';
 
@@ -36,6 +37,7 @@ export class NodeRuntime {
   readonly store: ReplicaStore;
   readonly hints: HintStore;
   readonly hlc: HybridLogicalClock;
+  readonly stamps: HlcCeiling;
   readonly liveness: PeerLiveness;
   readonly coordinator: Coordinator;
   readonly handler: ReplicaHandler;
@@ -51,6 +53,7 @@ export class NodeRuntime {
     this.store = new ReplicaStore(engine, { sync });
     this.hints = new HintStore(engine, sync);
     this.hlc = new HybridLogicalClock({ node: nodeTag(config.id), maxDriftMs: MAX_DRIFT_MS });
+    this.stamps = new HlcCeiling(this.hlc, engine, clock);
     this.replicationMetrics = new ReplicationMetrics(metrics.registry);
     this.liveness = new PeerLiveness({
       cluster: this.cluster, transport, clock, intervalMs: config.gossipIntervalMs,
@@ -58,7 +61,7 @@ export class NodeRuntime {
     });
     const shared = { config, cluster: this.cluster, store: this.store, hints: this.hints, hlc: this.hlc, clock, log: logger, metrics: this.replicationMetrics };
     this.handler = new ReplicaHandler(shared);
-    this.coordinator = new Coordinator({ ...shared, liveness: this.liveness, transport });
+    this.coordinator = new Coordinator({ ...shared, liveness: this.liveness, transport, stamps: this.stamps });
     this.handoff = new HintedHandoff({
       hints: this.hints, store: this.store, cluster: this.cluster, liveness: this.liveness, transport, clock,
       log: logger, metrics: this.replicationMetrics, windowMs: config.hintWindowMs,
@@ -74,6 +77,7 @@ export class NodeRuntime {
   /** Starts the transport and the background work; membership comes from disk or the seeds. */
   async start(): Promise<void> {
     const { transport, engine, logger } = this.components;
+    await this.stamps.restore();
     await transport.start();
     const saved = await loadMembership(engine);
     if (saved) {
@@ -126,6 +130,8 @@ export class NodeRuntime {
     await this.handoff.stop();
     await this.bootstrapping?.catch(() => undefined);
     await this.components.transport.stop();
+    // Replica sends rejected by the stopped transport turn into hints: let them land first.
+    await this.coordinator.drain();
     await this.store.drain();
   }
 

@@ -17,6 +17,7 @@ import type { ReplicaStore } from '../kv/replica-store.js';
 import type { Logger } from '../observability/logger.js';
 import type { PeerTransport } from '../peer/transport.js';
 import type { HintStore } from './hint-store.js';
+import type { HlcCeiling } from './hlc-ceiling.js';
 import type { ReplicationMetrics } from './replication-metrics.js';
 import { readReplyRecord, replicaRead, replicaWrite } from './wire.js';
 
@@ -28,18 +29,35 @@ export interface CoordinatorDeps {
   store: ReplicaStore;
   hints: HintStore;
   hlc: HybridLogicalClock;
+  /** Issues write timestamps that never go back across a restart. */
+  stamps: HlcCeiling;
   clock: Clock;
   log: Logger;
   metrics: ReplicationMetrics;
 }
 
 export class Coordinator implements KvService {
+  /** Replica writes and hint stores still running after their request was answered. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
   constructor(private readonly deps: CoordinatorDeps) {}
+
+  /** Waits for every background replica write and hint store (before the engine closes). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    const done = () => this.inFlight.delete(p);
+    p.then(done, done);
+    return p;
+  }
 
   async put(key: Uint8Array, value: Uint8Array, options: WriteOptions): Promise<{ ts: Timestamp }> {
     const w = resolveConsistency(options.w, this.deps.config.replicas, this.deps.config.w, 'w');
+    const ts = await this.deps.stamps.now();
     const now = this.deps.clock.nowMs();
-    const ts = this.deps.hlc.now(now);
     const expiresAtMs = options.ttlSeconds ? now + options.ttlSeconds * 1000 : 0;
     await this.write(key, { ts, tombstone: false, expiresAtMs, value }, w, options.strict ?? false);
     return { ts };
@@ -47,7 +65,7 @@ export class Coordinator implements KvService {
 
   async delete(key: Uint8Array, options: WriteOptions): Promise<{ ts: Timestamp }> {
     const w = resolveConsistency(options.w, this.deps.config.replicas, this.deps.config.w, 'w');
-    const ts = this.deps.hlc.now(this.deps.clock.nowMs());
+    const ts = await this.deps.stamps.now();
     await this.write(key, { ts, tombstone: true, expiresAtMs: 0, value: new Uint8Array(0) }, w, options.strict ?? false);
     return { ts };
   }
@@ -112,20 +130,21 @@ export class Coordinator implements KvService {
       };
       check();
       for (const target of targets) {
-        this.sendWrite(partition, key, record, target).then(
+        this.track(this.sendWrite(partition, key, record, target).then(
           () => {
             quorum.ack(target.node);
             check();
           },
           (err: unknown) => {
             quorum.fail(target.node, (err as Error).message);
+            check();
             if (hintsOn) {
               const owner = target.forNode ?? target.node;
-              if (owner !== cluster.selfId) this.keepHint(partition, owner, key, record);
+              if (owner !== cluster.selfId) return this.keepHint(partition, owner, key, record);
             }
-            check();
+            return undefined;
           },
-        );
+        ));
       }
     });
   }
@@ -144,8 +163,8 @@ export class Coordinator implements KvService {
     await this.peerRequest(target.node, replicaWrite(partition, key, record, target.hinted ? target.forNode : undefined));
   }
 
-  private keepHint(partition: number, owner: string, key: Uint8Array, record: StoredRecord): void {
-    this.deps.hints.store(partition, owner, key, record, this.deps.clock.nowMs()).then(
+  private keepHint(partition: number, owner: string, key: Uint8Array, record: StoredRecord): Promise<void> {
+    return this.track(this.deps.hints.store(partition, owner, key, record, this.deps.clock.nowMs())).then(
       () => this.deps.metrics.hintsStored.inc(),
       (err: unknown) => this.deps.log.error({ err, owner }, 'could not store hint'),
     );
@@ -167,7 +186,7 @@ export class Coordinator implements KvService {
       for (const fix of quorum.repairsNeeded()) {
         if (repaired.get(fix.node) === fix.record) continue;
         repaired.set(fix.node, fix.record);
-        void this.repair(partition, key, fix.node, fix.record).catch(() => undefined);
+        void this.track(this.repair(partition, key, fix.node, fix.record)).catch(() => undefined);
       }
     };
     return new Promise<StoredRecord | undefined>((resolve, reject) => {

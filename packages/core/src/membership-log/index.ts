@@ -1,0 +1,3 @@
+// The membership log: what Raft agrees on (members, status, epochs) and who votes.
+export * from './membership-state.js';
+export * from './voter-set.js';

@@ -1,0 +1,51 @@
+// Which members vote in the Raft group: at most five, always an odd number (an even count adds a
+// member to every quorum without tolerating one more failure), chosen so the set changes as little
+// as possible. Everyone else follows the log as a learner.
+import type { MembershipState } from './membership-state.js';
+
+export const MAX_VOTERS = 5;
+
+/** The voters wanted for this membership, keeping current voters where possible. */
+export function desiredVoters(state: MembershipState, currentVoters: readonly string[]): string[] {
+  const eligible = state.members.filter((m) => m.status === 'normal' || m.status === 'joining').map((m) => m.id);
+  const pool = eligible.length > 0 ? eligible : state.members.filter((m) => m.status !== 'left').map((m) => m.id);
+  let size = Math.min(MAX_VOTERS, pool.length);
+  if (size > 0 && size % 2 === 0) size--;
+  const keep = currentVoters.filter((v) => pool.includes(v)).sort();
+  const rest = pool.filter((id) => !keep.includes(id)).sort();
+  return [...keep, ...rest].slice(0, size).sort();
+}
+
+/**
+ * The next single-server step from the current Raft configuration toward the desired one, or
+ * undefined when they match. Every member is at least a learner; removals of voters come after
+ * additions only when the group would otherwise go even-sized... kept simple and safe: add missing
+ * learners first, then promote one, then demote or remove one.
+ */
+export type ConfStep = { type: 'addVoter' | 'addLearner' | 'removeNode'; node: string };
+
+export function nextConfStep(
+  state: MembershipState,
+  conf: { voters: readonly string[]; learners: readonly string[] },
+): ConfStep | undefined {
+  const members = new Set(state.members.map((m) => m.id));
+  const inGroup = new Set([...conf.voters, ...conf.learners]);
+  const want = new Set(desiredVoters(state, conf.voters));
+  // 1. Everyone in the membership follows the log.
+  for (const id of [...members].sort()) if (!inGroup.has(id)) return { type: 'addLearner', node: id };
+  // 2. Voters that should no longer vote: demote (to learner) if still a member, else remove.
+  //    Do this before promotions only when the voter count exceeds the target, so quorum never shrinks needlessly.
+  const extraVoters = conf.voters.filter((v) => !want.has(v)).sort();
+  const missingVoters = [...want].filter((v) => !conf.voters.includes(v)).sort();
+  if (missingVoters.length > 0 && conf.voters.length - extraVoters.length + 1 <= want.size) {
+    return { type: 'addVoter', node: missingVoters[0] };
+  }
+  if (extraVoters.length > 0) {
+    const v = extraVoters[0];
+    return members.has(v) ? { type: 'addLearner', node: v } : { type: 'removeNode', node: v };
+  }
+  if (missingVoters.length > 0) return { type: 'addVoter', node: missingVoters[0] };
+  // 3. Learners that are no longer members.
+  for (const l of [...conf.learners].sort()) if (!members.has(l)) return { type: 'removeNode', node: l };
+  return undefined;
+}

@@ -1,0 +1,49 @@
+// Keeps the hybrid logical clock from going backwards across a restart: a node with a slow clock
+// may have issued timestamps ahead of its physical time, and after a restart it must not issue
+// older ones (a client that wrote v1 then v3 through it would read v1 back).
+//
+// A synced "ceiling" above every timestamp issued is kept in the meta key space and raised in
+// steps (one synced write per step, not per request); on start the clock resumes above it.
+import { namedKey, type Engine } from '@ringkv/storage';
+import type { HybridLogicalClock, Timestamp } from '@ringkv/core';
+import type { Clock } from '../clock.js';
+
+const CEILING_KEY = namedKey('meta', 'hlc-ceiling');
+/** How far above the last issued timestamp the persisted ceiling is set. */
+export const HLC_CEILING_STEP_MS = 10_000;
+
+export class HlcCeiling {
+  private ceilingMs = 0;
+  private raising?: Promise<void>;
+
+  constructor(private readonly hlc: HybridLogicalClock, private readonly engine: Engine, private readonly clock: Clock) {}
+
+  /** Resumes the clock above the persisted ceiling (call once at start, before issuing). */
+  async restore(): Promise<void> {
+    const bytes = await this.engine.get(CEILING_KEY);
+    if (!bytes) return;
+    this.ceilingMs = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(0);
+    this.hlc.observe({ wallMs: this.ceilingMs, logical: 0, node: 0 }, Math.max(this.clock.nowMs(), this.ceilingMs));
+  }
+
+  /** A new timestamp, durable-safe: never below one issued before a crash. */
+  async now(): Promise<Timestamp> {
+    // Issued synchronously (callers may rely on hlc.last() right after the call); only its use
+    // waits until the ceiling above it is durable.
+    const ts = this.hlc.now(this.clock.nowMs());
+    while (ts.wallMs >= this.ceilingMs) await this.raise(ts.wallMs + HLC_CEILING_STEP_MS);
+    return ts;
+  }
+
+  private raise(toMs: number): Promise<void> {
+    this.raising ??= (async () => {
+      const bytes = new Uint8Array(8);
+      new DataView(bytes.buffer).setFloat64(0, toMs);
+      await this.engine.put(CEILING_KEY, bytes, { sync: true });
+      this.ceilingMs = Math.max(this.ceilingMs, toMs);
+    })().finally(() => {
+      this.raising = undefined;
+    });
+    return this.raising;
+  }
+}
