@@ -30,13 +30,16 @@ export interface ClusterView {
   partitions?: number;
   /** Replica count N. */
   replicas?: number;
+  /** Every member of the current epoch. */
   members: ClusterMember[];
   [extra: string]: unknown;
 }
 
 /** Endpoints found in a cluster view: the ones to use and the ones reported dead. */
 export interface DiscoveredEndpoints {
+  /** Base URLs of members seen alive. */
   up: string[];
+  /** Base URLs of members the answering node sees as down. */
   down: string[];
 }
 

@@ -21,16 +21,19 @@ export interface ClientErrorExtra {
   attempts?: number;
   /** The full `error` object of the server's JSON body. */
   details?: Record<string, unknown>;
+  /** The underlying error (a network error from fetch, the abort reason). */
   cause?: unknown;
 }
 
 /** Base class of every error `@ringkv/client` throws. */
 export class RingkvClientError extends Error {
+  /** @internal Brand that `isRingkvClientError` checks. */
   readonly [kClientError] = true;
   constructor(
     /** Stable code: a server code (`QUORUM_UNAVAILABLE`, ...) or a client code (see CLIENT_ERROR_CODES). */
     readonly code: string,
     message: string,
+    /** Everything the error carries besides code and message; the getters below read it. */
     readonly extra: ClientErrorExtra = {},
   ) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });

@@ -6,22 +6,31 @@ export type Consistency = number | 'one' | 'quorum' | 'all';
 
 /** The headers of an answer, as far as the client reads them. */
 export interface HeadersLike {
+  /** The header's value, or null when absent. */
   get(name: string): string | null;
 }
 
 /** An answer of a `fetch`, as far as the client reads it. */
 export interface ResponseLike {
+  /** HTTP status. */
   status: number;
+  /** HTTP reason phrase. */
   statusText: string;
+  /** Answer headers. */
   headers: HeadersLike;
+  /** The whole body. */
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
 /** What the client passes to `fetch`. */
 export interface FetchInit {
+  /** `GET`, `PUT` or `DELETE`. */
   method: string;
+  /** The value of a PUT. */
   body?: Uint8Array;
+  /** Request headers (the content type of a PUT). */
   headers?: Record<string, string>;
+  /** Fires on the attempt's timeout or the caller's abort. */
   signal: AbortSignal;
   /** An undici Dispatcher (Node.js only); typed loosely so any undici version fits. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
