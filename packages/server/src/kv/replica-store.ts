@@ -13,13 +13,18 @@ export interface ApplyResult {
   current: StoredRecord;
 }
 
-/** Told of every change to the stored winner of a key (anti-entropy trees listen here). */
-export type ChangeListener = (partition: number, key: Uint8Array, previous: StoredRecord | undefined, next: StoredRecord) => void;
+/**
+ * Told of every change to the stored winner of a key (anti-entropy trees listen here); next is
+ * undefined when purge() removed the key.
+ */
+export type ChangeListener = (partition: number, key: Uint8Array, previous: StoredRecord | undefined, next: StoredRecord | undefined) => void;
 
 interface PendingApply {
   partition: number;
   key: Uint8Array;
   record: StoredRecord;
+  /** Delete the key if its stored record is exactly `record` (see purge()). */
+  purge?: boolean;
   resolve: (r: ApplyResult) => void;
   reject: (e: unknown) => void;
 }
@@ -85,6 +90,19 @@ export class ReplicaStore {
     });
   }
 
+  /**
+   * Deletes a key from the engine if its stored record is still exactly `expected` (a tombstone
+   * past its grace period); listeners see next = undefined. Resolves with whether it was deleted.
+   * It is queued with the applies, so it never races one, and it settles only after every apply
+   * issued before it has settled and told its listeners.
+   */
+  purge(partition: number, key: Uint8Array, expected: StoredRecord): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ partition, key, record: expected, purge: true, resolve: (r) => resolve(r.applied), reject });
+      this.schedule();
+    });
+  }
+
   /** Waits until every apply issued so far has settled. */
   async drain(): Promise<void> {
     while (this.queue.length > 0 || this.flushing) {
@@ -136,6 +154,12 @@ export class ReplicaStore {
     const results: ApplyResult[] = [];
     batch.forEach((p, i) => {
       const s = slotOf[i];
+      if (p.purge) {
+        const purged = s.winner !== undefined && compareRecords(s.winner, p.record) === 0;
+        if (purged) s.winner = undefined;
+        results.push({ applied: purged, current: p.record });
+        return;
+      }
       const winner = newerRecord(s.winner, p.record)!;
       const applied = winner === p.record && (s.winner === undefined || compareRecords(p.record, s.winner) > 0);
       s.winner = winner;
@@ -143,13 +167,14 @@ export class ReplicaStore {
     });
     const ops: BatchOp[] = [];
     for (const s of slots.values()) {
-      if (s.winner !== s.before) ops.push({ type: 'put', key: s.storageKey, value: encodeRecord(s.winner!) });
+      if (s.winner === s.before) continue;
+      ops.push(s.winner ? { type: 'put', key: s.storageKey, value: encodeRecord(s.winner) } : { type: 'del', key: s.storageKey });
     }
     if (ops.length > 0) await this.engine.batch(ops, { sync: this.options.sync });
     for (const s of slots.values()) {
       if (s.winner !== s.before) {
         const { partition, userKey } = parseDataKey(s.storageKey);
-        for (const l of this.listeners) l(partition, userKey, s.before, s.winner!);
+        for (const l of this.listeners) l(partition, userKey, s.before, s.winner);
       }
     }
     batch.forEach((p, i) => p.resolve(results[i]));

@@ -1,0 +1,258 @@
+// Anti-entropy (DESIGN.md "Anti-entropy", issue #6): one Merkle tree per partition this node
+// replicates, kept current from the store's change listener and rebuilt from storage in the
+// background after a start; rounds with each other replica of each partition at the configured
+// interval (jittered, at most a few at once, within a byte and a scan budget), and also when a peer
+// comes back up or a non-empty tree finishes its rebuild; tombstone purge once every replica has
+// the tombstone. Everything comes in through the runtime's components: no global state.
+import type { HybridLogicalClock } from '@ringkv/core';
+import type { Engine } from '@ringkv/storage';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../clock.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
+import type { Liveness } from '../cluster/peer-liveness.js';
+import type { ReplicaStore } from '../kv/replica-store.js';
+import type { Logger } from '../observability/logger.js';
+import { PeerMessageType } from '../peer/message-types.js';
+import type { PeerBody, PeerIdentity, PeerTransport } from '../peer/transport.js';
+import { AntiEntropyMetrics } from './ae-metrics.js';
+import type { AntiEntropyOptions } from './anti-entropy-options.js';
+import { PartitionTrees } from './partition-trees.js';
+import type { RoundContext } from './round-context.js';
+import { runRound, type RoundResult } from './round-initiator.js';
+import { answerBucketEntries, answerMerkleLevel } from './round-responder.js';
+import { RoundScheduler, jitterRandom, type RoundJob } from './round-scheduler.js';
+import { TombstonePurger } from './tombstone-purger.js';
+import { TokenBucket } from './token-bucket.js';
+import { rebuildTree } from './tree-rebuild.js';
+import type { PartitionStatus, AntiEntropyStatus } from './ae-status.js';
+
+export interface AntiEntropyDeps {
+  selfId: string;
+  engine: Engine;
+  store: ReplicaStore;
+  cluster: ClusterState;
+  liveness: Liveness;
+  transport: PeerTransport;
+  /** Where peer message handlers are registered (ReplicaHandler.register). */
+  register: (type: number, handler: (from: PeerIdentity, body: PeerBody) => Promise<PeerBody> | PeerBody) => void;
+  clock: Clock;
+  hlc: HybridLogicalClock;
+  log: Logger;
+  registry: Registry;
+}
+
+interface PeerRecord {
+  last?: RoundResult;
+  /** The last successful round: its sequence number and start time. */
+  success?: { seq: number; atMs: number };
+}
+
+export class AntiEntropy {
+  readonly trees: PartitionTrees;
+  readonly metrics: AntiEntropyMetrics;
+  readonly wireBudget: TokenBucket;
+  readonly scanBudget: TokenBucket;
+  private readonly scheduler: RoundScheduler;
+  private readonly purger: TombstonePurger;
+  private readonly ctx: RoundContext;
+  private readonly peers = new Map<number, Map<string, PeerRecord>>();
+  private readonly rebuildQueue: number[] = [];
+  private rebuilding?: Promise<void>;
+  private seq = 0;
+  private started = false;
+  private stopped = false;
+
+  constructor(private readonly deps: AntiEntropyDeps, readonly options: AntiEntropyOptions) {
+    const { clock } = deps;
+    this.trees = new PartitionTrees({ buckets: options.buckets, fanout: options.fanout });
+    this.metrics = new AntiEntropyMetrics(deps.registry);
+    // One second's worth of burst: a round starts at once after a quiet period.
+    this.wireBudget = new TokenBucket(clock, options.bytesPerSecond, options.bytesPerSecond);
+    this.scanBudget = new TokenBucket(clock, options.scanEntriesPerSecond, options.scanEntriesPerSecond);
+    this.ctx = {
+      engine: deps.engine, store: deps.store, trees: this.trees, cluster: deps.cluster, transport: deps.transport,
+      clock, hlc: deps.hlc, options, wireBudget: this.wireBudget, scanBudget: this.scanBudget, metrics: this.metrics,
+    };
+    this.purger = new TombstonePurger({
+      engine: deps.engine, store: deps.store, trees: this.trees, clock, scanBudget: this.scanBudget, metrics: this.metrics,
+      graceMs: options.tombstoneGraceMs, rearmMs: options.intervalMs, pageEntries: options.pageEntries,
+      maxCandidates: options.maxPurgeCandidates,
+    });
+    this.scheduler = new RoundScheduler({
+      clock, random: jitterRandom(deps.selfId, options.seed), intervalMs: options.intervalMs,
+      maxConcurrent: options.maxConcurrentRounds, peersOf: (p) => this.peersOf(p), run: (job) => this.runJob(job),
+    });
+    deps.store.onChange(this.trees.onChange);
+    deps.register(PeerMessageType.MerkleLevel, (_from, body) => answerMerkleLevel(this.ctx, body));
+    deps.register(PeerMessageType.BucketEntries, (_from, body) => answerBucketEntries(this.ctx, body));
+    deps.cluster.onChange(() => this.syncPartitions());
+    deps.liveness.onUp((peer) => this.onPeerUp(peer));
+  }
+
+  /** Starts tracking this node's partitions: rebuilds their trees, then rounds. */
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    this.scheduler.start();
+    this.syncPartitions();
+  }
+
+  /** Stops scheduling (rounds in flight end with the transport and the store). */
+  stop(): void {
+    this.stopped = true;
+    this.scheduler.stop();
+  }
+
+  /** Resolves once every tree queued for a rebuild so far is built (or abandoned). */
+  async whenRebuilt(): Promise<void> {
+    while (this.rebuilding) await this.rebuilding;
+  }
+
+  /** Resolves when no round runs (tests). */
+  idle(): Promise<void> {
+    return this.scheduler.idle();
+  }
+
+  /** Runs one round of partition with peer now (outside the scheduler's concurrency limit). */
+  async runRound(partition: number, peer: string): Promise<RoundResult> {
+    const seq = ++this.seq;
+    const result = await runRound(this.ctx, partition, peer);
+    this.record(result, seq);
+    if (result.outcome === 'in-sync' || result.outcome === 'exchanged') await this.afterSuccess(partition);
+    return result;
+  }
+
+  /** Rounds of partition with each other replica, one after the other (tests, tools). */
+  async syncPartition(partition: number): Promise<RoundResult[]> {
+    const out: RoundResult[] = [];
+    for (const peer of this.peersOf(partition)) out.push(await this.runRound(partition, peer));
+    return out;
+  }
+
+  /** Queues a round of partition with each other replica (or with peers). */
+  trigger(partition: number, peers?: readonly string[]): void {
+    this.scheduler.trigger(partition, peers);
+  }
+
+  status(): AntiEntropyStatus {
+    const partitions: PartitionStatus[] = this.trees.partitions().map((p) => {
+      const tree = this.trees.ready(p);
+      const peers = [...(this.peers.get(p)?.entries() ?? [])].sort(([a], [b]) => a.localeCompare(b)).map(([peer, rec]) => ({
+        peer,
+        lastRoundAtMs: rec.last?.startedAtMs ?? null,
+        outcome: rec.last?.outcome ?? null,
+        differingBuckets: rec.last?.differingBuckets ?? 0,
+        keysRepaired: rec.last?.keysRepaired ?? 0,
+        bytes: rec.last ? rec.last.bytesSent + rec.last.bytesReceived : 0,
+        lastSuccessAtMs: rec.success?.atMs ?? null,
+        ...(rec.last?.error ? { error: rec.last.error } : {}),
+      }));
+      const armed = this.purger.armedOf(p);
+      return {
+        partition: p, state: tree ? 'ready' : 'rebuilding', entries: tree?.size ?? null, tombstones: this.trees.tombstones(p),
+        peers, purge: armed ? { candidates: armed.candidates, armedAtMs: armed.atMs } : null,
+      };
+    });
+    return {
+      node: this.deps.selfId, intervalMs: this.options.intervalMs, buckets: this.options.buckets, fanout: this.options.fanout,
+      treeBytesPerPartition: PartitionTrees.bytesPerTree(this.trees.shape),
+      running: this.scheduler.running, queued: this.scheduler.queued, partitions,
+    };
+  }
+
+  private peersOf(partition: number): string[] {
+    if (!this.deps.cluster.ready) return [];
+    return this.deps.cluster.ring.preferenceList(partition).filter((id) => id !== this.deps.selfId);
+  }
+
+  /** Follows the partitions this node replicates at the current epoch. */
+  private syncPartitions(): void {
+    if (!this.started || this.stopped || !this.deps.cluster.ready) return;
+    const owned = this.deps.cluster.ring.partitionsOf(this.deps.selfId);
+    const local = [...owned.primary, ...owned.replica].sort((a, b) => a - b);
+    const keep = new Set(local);
+    for (const p of this.trees.partitions()) {
+      if (keep.has(p)) continue;
+      this.trees.remove(p);
+      this.purger.forget(p);
+      this.peers.delete(p);
+    }
+    for (const p of local) if (this.trees.add(p)) this.rebuildQueue.push(p);
+    this.scheduler.setPartitions(local);
+    this.rebuilding ??= this.rebuildAll();
+  }
+
+  private async rebuildAll(): Promise<void> {
+    const deps = {
+      engine: this.deps.engine, store: this.deps.store, trees: this.trees, scanBudget: this.scanBudget,
+      pageEntries: this.options.pageEntries, log: this.deps.log, stopped: () => this.stopped,
+    };
+    try {
+      for (let p = this.rebuildQueue.shift(); p !== undefined && !this.stopped; p = this.rebuildQueue.shift()) {
+        let done = false;
+        try {
+          done = await rebuildTree(deps, p);
+        } catch (err) {
+          if (!this.stopped) this.deps.log.error({ err, partition: p }, 'anti-entropy tree rebuild failed');
+        }
+        // A restarted node reaches out itself: its peers may have seen it up before this tree was built.
+        if (done && (this.trees.ready(p)?.size ?? 0) > 0) this.scheduler.trigger(p);
+      }
+    } finally {
+      this.rebuilding = undefined;
+    }
+  }
+
+  private onPeerUp(peer: string): void {
+    if (!this.started || this.stopped || !this.deps.cluster.ready) return;
+    const ring = this.deps.cluster.ring;
+    for (const p of this.trees.partitions()) if (ring.preferenceList(p).includes(peer)) this.scheduler.trigger(p, [peer]);
+  }
+
+  private async runJob(job: RoundJob): Promise<void> {
+    if (this.stopped) return;
+    const { partition, peer } = job;
+    if (!this.peersOf(partition).includes(peer) || !this.trees.partitions().includes(partition)) return;
+    if (this.trees.isRebuilding(partition)) {
+      this.scheduler.retryLater(job, this.options.retryMs);
+      return;
+    }
+    if (!this.deps.liveness.isUp(peer)) {
+      // The peer coming back up triggers this round again.
+      this.record({ ...this.emptyResult(partition, peer), outcome: 'peer-down' }, ++this.seq);
+      this.metrics.rounds.inc({ outcome: 'peer-down' });
+      return;
+    }
+    const result = await this.runRound(partition, peer);
+    if (result.outcome === 'peer-not-ready' || result.outcome === 'not-ready') this.scheduler.retryLater(job, this.options.retryMs);
+    if (result.outcome === 'failed' && !this.stopped) this.deps.log.debug({ partition, peer, error: result.error }, 'anti-entropy round failed');
+  }
+
+  private emptyResult(partition: number, peer: string): RoundResult {
+    const now = this.deps.clock.nowMs();
+    return { partition, peer, outcome: 'failed', startedAtMs: now, finishedAtMs: now, differingBuckets: 0, keysRepaired: 0, bytesSent: 0, bytesReceived: 0 };
+  }
+
+  private record(result: RoundResult, seq: number): void {
+    let byPeer = this.peers.get(result.partition);
+    if (!byPeer) this.peers.set(result.partition, (byPeer = new Map()));
+    const rec = byPeer.get(result.peer) ?? {};
+    rec.last = result;
+    if (result.outcome === 'in-sync' || result.outcome === 'exchanged') rec.success = { seq, atMs: result.startedAtMs };
+    byPeer.set(result.peer, rec);
+  }
+
+  /** After a successful round: purge what every replica now has, and arm the next purge. */
+  private async afterSuccess(partition: number): Promise<void> {
+    if (this.stopped) return;
+    const peers = this.peersOf(partition);
+    const byPeer = this.peers.get(partition);
+    const syncedAfter = (seq: number): boolean => peers.every((peer) => (byPeer?.get(peer)?.success?.seq ?? -1) > seq);
+    try {
+      await this.purger.purgeIfSynced(partition, syncedAfter);
+      await this.purger.arm(partition, () => ++this.seq);
+    } catch (err) {
+      if (!this.stopped) this.deps.log.warn({ err, partition }, 'tombstone purge failed');
+    }
+  }
+}

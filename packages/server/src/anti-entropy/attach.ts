@@ -1,0 +1,14 @@
+// Builds a node's AntiEntropy from its runtime: the runtime's store, cluster view, liveness, peer
+// handler, transport, clock, HLC, logger and metrics registry, and the configured interval and grace.
+import type { NodeRuntime } from '../node-runtime.js';
+import { AntiEntropy } from './anti-entropy.js';
+import { antiEntropyOptions, type AntiEntropyOptions } from './anti-entropy-options.js';
+
+export function attachAntiEntropy(runtime: NodeRuntime, over: Partial<AntiEntropyOptions> = {}): AntiEntropy {
+  const { clock, engine, transport, logger, metrics } = runtime.components;
+  return new AntiEntropy({
+    selfId: runtime.config.id, engine, store: runtime.store, cluster: runtime.cluster, liveness: runtime.liveness, transport,
+    register: (type, handler) => runtime.handler.register(type, handler), clock, hlc: runtime.hlc,
+    log: logger.child({ component: 'anti-entropy' }), registry: metrics.registry,
+  }, antiEntropyOptions(runtime.config, over));
+}

@@ -1,0 +1,195 @@
+// In-process replicas for the anti-entropy tests: each node is a MemoryEngine, a ReplicaStore, a
+// cluster view, a MemoryTransport on one MemoryNetwork and its AntiEntropy, on one manual clock.
+// Liveness is a switch the test flips. No NodeRuntime: these tests pin anti-entropy alone.
+import { HybridLogicalClock, nodeTag, type StoredRecord, type Timestamp } from '@ringkv/core';
+import { MemoryEngine, keyspaceRange, parseDataKey } from '@ringkv/storage';
+import { Registry } from 'prom-client';
+import { pino } from 'pino';
+import { AntiEntropy } from '../../src/anti-entropy/anti-entropy.js';
+import { ANTI_ENTROPY_DEFAULTS, type AntiEntropyOptions } from '../../src/anti-entropy/anti-entropy-options.js';
+import { ClusterState } from '../../src/cluster/cluster-state.js';
+import type { Liveness } from '../../src/cluster/peer-liveness.js';
+import type { Membership } from '../../src/cluster/member.js';
+import { ReplicaStore } from '../../src/kv/replica-store.js';
+import { MemoryNetwork, type MemoryTransport } from '../../src/peer/memory-transport.js';
+import type { PeerBody, PeerIdentity } from '../../src/peer/transport.js';
+import { ManualClock } from '../peer/peer-test-kit.js';
+
+export const T0 = 1_700_000_000_000;
+const silent = pino({ level: 'silent' });
+
+export class SwitchLiveness implements Liveness {
+  readonly down = new Set<string>();
+  private readonly listeners: ((id: string) => void)[] = [];
+  isUp(id: string): boolean {
+    return !this.down.has(id);
+  }
+  onUp(listener: (id: string) => void): void {
+    this.listeners.push(listener);
+  }
+  setUp(id: string, up: boolean): void {
+    if (up && this.down.delete(id)) for (const l of this.listeners) l(id);
+    if (!up) this.down.add(id);
+  }
+}
+
+export interface TestNode {
+  id: string;
+  address: string;
+  engine: MemoryEngine;
+  store: ReplicaStore;
+  cluster: ClusterState;
+  liveness: SwitchLiveness;
+  transport: MemoryTransport;
+  registry: Registry;
+  ae: AntiEntropy;
+}
+
+export interface KitOptions {
+  nodes: number;
+  replicas?: number;
+  partitions?: number;
+  ae?: Partial<AntiEntropyOptions>;
+}
+
+export class AeKit {
+  readonly clock = new ManualClock(T0);
+  readonly network = new MemoryNetwork({ clock: this.clock });
+  readonly nodes: TestNode[] = [];
+  readonly membership: Membership;
+  private readonly transportById = new Map<string, MemoryTransport>();
+
+  constructor(readonly opts: KitOptions) {
+    const ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
+    this.membership = {
+      epoch: 1, partitions: opts.partitions ?? 8, replicas: opts.replicas ?? opts.nodes,
+      members: ids.map((id) => ({ id, peer: `${id}:7000`, http: `${id}:8000`, status: 'normal' as const })),
+    };
+    for (const id of ids) this.nodes.push(this.makeNode(id, new MemoryEngine()));
+  }
+
+  options(): AntiEntropyOptions {
+    return {
+      intervalMs: 60_000, tombstoneGraceMs: 3_600_000, requestTimeoutMs: 2000, ...ANTI_ENTROPY_DEFAULTS,
+      bytesPerSecond: Infinity, scanEntriesPerSecond: Infinity, ...this.opts.ae,
+    };
+  }
+
+  /** A node over `engine` (a restart reuses the engine of the node it replaces). */
+  makeNode(id: string, engine: MemoryEngine, over: Partial<AntiEntropyOptions> = {}): TestNode {
+    const address = `${id}:7000`;
+    // MemoryNetwork holds one transport per address: a restarted node takes over its transport.
+    let transport = this.transportById.get(id);
+    if (!transport) this.transportById.set(id, (transport = this.network.transport(id, address)));
+    const store = new ReplicaStore(engine, { sync: false });
+    const cluster = new ClusterState(id);
+    const liveness = new SwitchLiveness();
+    const registry = new Registry();
+    const handlers = new Map<number, (from: PeerIdentity, body: PeerBody) => Promise<PeerBody> | PeerBody>();
+    transport.setHandler((from, body) => {
+      const h = handlers.get(body.type);
+      if (!h) throw new TypeError(`unknown peer message type ${body.type}`);
+      return h(from, body);
+    });
+    const ae = new AntiEntropy({
+      selfId: id, engine, store, cluster, liveness, transport, register: (type, h) => handlers.set(type, h),
+      clock: this.clock, hlc: new HybridLogicalClock({ node: nodeTag(id), maxDriftMs: 60_000 }), log: silent, registry,
+    }, { ...this.options(), ...over });
+    return { id, address, engine, store, cluster, liveness, transport, registry, ae };
+  }
+
+  async start(): Promise<void> {
+    for (const n of this.nodes) await this.startNode(n);
+  }
+
+  async startNode(n: TestNode): Promise<void> {
+    await n.engine.open();
+    await n.transport.start();
+    n.cluster.apply(this.membership);
+    n.ae.start();
+    await n.ae.whenRebuilt();
+  }
+
+  node(id: string): TestNode {
+    const n = this.nodes.find((x) => x.id === id);
+    if (!n) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  /** Replaces a node by a new incarnation on the same engine (the trees are rebuilt from it). */
+  async restart(id: string, over: Partial<AntiEntropyOptions> = {}): Promise<TestNode> {
+    const i = this.nodes.findIndex((x) => x.id === id);
+    const old = this.nodes[i];
+    old.ae.stop();
+    await old.store.drain();
+    const fresh = this.makeNode(id, old.engine, over);
+    this.nodes[i] = fresh;
+    fresh.cluster.apply(this.membership);
+    fresh.ae.start();
+    return fresh;
+  }
+
+  partitionOf(key: string): number {
+    return this.nodes[0].cluster.ring.partitionOf(Buffer.from(key));
+  }
+
+  /** Stores a record directly in one node's replica (a write only it saw). */
+  async put(n: TestNode, key: string, value: string, ts: Timestamp): Promise<void> {
+    await n.store.apply(this.partitionOf(key), Buffer.from(key), { ts, tombstone: false, expiresAtMs: 0, value: Buffer.from(value) });
+  }
+
+  async del(n: TestNode, key: string, ts: Timestamp): Promise<void> {
+    await n.store.apply(this.partitionOf(key), Buffer.from(key), { ts, tombstone: true, expiresAtMs: 0, value: new Uint8Array(0) });
+  }
+
+  async read(n: TestNode, key: string): Promise<StoredRecord | undefined> {
+    return n.store.read(this.partitionOf(key), Buffer.from(key));
+  }
+
+  /** The value of a key on one replica as text; '(deleted)' for a tombstone, undefined if absent. */
+  async text(n: TestNode, key: string): Promise<string | undefined> {
+    const r = await this.read(n, key);
+    return r === undefined ? undefined : r.tombstone ? '(deleted)' : Buffer.from(r.value).toString();
+  }
+
+  /** One round of every partition of every node with every other replica, in turn. */
+  async syncAll(): Promise<number> {
+    let exchanged = 0;
+    for (const n of this.nodes) {
+      for (const p of n.ae.trees.partitions()) {
+        for (const r of await n.ae.syncPartition(p)) if (r.outcome === 'exchanged') exchanged++;
+      }
+    }
+    return exchanged;
+  }
+
+  async stopAll(): Promise<void> {
+    for (const n of this.nodes) {
+      n.ae.stop();
+      await n.ae.idle();
+      await n.store.drain();
+    }
+  }
+}
+
+export function ts(wallMs: number, node = 1, logical = 0): Timestamp {
+  return { wallMs: T0 + wallMs, logical, node };
+}
+
+/** Every data entry of an engine as "partition/key=record-hex" lines, in key order. */
+export async function dump(engine: MemoryEngine): Promise<string[]> {
+  const out: string[] = [];
+  for await (const [k, v] of engine.iterate(keyspaceRange('data'))) {
+    const { partition, userKey } = parseDataKey(k);
+    out.push(`${partition}/${Buffer.from(userKey).toString()}=${Buffer.from(v).toString('hex')}`);
+  }
+  return out;
+}
+
+/** Bytes of a counter in a registry (sum over its label values). */
+export async function counter(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const m = registry.getSingleMetric(name);
+  if (!m) return 0;
+  const { values } = await m.get();
+  return values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((s, v) => s + v.value, 0);
+}
