@@ -24,3 +24,6 @@ export * from './replication/replication-metrics.js';
 export * from './config/config-docs.js';
 export * from './peer/ws-transport.js';
 export * from './peer/memory-transport.js';
+export * from './membership/membership-errors.js';
+export * from './membership/membership-service.js';
+export * from './membership/raft-driver.js';

@@ -1,10 +1,13 @@
 // Everything a node is apart from its client HTTP server: storage, the cluster view, the peer
 // handler, the coordinator, liveness and hinted handoff. Time, network and disk come in as
 // components, so the same code runs in a real process and in the deterministic simulator.
-import { HybridLogicalClock, nodeTag } from '@ringkv/core';
+import {
+  bootstrapRaftSnapshot, decodeMembershipState, desiredVoters, encodeMembershipState, HybridLogicalClock, initialMembership, nodeTag,
+  type MembershipState,
+} from '@ringkv/core';
 import type { Engine } from '@ringkv/storage';
 import type { Clock } from './clock.js';
-import { discoverSeedMembership, loadMembership, saveMembership, selfMember } from './cluster/bootstrap.js';
+import { discoverSeedMembership, selfMember } from './cluster/bootstrap.js';
 import { ClusterState } from './cluster/cluster-state.js';
 import { PeerLiveness } from './cluster/peer-liveness.js';
 import type { NodeConfig } from './config/config.js';
@@ -12,6 +15,11 @@ import { ReplicaStore } from './kv/replica-store.js';
 import type { Logger } from './observability/logger.js';
 import type { NodeMetrics } from './observability/metrics.js';
 import type { PeerTransport } from './peer/transport.js';
+import { PeerMessageType } from './peer/message-types.js';
+import { MembershipService } from './membership/membership-service.js';
+import { RaftDriver } from './membership/raft-driver.js';
+import { loadRaftState, saveBootstrap } from './membership/raft-persistence.js';
+import type { RaftMessage } from '@ringkv/core';
 import { Coordinator } from './replication/coordinator.js';
 import { HintStore } from './replication/hint-store.js';
 import { HintedHandoff } from './replication/hinted-handoff.js';
@@ -43,6 +51,8 @@ export class NodeRuntime {
   readonly handler: ReplicaHandler;
   readonly handoff: HintedHandoff;
   readonly replicationMetrics: ReplicationMetrics;
+  readonly raft: RaftDriver;
+  readonly membership: MembershipService;
   private stopped = false;
   private bootstrapping?: Promise<void>;
 
@@ -67,6 +77,27 @@ export class NodeRuntime {
       log: logger, metrics: this.replicationMetrics, windowMs: config.hintWindowMs,
       intervalMs: Math.max(1000, config.gossipIntervalMs), requestTimeoutMs: config.requestTimeoutMs,
     });
+    this.membership = new MembershipService({
+      selfId: config.id, cluster: this.cluster, driver: () => this.raft, transport, clock, log: logger,
+      changeTimeoutMs: config.membershipChangeTimeoutMs,
+    });
+    this.raft = new RaftDriver({
+      selfId: config.id, engine, transport, clock, log: logger.child({ component: 'raft' }), random,
+      addressOf: (id) => this.cluster.member(id)?.peer,
+      tickMs: config.raftTickMs, electionTicks: config.raftElectionTicks, compactEvery: 100,
+      onCommitted: (e) => this.membership.onCommitted(e),
+      onSnapshot: (snap) => this.membership.onSnapshot(snap),
+      onAfterReady: () => this.membership.afterReady(),
+      snapshotData: () => this.membership.snapshotData(),
+    });
+    this.handler.register(PeerMessageType.Raft, (_from, body) => {
+      this.raft.step(body.msg as RaftMessage);
+      return { type: PeerMessageType.RaftAck };
+    });
+    this.handler.register(PeerMessageType.MembershipChange, (_from, body) => this.membership.handleForwarded(body));
+    this.handler.register(PeerMessageType.MembershipGet, () => ({
+      type: PeerMessageType.MembershipReply, state: this.membership.current ?? null,
+    }));
     transport.setHandler(this.handler.handle);
   }
 
@@ -79,12 +110,14 @@ export class NodeRuntime {
     const { transport, engine, logger } = this.components;
     await this.stamps.restore();
     await transport.start();
-    const saved = await loadMembership(engine);
-    if (saved) {
-      this.cluster.apply(saved);
-      logger.info({ epoch: saved.epoch, members: saved.members.map((m) => m.id) }, 'membership loaded');
+    const persisted = await loadRaftState(engine);
+    if (persisted) {
+      const snap = persisted.snapshot();
+      if (snap.data.length > 0) this.membership.restore(decodeMembershipState(snap.data));
+      this.raft.start(persisted);
+      logger.info({ epoch: this.membership.current?.epoch, raftIndex: persisted.lastIndex() }, 'membership restored');
     } else if (this.config.seeds.length === 0) {
-      await this.adopt({ epoch: 1, partitions: this.config.partitions, replicas: this.config.replicas, members: [selfMember(this.config)] });
+      await this.found(initialMembership(this.config.partitions, this.config.replicas, [selfMember(this.config)]));
     } else {
       this.bootstrapping = this.bootstrap();
     }
@@ -100,8 +133,8 @@ export class NodeRuntime {
   private async bootstrap(): Promise<void> {
     const { transport, clock, logger } = this.components;
     try {
-      const membership = await discoverSeedMembership({ config: this.config, transport, clock, log: logger, cancelled: () => this.stopped });
-      if (membership) await this.adopt(membership);
+      const m = await discoverSeedMembership({ config: this.config, transport, clock, log: logger, cancelled: () => this.stopped });
+      if (m && !this.stopped) await this.found(initialMembership(m.partitions, m.replicas, m.members));
     } catch (err) {
       logger.fatal({ err }, 'cannot form the cluster from the seeds');
       this.onFatal?.(err);
@@ -111,13 +144,21 @@ export class NodeRuntime {
   /** Called when the node cannot go on (the process exits). */
   onFatal?: (err: unknown) => void;
 
-  private async adopt(membership: Parameters<ClusterState['apply']>[0]): Promise<void> {
-    await saveMembership(this.components.engine, membership);
-    this.cluster.apply(membership);
-    this.components.logger.info({ epoch: membership.epoch, members: membership.members.map((m) => m.id) }, 'membership formed');
-    if (membership.members.length < membership.replicas) {
+  /**
+   * Founds the membership group at epoch 1: every founder computes the same snapshot (members,
+   * voters) from the same seed list, so they agree without talking first.
+   */
+  private async found(state: MembershipState): Promise<void> {
+    const voters = desiredVoters(state, []);
+    const snapshot = bootstrapRaftSnapshot(voters, encodeMembershipState(state));
+    await saveBootstrap(this.components.engine, snapshot, { term: 1, vote: null, commit: 1 });
+    this.membership.restore(state);
+    const persisted = await loadRaftState(this.components.engine);
+    this.raft.start(persisted!);
+    this.components.logger.info({ epoch: state.epoch, members: state.members.map((m) => m.id), voters }, 'membership formed');
+    if (state.members.length < state.replicas) {
       this.components.logger.warn(
-        { members: membership.members.length, replicas: membership.replicas },
+        { members: state.members.length, replicas: state.replicas },
         'fewer members than replicas: each key lives on every member, and r/w above the member count are capped to it',
       );
     }
@@ -126,6 +167,7 @@ export class NodeRuntime {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.raft.stop();
     this.liveness.stop();
     await this.handoff.stop();
     await this.bootstrapping?.catch(() => undefined);
@@ -133,6 +175,14 @@ export class NodeRuntime {
     // Replica sends rejected by the stopped transport turn into hints: let them land first.
     await this.coordinator.drain();
     await this.store.drain();
+  }
+
+  /** Ownership of every partition (GET /cluster/ring). */
+  ringView(): unknown {
+    if (!this.cluster.ready) return { epoch: 0, partitions: [] };
+    const ring = this.cluster.ring;
+    const partitions = Array.from({ length: ring.partitions }, (_, p) => ({ partition: p, replicas: ring.preferenceList(p) }));
+    return { epoch: this.cluster.epoch, replicas: ring.replicas, partitions };
   }
 
   /** The cluster as GET /cluster shows it. */
@@ -143,10 +193,12 @@ export class NodeRuntime {
     }
     const m = this.cluster.membership;
     const ring = this.cluster.ring;
+    const raft = this.raft.status();
     return {
       node: c.id,
       epoch: m.epoch,
-      leader: null,
+      leader: raft?.leader ?? null,
+      raft: raft ? { role: raft.role, term: raft.term, commit: raft.commit, voters: raft.config.voters, learners: raft.config.learners } : null,
       partitions: m.partitions,
       replicas: m.replicas,
       members: m.members.map((member) => {

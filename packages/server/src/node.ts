@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openEngine, type Engine } from '@ringkv/storage';
+import type { MembershipCommand } from '@ringkv/core';
 import { systemClock, type Clock } from './clock.js';
 import { DEV_SECRET, parseAddress, type NodeConfig } from './config/config.js';
 import { ClientApi } from './http/client-api.js';
@@ -67,6 +68,8 @@ export class RingkvNode {
       maxValueBytes: cfg.maxValueBytes, maxKeyBytes: cfg.maxKeyBytes, maxTtlSeconds: cfg.maxTtlSeconds,
       maxInFlight: cfg.maxInFlight,
       cluster: () => this.clusterView(),
+      ring: () => runtime.ringView(),
+      changeMembership: async (cmd) => ({ epoch: (await runtime.membership.change(cmd as MembershipCommand)).epoch }),
       readiness: () => {
         if (this.state !== 'running') return { ready: false, reason: this.state };
         return runtime.ready ? { ready: true } : { ready: false, reason: 'waiting for the seeds to form the cluster' };

@@ -18,9 +18,9 @@ export function desiredVoters(state: MembershipState, currentVoters: readonly st
 
 /**
  * The next single-server step from the current Raft configuration toward the desired one, or
- * undefined when they match. Every member is at least a learner; removals of voters come after
- * additions only when the group would otherwise go even-sized... kept simple and safe: add missing
- * learners first, then promote one, then demote or remove one.
+ * undefined when they match: first every member becomes at least a learner, then a missing voter
+ * is promoted while that does not overshoot the target size, then surplus voters are removed
+ * (and come back as learners if still members), then learners that left are removed.
  */
 export type ConfStep = { type: 'addVoter' | 'addLearner' | 'removeNode'; node: string };
 
@@ -40,10 +40,8 @@ export function nextConfStep(
   if (missingVoters.length > 0 && conf.voters.length - extraVoters.length + 1 <= want.size) {
     return { type: 'addVoter', node: missingVoters[0] };
   }
-  if (extraVoters.length > 0) {
-    const v = extraVoters[0];
-    return members.has(v) ? { type: 'addLearner', node: v } : { type: 'removeNode', node: v };
-  }
+  // A voter is demoted by removing it; step 1 adds it back as a learner if it is still a member.
+  if (extraVoters.length > 0 && conf.voters.length > 1) return { type: 'removeNode', node: extraVoters[0] };
   if (missingVoters.length > 0) return { type: 'addVoter', node: missingVoters[0] };
   // 3. Learners that are no longer members.
   for (const l of [...conf.learners].sort()) if (!members.has(l)) return { type: 'removeNode', node: l };

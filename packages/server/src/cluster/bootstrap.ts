@@ -1,7 +1,5 @@
 // The membership at epoch 1: the nodes whose peer addresses are in --seeds, with the ids they
-// report. Every node given the same seed list computes the same ring. The result is persisted, so a
-// restarted node serves with it even while seeds are down.
-import { namedKey, type Engine } from '@ringkv/storage';
+// report. Every node given the same seed list computes the same ring (and the same Raft group).
 import { ConfigError } from '../errors.js';
 import type { NodeConfig } from '../config/config.js';
 import { PeerMessageType } from '../peer/message-types.js';
@@ -10,19 +8,8 @@ import { sleepOn, type Clock } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { MemberInfo, Membership } from './member.js';
 
-const MEMBERSHIP_KEY = namedKey('meta', 'membership');
-
 export function selfMember(config: NodeConfig): MemberInfo {
   return { id: config.id, peer: config.advertisePeer, http: config.advertiseHttp, status: 'normal', ...(config.zone ? { zone: config.zone } : {}) };
-}
-
-export async function loadMembership(engine: Engine): Promise<Membership | undefined> {
-  const bytes = await engine.get(MEMBERSHIP_KEY);
-  return bytes ? (JSON.parse(Buffer.from(bytes).toString('utf8')) as Membership) : undefined;
-}
-
-export async function saveMembership(engine: Engine, membership: Membership): Promise<void> {
-  await engine.put(MEMBERSHIP_KEY, Buffer.from(JSON.stringify(membership)), { sync: true });
 }
 
 /** The self-description a node answers pings with. */

@@ -49,7 +49,8 @@ export class ClusterState {
   /** Applies a membership epoch; older or equal epochs are ignored. */
   apply(membership: Membership): boolean {
     if (this.current && membership.epoch <= this.current.membership.epoch) return false;
-    const owners = membership.members.filter((m) => m.status === 'normal' || m.status === 'leaving' || m.status === 'joining');
+    // Joining members own nothing until they are activated (they receive writes as pending replicas).
+    const owners = membership.members.filter((m) => m.status === 'normal' || m.status === 'leaving');
     const assignment = assignPartitions(
       owners.map((m) => (m.zone ? { id: m.id, zone: m.zone } : { id: m.id })),
       membership.partitions,

@@ -33,6 +33,9 @@ export interface NodeConfig {
   readonly hintWindowMs: number;
   readonly tombstoneGraceMs: number;
   readonly antiEntropyIntervalMs: number;
+  readonly raftTickMs: number;
+  readonly raftElectionTicks: number;
+  readonly membershipChangeTimeoutMs: number;
 }
 
 export type ConfigInput = Partial<Record<ConfigKey, unknown>>;

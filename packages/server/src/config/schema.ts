@@ -70,6 +70,12 @@ export const CONFIG_SCHEMA = {
     reason: 'Cassandra default; longer outages are repaired by anti-entropy' },
   tombstoneGraceMs: { type: 'int', min: 0, max: 365 * 86400_000, default: 86400_000, describe: 'Age after which tombstones may be purged (ms)',
     reason: 'one day: longer than any hint window and several anti-entropy rounds' },
+  raftTickMs: { type: 'int', min: 5, max: 10_000, default: 50, describe: 'Raft tick of the membership group (ms)',
+    reason: 'with 10 election ticks a dead leader is replaced in 0.5-1 s, while heartbeats every tick stay cheap' },
+  raftElectionTicks: { type: 'int', min: 3, max: 1000, default: 10, describe: 'Raft election timeout in ticks (randomized up to twice this)',
+    reason: 'etcd default' },
+  membershipChangeTimeoutMs: { type: 'int', min: 100, max: 600_000, default: 10_000, describe: 'How long a membership change may take to commit (ms)',
+    reason: 'several elections long: a change survives a leader failover' },
   antiEntropyIntervalMs: { type: 'int', min: 100, max: 7 * 86400_000, default: 600_000, describe: 'Anti-entropy round per partition (ms, jittered)',
     reason: 'DESIGN.md default' },
 } as const satisfies Record<string, OptionSpec>;

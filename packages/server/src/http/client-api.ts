@@ -2,7 +2,7 @@
 // load shedding and per-request metrics. The data path behind it is a KvService.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatTimestamp } from '@ringkv/core';
-import { MethodNotAllowedError, OverloadedError, RouteNotFoundError, ShuttingDownError } from '../errors.js';
+import { InvalidParameterError, MethodNotAllowedError, OverloadedError, RouteNotFoundError, ShuttingDownError } from '../errors.js';
 import type { KvService } from '../kv/kv-service.js';
 import { parseFlag, parseKey, parseQuery, parseTtlSeconds } from '../kv/request-params.js';
 import type { NodeMetrics } from '../observability/metrics.js';
@@ -19,6 +19,12 @@ export interface ClientApiDeps {
   maxTtlSeconds: number;
   maxInFlight: number;
   cluster: () => unknown;
+  /** Ownership of every partition at the current epoch. */
+  ring: () => unknown;
+  /** Proposes a membership change; resolves with the epoch it created. */
+  changeMembership: (cmd: unknown) => Promise<{ epoch: number }>;
+  /** Extra read-only admin views (name -> JSON), e.g. anti-entropy state. */
+  adminViews?: Record<string, () => unknown>;
   readiness: () => { ready: boolean; reason?: string };
 }
 
@@ -105,7 +111,27 @@ export class ClientApi {
       case '/cluster':
         this.only(method, path, ['GET']);
         return sendJson(res, 200, this.deps.cluster());
+      case '/cluster/ring':
+        this.only(method, path, ['GET']);
+        return sendJson(res, 200, this.deps.ring());
+      case '/cluster/changes': {
+        this.only(method, path, ['POST']);
+        const body = await readBody(req, 64 * 1024);
+        let cmd: unknown;
+        try {
+          cmd = JSON.parse(Buffer.from(body).toString('utf8'));
+        } catch {
+          throw new InvalidParameterError('body must be a JSON membership command, e.g. {"op":"leave","id":"n3"}');
+        }
+        validateCommand(cmd);
+        const result = await this.deps.changeMembership(cmd);
+        return sendJson(res, 200, result);
+      }
       default:
+        if (path.startsWith('/cluster/') && this.deps.adminViews?.[path.slice('/cluster/'.length)]) {
+          this.only(method, path, ['GET']);
+          return sendJson(res, 200, this.deps.adminViews[path.slice('/cluster/'.length)]());
+        }
         throw new RouteNotFoundError(method, path);
     }
   }
@@ -160,4 +186,28 @@ function sendJson(res: ServerResponse, status: number, body: unknown): number {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
   return status;
+}
+
+const COMMAND_FIELDS: Record<string, string[]> = {
+  add: ['member'], activate: ['id'], leave: ['id'], remove: ['id'], setZone: ['id', 'zone'], setAddress: ['id', 'peer', 'http'],
+};
+
+/** Shape checks of a membership command before it goes to Raft (its rules are checked on apply). */
+function validateCommand(cmd: unknown): void {
+  if (typeof cmd !== 'object' || cmd === null || Array.isArray(cmd)) throw new InvalidParameterError('membership command must be a JSON object');
+  const c = cmd as Record<string, unknown>;
+  const fields = typeof c.op === 'string' ? COMMAND_FIELDS[c.op] : undefined;
+  if (!fields) throw new InvalidParameterError(`unknown op ${JSON.stringify(c.op)}; one of ${Object.keys(COMMAND_FIELDS).join(', ')}`, { param: 'op' });
+  for (const key of Object.keys(c)) {
+    if (key !== 'op' && !fields.includes(key)) throw new InvalidParameterError(`unexpected field "${key}" for op ${c.op}`, { param: key });
+  }
+  for (const f of fields) {
+    if (f === 'zone' ? !(c.zone === null || typeof c.zone === 'string') : f === 'member' ? typeof c.member !== 'object' || c.member === null : typeof c[f] !== 'string' || !c[f]) {
+      throw new InvalidParameterError(`field "${f}" missing or invalid for op ${c.op}`, { param: f });
+    }
+  }
+  if (c.op === 'add') {
+    const m = c.member as Record<string, unknown>;
+    for (const f of ['id', 'peer', 'http']) if (typeof m[f] !== 'string' || !m[f]) throw new InvalidParameterError(`member.${f} missing`, { param: `member.${f}` });
+  }
 }

@@ -17,6 +17,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   NOT_READY: 503,
   SHUTTING_DOWN: 503,
   TIMEOUT: 504,
+  NO_LEADER: 503,
+  MEMBERSHIP_CHANGE_REFUSED: 409,
+  MEMBERSHIP_CHANGE_TIMEOUT: 504,
 };
 
 export function statusFor(err: RingkvError): number {
@@ -36,7 +39,7 @@ export function sendError(res: ServerResponse, error: unknown): number {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
   };
-  if (err instanceof OverloadedError || err.code === 'SHUTTING_DOWN' || err.code === 'NOT_READY') {
+  if (err instanceof OverloadedError || err.code === 'SHUTTING_DOWN' || err.code === 'NOT_READY' || err.code === 'NO_LEADER') {
     headers['retry-after'] = err instanceof OverloadedError ? err.retryAfterS : 1;
   }
   if (err instanceof MethodNotAllowedError) headers.allow = err.allow.join(', ');

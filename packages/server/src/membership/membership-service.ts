@@ -1,0 +1,190 @@
+// The membership state machine on top of Raft: applies committed membership commands (each
+// accepted one is a new epoch), serves the latest applied membership to the ring, keeps the Raft
+// voter set at up to five odd members as the membership changes, and takes changes from anywhere
+// (a node that does not lead forwards the change to the leader).
+import {
+  applyMembershipCommand, decodeMembershipCommand, decodeMembershipState, encodeMembershipCommand, encodeMembershipState,
+  isRingkvError, nextConfStep, type MembershipCommand, type MembershipState, type RaftEntry, type RaftSnapshot,
+} from '@ringkv/core';
+import type { Clock } from '../clock.js';
+import { sleepOn } from '../clock.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
+import type { Logger } from '../observability/logger.js';
+import { PeerMessageType } from '../peer/message-types.js';
+import type { PeerBody, PeerTransport } from '../peer/transport.js';
+import { MembershipChangeRefusedError, MembershipChangeTimeoutError, NoLeaderError } from './membership-errors.js';
+import type { RaftDriver } from './raft-driver.js';
+
+export interface ChangeResult {
+  epoch: number;
+  state: MembershipState;
+}
+
+interface Waiter {
+  index: number;
+  resolve: (r: { ok: boolean; reason?: string; state: MembershipState }) => void;
+}
+
+export class MembershipService {
+  private state?: MembershipState;
+  private readonly waiters: Waiter[] = [];
+  private readonly outcomes = new Map<number, { ok: boolean; reason?: string }>();
+  private reconciling = false;
+
+  constructor(private readonly deps: {
+    selfId: string;
+    cluster: ClusterState;
+    driver: () => RaftDriver;
+    transport: PeerTransport;
+    clock: Clock;
+    log: Logger;
+    changeTimeoutMs: number;
+  }) {}
+
+  get current(): MembershipState | undefined {
+    return this.state;
+  }
+
+  /** The membership a snapshot holds (at start, or installed from the leader). */
+  restore(state: MembershipState): void {
+    this.state = state;
+    this.publish();
+  }
+
+  onSnapshot(snapshot: RaftSnapshot): void {
+    if (snapshot.data.length === 0) return;
+    this.restore(decodeMembershipState(snapshot.data));
+  }
+
+  onCommitted(entry: RaftEntry): void {
+    if (!this.state) {
+      this.deps.log.error({ index: entry.index }, 'membership entry committed before any membership state');
+      return;
+    }
+    let cmd: MembershipCommand;
+    try {
+      cmd = decodeMembershipCommand(entry.data);
+    } catch {
+      this.settle(entry.index, { ok: false, reason: 'undecodable membership command' });
+      return;
+    }
+    const out = applyMembershipCommand(this.state, cmd);
+    if (out.ok) {
+      this.state = out.state;
+      this.deps.log.info({ epoch: out.state.epoch, command: cmd }, 'membership changed');
+      this.publish();
+      this.settle(entry.index, { ok: true });
+    } else {
+      this.deps.log.warn({ command: cmd, reason: out.reason }, 'membership change refused');
+      this.settle(entry.index, { ok: false, reason: out.reason });
+    }
+  }
+
+  snapshotData(): Uint8Array {
+    return this.state ? encodeMembershipState(this.state) : new Uint8Array(0);
+  }
+
+  /** After every Raft Ready: the leader moves the voter set one step toward the desired one. */
+  afterReady(): void {
+    const driver = this.deps.driver();
+    if (!this.state || !driver.isLeader() || this.reconciling) return;
+    const conf = driver.status()?.config;
+    if (!conf) return;
+    const step = nextConfStep(this.state, conf);
+    if (!step) return;
+    this.reconciling = true;
+    const res = driver.proposeConfChange(step);
+    this.reconciling = false;
+    if (res.ok) this.deps.log.info({ step }, 'raft voter set change proposed');
+  }
+
+  /** Proposes a change and resolves once it is applied here (forwarding to the leader if needed). */
+  async change(cmd: MembershipCommand): Promise<ChangeResult> {
+    const deadline = this.deps.clock.nowMs() + this.deps.changeTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      const driver = this.deps.driver();
+      if (driver.isLeader()) return this.proposeHere(cmd, deadline);
+      const leader = driver.leader();
+      const address = leader ? this.deps.cluster.member(leader)?.peer : undefined;
+      if (address) {
+        try {
+          const reply = await this.deps.transport.request(address, { type: PeerMessageType.MembershipChange, cmd }, Math.max(1, deadline - this.deps.clock.nowMs()));
+          if (reply.ok) {
+            const epoch = reply.epoch as number;
+            await this.waitForEpoch(epoch, deadline);
+            return { epoch, state: this.state! };
+          }
+          if (reply.code !== 'NO_LEADER') throw new MembershipChangeRefusedError(String(reply.reason));
+        } catch (err) {
+          if (isRingkvError(err) && err.code === 'MEMBERSHIP_CHANGE_REFUSED') throw err;
+        }
+      }
+      if (this.deps.clock.nowMs() >= deadline) throw leader ? new MembershipChangeTimeoutError(this.deps.changeTimeoutMs) : new NoLeaderError();
+      await sleepOn(this.deps.clock, Math.min(200, 20 * 2 ** Math.min(attempt, 4)));
+    }
+  }
+
+  /** The handler of changes forwarded by other members (registered for MembershipChange). */
+  async handleForwarded(body: PeerBody): Promise<PeerBody> {
+    const reply = (fields: Record<string, unknown>): PeerBody => ({ type: PeerMessageType.MembershipChangeReply, ...fields });
+    if (!this.deps.driver().isLeader()) return reply({ ok: false, code: 'NO_LEADER', reason: 'not the leader' });
+    try {
+      const res = await this.proposeHere(body.cmd as MembershipCommand, this.deps.clock.nowMs() + this.deps.changeTimeoutMs);
+      return reply({ ok: true, epoch: res.epoch });
+    } catch (err) {
+      return reply({ ok: false, code: isRingkvError(err) ? err.code : 'INTERNAL', reason: (err as Error).message });
+    }
+  }
+
+  private async proposeHere(cmd: MembershipCommand, deadline: number): Promise<ChangeResult> {
+    const res = this.deps.driver().propose(encodeMembershipCommand(cmd));
+    if (!res.ok) throw new NoLeaderError(res.error.message);
+    const outcome = await new Promise<{ ok: boolean; reason?: string; state: MembershipState }>((resolve) => {
+      const settled = this.outcomes.get(res.index);
+      if (settled) {
+        this.outcomes.delete(res.index);
+        resolve({ ...settled, state: this.state! });
+        return;
+      }
+      const waiter: Waiter = { index: res.index, resolve };
+      this.waiters.push(waiter);
+      const timer = this.deps.clock.setTimer(Math.max(1, deadline - this.deps.clock.nowMs()), () => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) {
+          this.waiters.splice(i, 1);
+          resolve({ ok: false, reason: 'timeout', state: this.state! });
+        }
+      });
+      waiter.resolve = (r) => {
+        timer.cancel();
+        resolve(r);
+      };
+    });
+    if (outcome.reason === 'timeout') throw new MembershipChangeTimeoutError(this.deps.changeTimeoutMs);
+    if (!outcome.ok) throw new MembershipChangeRefusedError(outcome.reason ?? 'refused');
+    return { epoch: outcome.state.epoch, state: outcome.state };
+  }
+
+  private settle(index: number, out: { ok: boolean; reason?: string }): void {
+    const i = this.waiters.findIndex((w) => w.index === index);
+    if (i >= 0) {
+      const [w] = this.waiters.splice(i, 1);
+      w.resolve({ ...out, state: this.state! });
+    } else if (this.deps.driver().isLeader()) {
+      // The proposer may register just after the commit (a single voter commits at once).
+      this.outcomes.set(index, out);
+      if (this.outcomes.size > 1000) this.outcomes.delete(this.outcomes.keys().next().value!);
+    }
+  }
+
+  private async waitForEpoch(epoch: number, deadline: number): Promise<void> {
+    while ((this.state?.epoch ?? 0) < epoch) {
+      if (this.deps.clock.nowMs() >= deadline) throw new MembershipChangeTimeoutError(this.deps.changeTimeoutMs);
+      await sleepOn(this.deps.clock, 20);
+    }
+  }
+
+  private publish(): void {
+    if (this.state) this.deps.cluster.apply(this.state);
+  }
+}

@@ -1,0 +1,181 @@
+// Runs the Raft state machine of the membership group: ticks it on the Clock, steps it with
+// messages from peers, and handles each Ready in the order Raft requires: persist (one synced
+// batch), then send, then apply committed entries, then advance. One Ready is handled at a time.
+import {
+  RaftNode, type RaftConfChange, type RaftEntry, type RaftMessage, type RaftProposeResult, type RaftSnapshot, type RaftStatus,
+} from '@ringkv/core';
+import type { Engine } from '@ringkv/storage';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { Logger } from '../observability/logger.js';
+import { PeerMessageType } from '../peer/message-types.js';
+import type { PeerTransport } from '../peer/transport.js';
+import { persistCompaction, persistReady, type PersistedRaft } from './raft-persistence.js';
+
+export interface RaftDriverDeps {
+  selfId: string;
+  engine: Engine;
+  transport: PeerTransport;
+  clock: Clock;
+  log: Logger;
+  random: () => number;
+  /** Peer address of a member id, if known. */
+  addressOf: (id: string) => string | undefined;
+  tickMs: number;
+  electionTicks: number;
+  /** Committed normal entries and snapshots, in order. */
+  onCommitted: (entry: RaftEntry) => void;
+  onSnapshot: (snapshot: RaftSnapshot) => void;
+  /** After each Ready (role or configuration may have changed). */
+  onAfterReady: () => void;
+  /** Compact the log once this many entries are applied beyond the snapshot. */
+  compactEvery: number;
+  snapshotData: () => Uint8Array;
+}
+
+export class RaftDriver {
+  private node?: RaftNode;
+  private timer?: TimerHandle;
+  private processing = false;
+  private again = false;
+  private stopped = false;
+  private lastPersisted = 0;
+  private snapshotIndex = 0;
+  private appliedIndex = 0;
+
+  constructor(private readonly deps: RaftDriverDeps) {}
+
+  start(storage: PersistedRaft): void {
+    this.lastPersisted = storage.lastIndex();
+    this.snapshotIndex = storage.snapshot().metadata.index;
+    this.appliedIndex = this.snapshotIndex;
+    this.node = new RaftNode({
+      id: this.deps.selfId, electionTicks: this.deps.electionTicks, heartbeatTicks: 1,
+      preVote: true, checkQuorum: true, rng: this.deps.random, storage,
+    });
+    this.schedule();
+    this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+  }
+
+  get started(): boolean {
+    return this.node !== undefined;
+  }
+
+  status(): RaftStatus | undefined {
+    return this.node?.status();
+  }
+
+  leader(): string | null {
+    return this.node?.basicStatus().leader ?? null;
+  }
+
+  isLeader(): boolean {
+    return this.node?.basicStatus().role === 'leader';
+  }
+
+  propose(data: Uint8Array): RaftProposeResult {
+    const res = this.requireNode().propose(data);
+    this.kick();
+    return res;
+  }
+
+  proposeConfChange(change: RaftConfChange): RaftProposeResult {
+    const res = this.requireNode().proposeConfChange(change);
+    this.kick();
+    return res;
+  }
+
+  transferLeadership(to: string): ReturnType<RaftNode['transferLeadership']> {
+    const res = this.requireNode().transferLeadership(to);
+    this.kick();
+    return res;
+  }
+
+  /** A Raft message from a peer. */
+  step(msg: RaftMessage): void {
+    if (!this.node || this.stopped) return;
+    this.node.step(fixMessage(msg));
+    this.kick();
+  }
+
+  private requireNode(): RaftNode {
+    if (!this.node) throw new Error('raft not started');
+    return this.node;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = this.deps.clock.setTimer(this.deps.tickMs, () => {
+      this.node?.tick();
+      this.kick();
+      this.schedule();
+    });
+  }
+
+  /** Handles Readies until there are none; re-entrant calls just ask for another pass. */
+  private kick(): void {
+    if (this.processing) {
+      this.again = true;
+      return;
+    }
+    this.processing = true;
+    void this.drain().catch((err: unknown) => {
+      // A Ready we cannot persist must not be acted on: stop Raft on this node (the others go on).
+      this.deps.log.fatal({ err }, 'raft: cannot persist its state; membership changes stop on this node');
+      this.stop();
+    }).finally(() => {
+      this.processing = false;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    const node = this.requireNode();
+    do {
+      this.again = false;
+      while (!this.stopped && node.hasReady()) {
+        const rd = node.ready();
+        this.lastPersisted = await persistReady(this.deps.engine, rd, this.lastPersisted);
+        if (rd.snapshot) {
+          this.snapshotIndex = rd.snapshot.metadata.index;
+          this.appliedIndex = Math.max(this.appliedIndex, this.snapshotIndex);
+          this.deps.onSnapshot(rd.snapshot);
+        }
+        for (const msg of rd.messages) this.send(msg);
+        for (const entry of rd.committedEntries) {
+          if (entry.type === 'normal' && entry.data.length > 0) this.deps.onCommitted(entry);
+          this.appliedIndex = entry.index;
+        }
+        node.advance();
+        await this.maybeCompact(node);
+        this.deps.onAfterReady();
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private async maybeCompact(node: RaftNode): Promise<void> {
+    if (this.appliedIndex - this.snapshotIndex < this.deps.compactEvery) return;
+    const previous = this.snapshotIndex;
+    const snap = node.compact(this.appliedIndex, this.deps.snapshotData());
+    this.snapshotIndex = snap.metadata.index;
+    await persistCompaction(this.deps.engine, snap, previous);
+  }
+
+  private send(msg: RaftMessage): void {
+    const address = this.deps.addressOf(msg.to);
+    if (!address) return;
+    // Raft tolerates loss: a failed send is simply retried by the protocol (heartbeats, probes).
+    this.deps.transport.request(address, { type: PeerMessageType.Raft, msg }, Math.max(1000, this.deps.tickMs * this.deps.electionTicks))
+      .catch(() => undefined);
+  }
+}
+
+/** msgpackr hands byte fields back as Buffers; Raft wants plain Uint8Array. */
+function fixMessage(msg: RaftMessage): RaftMessage {
+  if (msg.entries) msg.entries = msg.entries.map((e) => ({ ...e, data: new Uint8Array(e.data) }));
+  if (msg.snapshot) msg.snapshot = { metadata: msg.snapshot.metadata, data: new Uint8Array(msg.snapshot.data) };
+  return msg;
+}
