@@ -66,6 +66,8 @@ export class SimCluster {
         id, peer: address, http: `${id}:8000`, seeds, engine: 'memory', durability: 'sync',
         replicas: options.replicas, partitions: options.partitions, logLevel: 'silent',
         requestTimeoutMs: options.requestTimeoutMs, gossipIntervalMs: options.gossipIntervalMs, hintWindowMs: options.hintWindowMs,
+        // Membership does not change in these runs: a slow Raft tick keeps the event count (and CI time) down.
+        raftTickMs: 500,
       });
       network.addNode(id, address);
       const node: SimNode = {
