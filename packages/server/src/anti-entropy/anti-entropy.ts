@@ -116,6 +116,13 @@ export class AntiEntropy {
   /** Runs one round of partition with peer now (outside the scheduler's concurrency limit). */
   async runRound(partition: number, peer: string): Promise<RoundResult> {
     const seq = ++this.seq;
+    if (!this.deps.liveness.isUp(peer)) {
+      // Not tried: the peer coming back up triggers this round again.
+      const result: RoundResult = { ...this.emptyResult(partition, peer), outcome: 'peer-down' };
+      this.record(result, seq);
+      this.metrics.rounds.inc({ outcome: 'peer-down' });
+      return result;
+    }
     const result = await runRound(this.ctx, partition, peer);
     this.record(result, seq);
     if (result.outcome === 'in-sync' || result.outcome === 'exchanged') await this.afterSuccess(partition);
@@ -215,12 +222,6 @@ export class AntiEntropy {
     if (!this.peersOf(partition).includes(peer) || !this.trees.partitions().includes(partition)) return;
     if (this.trees.isRebuilding(partition)) {
       this.scheduler.retryLater(job, this.options.retryMs);
-      return;
-    }
-    if (!this.deps.liveness.isUp(peer)) {
-      // The peer coming back up triggers this round again.
-      this.record({ ...this.emptyResult(partition, peer), outcome: 'peer-down' }, ++this.seq);
-      this.metrics.rounds.inc({ outcome: 'peer-down' });
       return;
     }
     const result = await this.runRound(partition, peer);

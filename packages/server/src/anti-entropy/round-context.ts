@@ -27,12 +27,25 @@ export interface RoundContext {
 }
 
 /**
+ * A tombstone past its grace period is due for purge: handing it to a replica that holds nothing
+ * for the key would only make that replica keep it (and send it back to whoever purged it first),
+ * while there is no older value there for it to delete.
+ */
+export function purgeable(record: { ts: { wallMs: number }; tombstone: boolean }, ctx: RoundContext): boolean {
+  return record.tombstone && record.ts.wallMs + ctx.options.tombstoneGraceMs <= ctx.clock.nowMs();
+}
+
+/**
  * Stores a peer's entries (last-write-wins keeps the newer) and returns how many were newer here.
- * The local HLC moves past their timestamps, as for any replica write.
+ * Purgeable tombstones of keys absent here are skipped (see purgeable). The local HLC moves past
+ * the timestamps, as for any replica write.
  */
 export async function applyEntries(ctx: RoundContext, partition: number, keys: readonly Uint8Array[], records: readonly Uint8Array[]): Promise<number> {
+  const decoded = records.map((r) => decodeRecord(r));
+  const absent = await Promise.all(decoded.map(async (rec, i) => purgeable(rec, ctx) && (await ctx.store.readRaw(partition, keys[i])) === undefined));
   const results = await Promise.all(keys.map((key, i) => {
-    const record = decodeRecord(records[i]);
+    if (absent[i]) return { applied: false };
+    const record = decoded[i];
     try {
       ctx.hlc.observe(record.ts, ctx.clock.nowMs());
     } catch (err) {

@@ -10,7 +10,7 @@ import {
   checkIndexes, entryBytes, entryLists, optionalBytes, packHashes, unpackBuckets,
   type BucketEntriesReplyBody, type MerkleLevelReplyBody,
 } from './ae-wire.js';
-import { applyEntries, scanPacer, type RoundContext } from './round-context.js';
+import { applyEntries, purgeable, scanPacer, type RoundContext } from './round-context.js';
 import { scanBuckets } from './partition-scan.js';
 
 function checkShape(ctx: RoundContext, body: PeerBody): void {
@@ -67,7 +67,8 @@ export async function answerBucketEntries(ctx: RoundContext, body: PeerBody): Pr
   const outRecords: Uint8Array[] = [];
   for (const e of scan.entries) {
     const known = theirs.get(keyId(e.key));
-    if (known && compareRecords(known, decodeRecord(e.value)) >= 0) continue;
+    const mine = decodeRecord(e.value);
+    if (known ? compareRecords(known, mine) >= 0 : purgeable(mine, ctx)) continue;
     outKeys.push(e.key);
     outRecords.push(e.value);
   }

@@ -70,7 +70,8 @@ export class AeKit {
 
   options(): AntiEntropyOptions {
     return {
-      intervalMs: 60_000, tombstoneGraceMs: 3_600_000, requestTimeoutMs: 2000, ...ANTI_ENTROPY_DEFAULTS,
+      // Rounds run when a test says so; the scheduler's own tests set an interval.
+      intervalMs: 7 * 86_400_000, tombstoneGraceMs: 3_600_000, requestTimeoutMs: 2000, ...ANTI_ENTROPY_DEFAULTS,
       bytesPerSecond: Infinity, scanEntriesPerSecond: Infinity, ...this.opts.ae,
     };
   }
