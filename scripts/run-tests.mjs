@@ -3,11 +3,13 @@
 // "N passed, N failed" taken from Jest's own JSON summary, so CI can count tests.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const out = path.join(root, '.jest-results.json');
+// One results file per run, so runs side by side never read each other's summary.
+const out = path.join(os.tmpdir(), `ringkv-jest-${process.pid}-${Date.now()}.json`);
 rmSync(out, { force: true });
 const jestBin = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
 const args = [jestBin, '--json', `--outputFile=${out}`, ...process.argv.slice(2)];
@@ -27,4 +29,5 @@ try {
   failed = Math.max(1, failed);
 }
 console.log(`${passed} passed, ${failed} failed`);
+rmSync(out, { force: true });
 process.exit(res.status === 0 && failed === 0 ? 0 : 1);
