@@ -1,0 +1,364 @@
+// Liveness by gossip over the peer transport: the server half of core/membership. Every interval
+// (jittered) the node raises its heartbeat and sends its view to a few random peers; each receiver
+// merges it and answers with its own view (push-pull). A peer is up while its heartbeat keeps
+// rising (phi accrual), with direct request outcomes as extra evidence (gossip-evidence.ts).
+// The gossip table only ever holds members of the authoritative membership; a digest that shows a
+// higher epoch than the node applied is reported through onHigherEpoch. Liveness never changes
+// ownership; only epochs do.
+import {
+  createMemberTable,
+  defaultGossipConfig,
+  DEFAULT_PHI_OPTIONS,
+  gossipDigest,
+  gossipRound,
+  isMemberAlive,
+  isRingkvError,
+  memberPhi,
+  onGossip,
+  Prng,
+  selfEntry,
+  updateSelf,
+  type GossipConfig,
+  type GossipDigest,
+  type MemberTable,
+} from '@ringkv/core';
+import type { Clock, TimerHandle } from '../clock.js';
+import { ShuttingDownError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { PeerMessageType } from '../peer/message-types.js';
+import type { PeerBody, PeerIdentity, PeerTransport } from '../peer/transport.js';
+import { detectorOptionsFor, isPeerUp, suspicionDelayMs, type EvidenceOptions, type PeerEvidence } from './gossip-evidence.js';
+import { admitEntries, outgoingEntries, syncTable, type GossipMember } from './gossip-membership.js';
+import { gossipAckBody, gossipRequestBody, highestEpochClaim, readDigest } from './gossip-wire.js';
+
+export type { GossipMember } from './gossip-membership.js';
+
+type PeerRequestHandler = (from: PeerIdentity, body: PeerBody) => Promise<PeerBody> | PeerBody;
+
+/** Where a higher epoch was seen: the member that claims it, and the peer whose digest said so. */
+export interface HigherEpochHint {
+  /** Peer address of the member that claims the epoch (it has applied it). */
+  readonly peer: string;
+  /** The node whose digest carried the claim. */
+  readonly via: string;
+}
+
+export interface GossipServiceDeps {
+  readonly selfId: string;
+  readonly self: { readonly peer: string; readonly http: string; readonly zone?: string };
+  readonly clock: Clock;
+  readonly transport: PeerTransport;
+  /** Registers the handler of one peer message type (ReplicaHandler.register). */
+  readonly register: (type: number, handler: PeerRequestHandler) => void;
+  /** The members of the latest applied membership (empty until it is known). */
+  readonly members: () => readonly GossipMember[];
+  /** The epoch this node has applied; gossiped in its own entry. */
+  readonly epoch: () => number;
+  /** Some member knows a higher epoch: fetch the newer membership (from hint.peer). */
+  readonly onHigherEpoch?: (fromId: string, epoch: number, hint: HigherEpochHint) => void;
+  /** Gossip round interval (config gossipIntervalMs, default 1000). */
+  readonly intervalMs?: number;
+  /** Peers per round (config gossipFanout, default 3). */
+  readonly fanout?: number;
+  /** Phi at which a peer counts as down (config phiThreshold, default 8). */
+  readonly phiThreshold?: number;
+  /** Timeout of one gossip exchange (default: the interval). */
+  readonly timeoutMs?: number;
+  /** Chance per round of also gossiping to one peer thought down (default: the core's 0.25). */
+  readonly downProbeChance?: number;
+  /** Incarnation of this run; must exceed any earlier run's (default: the clock's now in ms). */
+  readonly incarnation?: number;
+  /** Seed of the target choice (default: id and incarnation); the simulator passes its own. */
+  readonly seed?: string | number;
+  /** Uniform [0,1) for timer jitter (default: a fork of the seeded generator). */
+  readonly random?: () => number;
+  readonly logger?: Logger;
+}
+
+/** One member as GET /cluster shows its liveness. */
+export interface GossipMemberView extends GossipMember {
+  /** The verdict the coordinator uses (gossip plus direct evidence). */
+  readonly alive: boolean;
+  /** The phi detector's suspicion level; null before any advance was seen. */
+  readonly phi: number | null;
+  /** Ms since the member's heartbeat was last seen to rise; null if never. */
+  readonly heartbeatAgeMs: number | null;
+  readonly incarnation: number;
+  readonly heartbeat: number;
+  /** The highest epoch the member says it knows. */
+  readonly epoch: number;
+}
+
+/**
+ * Liveness by gossip. Structurally the `Liveness` of cluster/peer-liveness.ts (isUp, onUp) plus
+ * report(id, ok), so it drops in where PeerLiveness was.
+ */
+export class GossipService {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly incarnation: number;
+  /** The time a peer that beat once and then died stays up: the bound of detection. */
+  readonly suspicionDelayMs: number;
+  private table: MemberTable;
+  private readonly prng: Prng;
+  private readonly random: () => number;
+  private readonly evidenceOptions: EvidenceOptions;
+  private readonly evidence = new Map<string, PeerEvidence>();
+  private readonly listedSince = new Map<string, number>();
+  private readonly upState = new Map<string, boolean>();
+  private readonly upListeners: ((id: string) => void)[] = [];
+  private readonly downListeners: ((id: string) => void)[] = [];
+  private listedSource?: readonly GossipMember[];
+  private listed = new Map<string, GossipMember>();
+  private notifiedEpoch = 0;
+  private notifiedAtMs = -Infinity;
+  private timer?: TimerHandle;
+  private running = false;
+  private stopped = false;
+  /** Rounds run so far (metrics, tests). */
+  rounds = 0;
+
+  constructor(private readonly deps: GossipServiceDeps) {
+    const { clock, selfId, self } = deps;
+    this.intervalMs = deps.intervalMs ?? 1000;
+    this.timeoutMs = deps.timeoutMs ?? this.intervalMs;
+    this.incarnation = deps.incarnation ?? Math.max(1, Math.floor(clock.nowMs()));
+    const base = defaultGossipConfig();
+    const config: GossipConfig = Object.freeze({
+      fanout: deps.fanout ?? base.fanout,
+      downProbeChance: deps.downProbeChance ?? base.downProbeChance,
+      detector: detectorOptionsFor(DEFAULT_PHI_OPTIONS, this.intervalMs, deps.phiThreshold ?? DEFAULT_PHI_OPTIONS.threshold),
+    });
+    this.suspicionDelayMs = suspicionDelayMs(config.detector);
+    this.evidenceOptions = {
+      failureGraceMs: 2 * this.intervalMs, // a round and a bit: a heartbeat seen this recently outvotes one failed request
+      okWindowMs: 2 * this.intervalMs, // until the next round or two can confirm it
+      unknownGraceMs: this.suspicionDelayMs, // as if it had beaten once when listed
+    };
+    this.table = createMemberTable(
+      { id: selfId, peer: self.peer, http: self.http, ...(self.zone !== undefined ? { zone: self.zone } : {}), incarnation: this.incarnation, epoch: deps.epoch() },
+      config,
+    );
+    this.prng = new Prng(deps.seed ?? `${selfId}:${this.incarnation}`);
+    const jitter = this.prng.fork('jitter');
+    this.random = deps.random ?? (() => jitter.next());
+    deps.register(PeerMessageType.Gossip, (from, body) => this.receive(from, body));
+  }
+
+  /** Starts the rounds; the first comes after a random part of one interval (nodes desynchronize). */
+  start(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    this.schedule(this.random() * this.intervalMs);
+  }
+
+  /** Stops the rounds; gossip requests arriving afterwards are refused (the node is going away). */
+  stop(): void {
+    this.stopped = true;
+    this.running = false;
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+
+  isUp(id: string): boolean {
+    return this.isUpAt(id, this.deps.clock.nowMs());
+  }
+
+  onUp(listener: (id: string) => void): void {
+    this.upListeners.push(listener);
+  }
+
+  /** Called when a peer goes from up to down. */
+  onDown(listener: (id: string) => void): void {
+    this.downListeners.push(listener);
+  }
+
+  /**
+   * Evidence from a request to a peer (the coordinator reports every outcome). A success counts as
+   * a sign of life; a failure marks the peer down only if gossip has not heard from it recently.
+   */
+  report(id: string, ok: boolean): void {
+    if (id === this.deps.selfId) return;
+    this.refreshListed();
+    if (!this.listed.has(id)) return;
+    const nowMs = this.deps.clock.nowMs();
+    const e = this.evidence.get(id) ?? {};
+    if (ok) e.lastOkMs = nowMs;
+    else e.lastFailMs = nowMs;
+    this.evidence.set(id, e);
+    this.checkTransition(id, nowMs);
+  }
+
+  /** Every listed member with its liveness, by id. */
+  members(nowMs = this.deps.clock.nowMs()): GossipMemberView[] {
+    this.refreshListed();
+    return [...this.listed.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((m) => {
+        const entry = this.table.members.get(m.id);
+        const self = m.id === this.deps.selfId;
+        const phi = memberPhi(this.table, m.id, nowMs);
+        const lastAdvanceMs = this.table.liveness.get(m.id)?.lastAdvanceMs;
+        return {
+          ...m,
+          alive: this.isUpAt(m.id, nowMs),
+          phi: Number.isFinite(phi) ? phi : null,
+          heartbeatAgeMs: self ? 0 : lastAdvanceMs === undefined ? null : nowMs - lastAdvanceMs,
+          incarnation: entry?.incarnation ?? 0,
+          heartbeat: entry?.heartbeat ?? 0,
+          epoch: entry?.epoch ?? 0,
+        };
+      });
+  }
+
+  /** The current gossip table (an immutable value): for tests and debugging. */
+  get view(): MemberTable {
+    return this.table;
+  }
+
+  /**
+   * One round now: beat, send the view to the chosen peers, merge their answers. Resolves when every
+   * exchange has settled. The timer calls it; tests may call it directly.
+   */
+  async runRound(): Promise<void> {
+    const nowMs = this.deps.clock.nowMs();
+    this.sync(nowMs);
+    const { state, messages } = gossipRound(this.table, nowMs, this.prng);
+    this.table = state;
+    this.rounds++;
+    this.checkAll(nowMs);
+    if (messages.length === 0) return;
+    const digest: GossipDigest = { from: this.deps.selfId, members: outgoingEntries(messages[0].digest.members) };
+    await Promise.all(messages.map((m) => this.exchange(m.to, digest)));
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running) return;
+    this.timer = this.deps.clock.setTimer(Math.round(delayMs), () => {
+      if (!this.running) return;
+      // Rounds do not wait for the previous one's exchanges: a slow peer must not slow the rhythm
+      // (exchanges time out within one interval by default, so at most about one is in flight per peer).
+      this.runRound().catch((err: unknown) => this.deps.logger?.error({ err }, 'gossip round failed'));
+      this.schedule(this.intervalMs * (0.9 + 0.2 * this.random()));
+    });
+  }
+
+  private async exchange(to: string, digest: GossipDigest): Promise<void> {
+    const member = this.listed.get(to);
+    if (!member) return;
+    let reply: PeerBody;
+    try {
+      reply = await this.deps.transport.request(member.peer, gossipRequestBody(digest), this.timeoutMs);
+    } catch (err) {
+      if (!this.running) return;
+      // Unreachable or refused is evidence; a timeout or a remote error only says it is slow or odd.
+      if (isRingkvError(err) && (err.code === 'PEER_UNAVAILABLE' || err.code === 'PEER_HANDSHAKE_REFUSED')) this.report(to, false);
+      this.deps.logger?.debug({ peer: to, err }, 'gossip exchange failed');
+      return;
+    }
+    if (!this.running) return;
+    this.report(to, true);
+    const remote = readDigest(reply);
+    if (remote) this.merge(to, member.peer, remote);
+  }
+
+  private receive(from: PeerIdentity, body: PeerBody): PeerBody {
+    if (this.stopped) throw new ShuttingDownError();
+    const remote = readDigest(body);
+    if (!remote) throw new TypeError('malformed gossip digest');
+    const nowMs = this.deps.clock.nowMs();
+    this.sync(nowMs);
+    // A request that reached us is the sender alive, whatever its digest says.
+    if (this.listed.has(from.id)) this.report(from.id, true);
+    this.merge(from.id, from.address, remote);
+    return gossipAckBody({ from: this.deps.selfId, members: outgoingEntries(gossipDigest(this.table).members) });
+  }
+
+  private merge(fromId: string, fromPeer: string, remote: GossipDigest): void {
+    const nowMs = this.deps.clock.nowMs();
+    this.sync(nowMs);
+    const { table, admitted } = admitEntries(this.table, remote.members, this.listed);
+    const result = onGossip(table, fromId, { from: remote.from, members: admitted }, nowMs);
+    this.table = result.state;
+    if (result.refuted) this.deps.logger?.debug({ via: fromId, incarnation: selfEntry(this.table).incarnation }, 'gossip: refuted a stale entry about this node');
+    // Epoch claims count from every well-formed entry, listed or not: a member added by a newer
+    // epoch is exactly one this node's list lacks.
+    if (remote.from === fromId) this.noticeEpoch(remote, fromId, fromPeer, nowMs);
+    for (const id of result.changed) this.checkTransition(id, nowMs);
+  }
+
+  private noticeEpoch(remote: GossipDigest, fromId: string, fromPeer: string, nowMs: number): void {
+    const claim = highestEpochClaim(remote);
+    const applied = this.deps.epoch();
+    if (!claim || claim.epoch <= applied || !this.deps.onHigherEpoch) return;
+    // Once per new epoch, and again every few rounds while it is still not applied (a fetch failed).
+    if (claim.epoch <= this.notifiedEpoch && nowMs - this.notifiedAtMs < 5 * this.intervalMs) return;
+    this.notifiedEpoch = Math.max(this.notifiedEpoch, claim.epoch);
+    this.notifiedAtMs = nowMs;
+    const peer = claim.id === fromId ? fromPeer : claim.peer;
+    try {
+      this.deps.onHigherEpoch(claim.id, claim.epoch, { peer, via: fromId });
+    } catch (err) {
+      this.deps.logger?.error({ err }, 'onHigherEpoch listener failed');
+    }
+  }
+
+  /** Brings the table in line with the membership and self's epoch. */
+  private sync(nowMs: number): void {
+    if (this.refreshListed()) this.table = syncTable(this.table, this.listed, nowMs);
+    const epoch = this.deps.epoch();
+    if (epoch > selfEntry(this.table).epoch) this.table = updateSelf(this.table, { epoch });
+  }
+
+  /** Re-reads the membership if it changed; true if it did. */
+  private refreshListed(): boolean {
+    const source = this.deps.members();
+    if (source === this.listedSource) return false;
+    this.listedSource = source;
+    this.listed = new Map(source.map((m) => [m.id, m]));
+    const nowMs = this.deps.clock.nowMs();
+    for (const id of this.listed.keys()) if (!this.listedSince.has(id)) this.listedSince.set(id, nowMs);
+    for (const map of [this.listedSince, this.evidence, this.upState]) {
+      for (const id of map.keys()) if (!this.listed.has(id)) map.delete(id);
+    }
+    return true;
+  }
+
+  private isUpAt(id: string, nowMs: number): boolean {
+    if (id === this.deps.selfId) return true;
+    this.refreshListed();
+    if (!this.listed.has(id)) return false;
+    return isPeerUp(
+      {
+        gossipAlive: isMemberAlive(this.table, id, nowMs),
+        lastAdvanceMs: this.table.liveness.get(id)?.lastAdvanceMs,
+        evidence: this.evidence.get(id),
+        listedSinceMs: this.listedSince.get(id) ?? nowMs,
+        nowMs,
+      },
+      this.evidenceOptions,
+    );
+  }
+
+  private checkAll(nowMs: number): void {
+    for (const id of this.listed.keys()) this.checkTransition(id, nowMs);
+  }
+
+  /** Fires the listeners when a member's verdict flips (members start out up, as their grace says). */
+  private checkTransition(id: string, nowMs: number): void {
+    if (id === this.deps.selfId || !this.listed.has(id)) return;
+    const up = this.isUpAt(id, nowMs);
+    // Members start out up (the grace of the never-heard-from), so the first verdict may be a flip.
+    const was = this.upState.get(id) ?? true;
+    this.upState.set(id, up);
+    if (was === up) return;
+    this.deps.logger?.info({ peer: id, phi: memberPhi(this.table, id, nowMs) }, up ? 'peer up' : 'peer down');
+    for (const l of up ? this.upListeners : this.downListeners) {
+      try {
+        l(id);
+      } catch (err) {
+        this.deps.logger?.error({ err, peer: id }, 'liveness listener failed');
+      }
+    }
+  }
+}
