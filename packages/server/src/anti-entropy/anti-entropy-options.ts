@@ -33,6 +33,8 @@ export interface AntiEntropyOptions {
   maxPurgeCandidates: number;
   /** Seed of the jitter; by default derived from the node id. */
   seed?: number;
+  /** No round starts by itself (no timers, no triggers): tools and benchmarks drive rounds. */
+  manual?: boolean;
 }
 
 const MiB = 1024 * 1024;

@@ -93,7 +93,7 @@ export class AntiEntropy {
   start(): void {
     if (this.started || this.stopped) return;
     this.started = true;
-    this.scheduler.start();
+    if (!this.options.manual) this.scheduler.start();
     this.syncPartitions();
   }
 

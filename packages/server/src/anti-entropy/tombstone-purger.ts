@@ -7,6 +7,9 @@
 // arming are ordered by a sequence number, not the wall clock, so a clock that steps back cannot
 // make an earlier round look later.
 //
+// A tombstone past grace is not handed to a replica that holds nothing for the key (round-context
+// purgeable()): otherwise the first replica to purge would get it back from the others, forever.
+//
 // Why not "ts older than the last round with every replica": a replica can receive a tombstone
 // long after its timestamp (a late hint, read repair, another replica's round); if the rounds
 // before that arrival counted, it would purge a tombstone the others never got from it.
