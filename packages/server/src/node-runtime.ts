@@ -2,10 +2,11 @@
 // handler, the coordinator, liveness and hinted handoff. Time, network and disk come in as
 // components, so the same code runs in a real process and in the deterministic simulator.
 import {
-  bootstrapRaftSnapshot, decodeMembershipState, desiredVoters, encodeMembershipState, HybridLogicalClock, initialMembership, nodeTag,
-  type MembershipState,
+  bootstrapRaftSnapshot, decodeMembershipState, desiredVoters, emptyRaftSnapshot, encodeMembershipState, EMPTY_RAFT_HARD_STATE,
+  HybridLogicalClock, initialMembership, isRingkvError, nodeTag, type MembershipState,
 } from '@ringkv/core';
 import type { Engine } from '@ringkv/storage';
+import { attachAntiEntropy, type AntiEntropy } from './anti-entropy/index.js';
 import type { Clock } from './clock.js';
 import { discoverSeedMembership, selfMember } from './cluster/bootstrap.js';
 import { ClusterState } from './cluster/cluster-state.js';
@@ -26,6 +27,8 @@ import { HintedHandoff } from './replication/hinted-handoff.js';
 import { HlcCeiling } from './replication/hlc-ceiling.js';
 import { ReplicaHandler } from './replication/replica-handler.js';
 import { ReplicationMetrics } from './replication/replication-metrics.js';
+import { TopologyManager } from './topology/topology-manager.js';
+import { sleepOn } from './clock.js';
 
 export interface RuntimeComponents {
   clock: Clock;
@@ -53,8 +56,12 @@ export class NodeRuntime {
   readonly replicationMetrics: ReplicationMetrics;
   readonly raft: RaftDriver;
   readonly membership: MembershipService;
+  readonly antiEntropy: AntiEntropy;
+  readonly topology: TopologyManager;
   private stopped = false;
   private bootstrapping?: Promise<void>;
+  /** Addresses of Raft peers as they identified themselves in the handshake. */
+  private readonly raftPeers = new Map<string, string>();
 
   constructor(readonly config: NodeConfig, readonly components: RuntimeComponents) {
     const { clock, engine, transport, logger, metrics, random } = components;
@@ -83,14 +90,16 @@ export class NodeRuntime {
     });
     this.raft = new RaftDriver({
       selfId: config.id, engine, transport, clock, log: logger.child({ component: 'raft' }), random,
-      addressOf: (id) => this.cluster.member(id)?.peer,
+      // A joining node has no membership yet: it answers the leader at the address it heard it from.
+      addressOf: (id) => this.cluster.member(id)?.peer ?? this.raftPeers.get(id),
       tickMs: config.raftTickMs, electionTicks: config.raftElectionTicks, compactEvery: 100,
       onCommitted: (e) => this.membership.onCommitted(e),
       onSnapshot: (snap) => this.membership.onSnapshot(snap),
       onAfterReady: () => this.membership.afterReady(),
       snapshotData: () => this.membership.snapshotData(),
     });
-    this.handler.register(PeerMessageType.Raft, (_from, body) => {
+    this.handler.register(PeerMessageType.Raft, (from, body) => {
+      this.raftPeers.set(from.id, from.address);
       this.raft.step(body.msg as RaftMessage);
       return { type: PeerMessageType.RaftAck };
     });
@@ -98,12 +107,34 @@ export class NodeRuntime {
     this.handler.register(PeerMessageType.MembershipGet, () => ({
       type: PeerMessageType.MembershipReply, state: this.membership.current ?? null,
     }));
+    this.topology = new TopologyManager({
+      selfId: config.id, cluster: this.cluster, change: (cmd) => this.membership.change(cmd), store: this.store, engine, transport,
+      liveness: this.liveness, clock, log: logger.child({ component: 'topology' }),
+      bytesPerSec: config.streamBytesPerSec, chunkBytes: config.streamChunkBytes, requestTimeoutMs: config.requestTimeoutMs,
+    });
+    this.handler.register(PeerMessageType.StreamPartition, (_from, body) => this.topology.serveChunk(body));
+    this.handler.register(PeerMessageType.StreamPush, (_from, body) => this.topology.acceptPush(body));
+    this.antiEntropy = attachAntiEntropy(this);
     transport.setHandler(this.handler.handle);
   }
 
+  /** Serving: the membership is known and this node holds what it owns (not joining, not gone). */
   get ready(): boolean {
-    return this.cluster.ready && !this.stopped;
+    if (!this.cluster.ready || this.stopped || this.topology.left) return false;
+    const status = this.cluster.member(this.config.id)?.status;
+    return status === 'normal' || status === 'leaving';
   }
+
+  /** Why the node is not ready, for /ready. */
+  readinessReason(): string {
+    if (!this.cluster.ready) return this.joining ? 'joining the cluster through the seeds' : 'waiting for the seeds to form the cluster';
+    if (this.topology.left) return 'decommissioned';
+    const status = this.cluster.member(this.config.id)?.status;
+    if (status === 'joining') return `joining: receiving partitions (${this.topology.progress.partitionsDone}/${this.topology.progress.partitionsTotal})`;
+    return status ? `member status ${status}` : 'not a member of the cluster';
+  }
+
+  private joining = false;
 
   /** Starts the transport and the background work; membership comes from disk or the seeds. */
   async start(): Promise<void> {
@@ -118,11 +149,15 @@ export class NodeRuntime {
       logger.info({ epoch: this.membership.current?.epoch, raftIndex: persisted.lastIndex() }, 'membership restored');
     } else if (this.config.seeds.length === 0) {
       await this.found(initialMembership(this.config.partitions, this.config.replicas, [selfMember(this.config)]));
-    } else {
+    } else if (this.config.seeds.includes(this.config.advertisePeer)) {
       this.bootstrapping = this.bootstrap();
+    } else {
+      this.bootstrapping = this.join(this.config.seeds);
     }
     this.liveness.start();
     this.handoff.start();
+    await this.topology.start();
+    this.antiEntropy.start();
   }
 
   /** Resolves once the membership is known (tests). */
@@ -143,6 +178,40 @@ export class NodeRuntime {
 
   /** Called when the node cannot go on (the process exits). */
   onFatal?: (err: unknown) => void;
+
+  /**
+   * Joins a running cluster: Raft starts empty (the leader adds this node as a learner and sends
+   * it the membership), and a seed forwards the `add` to the leader. The node is `joining` until the
+   * topology manager has received every partition it will own.
+   */
+  private async join(seeds: readonly string[]): Promise<void> {
+    const { transport, clock, logger } = this.components;
+    this.joining = true;
+    this.raft.start({ hardState: () => ({ ...EMPTY_RAFT_HARD_STATE }), snapshot: () => emptyRaftSnapshot(), entries: () => [], lastIndex: () => 0 });
+    const self = selfMember(this.config);
+    const cmd = { op: 'add', member: { id: self.id, peer: self.peer, http: self.http, ...(self.zone ? { zone: self.zone } : {}) } };
+    for (let attempt = 0; !this.stopped; attempt++) {
+      const seed = seeds[attempt % seeds.length];
+      try {
+        const reply = await transport.request(seed, { type: PeerMessageType.MembershipChange, cmd }, this.config.membershipChangeTimeoutMs);
+        if (reply.ok || /already a member/.test(String(reply.reason))) {
+          logger.info({ seed, epoch: reply.epoch }, 'join: added to the membership; waiting for the membership log');
+          return;
+        }
+        if (reply.code === 'MEMBERSHIP_CHANGE_REFUSED') {
+          throw new Error(`the cluster refused this node: ${String(reply.reason)}`);
+        }
+      } catch (err) {
+        if (!isRingkvError(err) && /refused this node/.test((err as Error).message)) {
+          logger.fatal({ err }, 'cannot join');
+          this.onFatal?.(err);
+          return;
+        }
+        if (attempt % 5 === 0) logger.info({ seed, err: (err as Error).message }, 'join: waiting for a seed');
+      }
+      await sleepOn(clock, Math.min(2000, 100 * 2 ** Math.min(attempt, 4)));
+    }
+  }
 
   /**
    * Founds the membership group at epoch 1: every founder computes the same snapshot (members,
@@ -167,6 +236,7 @@ export class NodeRuntime {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.antiEntropy.stop();
     this.raft.stop();
     this.liveness.stop();
     await this.handoff.stop();
@@ -189,7 +259,11 @@ export class NodeRuntime {
   clusterView(): unknown {
     const c = this.config;
     if (!this.cluster.ready) {
-      return { node: c.id, epoch: 0, leader: null, partitions: c.partitions, replicas: c.replicas, members: [], ready: false };
+      const r = this.raft.status();
+      return {
+        node: c.id, epoch: 0, leader: r?.leader ?? null, partitions: c.partitions, replicas: c.replicas, members: [], ready: false,
+        raft: r ? { role: r.role, term: r.term, commit: r.commit, applied: r.applied, lastIndex: r.lastIndex } : null,
+      };
     }
     const m = this.cluster.membership;
     const ring = this.cluster.ring;
@@ -198,7 +272,11 @@ export class NodeRuntime {
       node: c.id,
       epoch: m.epoch,
       leader: raft?.leader ?? null,
-      raft: raft ? { role: raft.role, term: raft.term, commit: raft.commit, voters: raft.config.voters, learners: raft.config.learners } : null,
+      raft: raft ? {
+        role: raft.role, term: raft.term, commit: raft.commit, voters: raft.config.voters, learners: raft.config.learners,
+        ...(raft.progress ? { progress: raft.progress } : {}),
+      } : null,
+      topology: this.topology.progress,
       partitions: m.partitions,
       replicas: m.replicas,
       members: m.members.map((member) => {

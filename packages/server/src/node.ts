@@ -68,11 +68,12 @@ export class RingkvNode {
       maxValueBytes: cfg.maxValueBytes, maxKeyBytes: cfg.maxKeyBytes, maxTtlSeconds: cfg.maxTtlSeconds,
       maxInFlight: cfg.maxInFlight,
       cluster: () => this.clusterView(),
+      selfId: cfg.id,
       ring: () => runtime.ringView(),
       changeMembership: async (cmd) => ({ epoch: (await runtime.membership.change(cmd as MembershipCommand)).epoch }),
       readiness: () => {
         if (this.state !== 'running') return { ready: false, reason: this.state };
-        return runtime.ready ? { ready: true } : { ready: false, reason: 'waiting for the seeds to form the cluster' };
+        return runtime.ready ? { ready: true } : { ready: false, reason: runtime.readinessReason() };
       },
     });
     this.httpServer = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 }, this.api.handle);

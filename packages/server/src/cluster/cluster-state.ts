@@ -4,10 +4,17 @@
 import { assignPartitions, Ring, type Assignment } from '@ringkv/core';
 import type { MemberInfo, Membership } from './member.js';
 
+const NONE: readonly string[] = Object.freeze([]);
+
 export type MembershipListener = (membership: Membership, ring: Ring) => void;
 
 export class ClusterState {
-  private current?: { membership: Membership; ring: Ring; assignment: Assignment; byId: Map<string, MemberInfo> };
+  private current?: {
+    membership: Membership; ring: Ring; assignment: Assignment; byId: Map<string, MemberInfo>;
+    /** While members join or leave: the ring once they have (joiners in, leavers out). */
+    target?: Ring;
+  };
+  private previousRing?: Ring;
   private readonly listeners: MembershipListener[] = [];
 
   constructor(readonly selfId: string) {}
@@ -58,9 +65,38 @@ export class ClusterState {
       this.current?.assignment,
     );
     const ring = new Ring(assignment);
-    this.current = { membership, ring, assignment, byId: new Map(membership.members.map((m) => [m.id, m])) };
+    const moving = membership.members.some((m) => m.status === 'joining' || m.status === 'leaving');
+    const target = moving
+      ? new Ring(assignPartitions(
+        membership.members.filter((m) => m.status === 'normal' || m.status === 'joining').map((m) => (m.zone ? { id: m.id, zone: m.zone } : { id: m.id })),
+        membership.partitions, membership.replicas, assignment,
+      ))
+      : undefined;
+    this.previousRing = this.current?.ring;
+    this.current = { membership, ring, assignment, byId: new Map(membership.members.map((m) => [m.id, m])), target };
     for (const l of this.listeners) l(membership, ring);
     return true;
+  }
+
+  /** The ring once the members joining or leaving now have done so (undefined if none are). */
+  get targetRing(): Ring | undefined {
+    return this.current?.target;
+  }
+
+  /** The ring of the epoch applied before the current one (to find partitions gained). */
+  get ringBefore(): Ring | undefined {
+    return this.previousRing;
+  }
+
+  /**
+   * Replicas that will own a partition once the current move completes but do not yet: they get
+   * every write too (not counted toward W), so nothing written during the move is missed.
+   */
+  pendingReplicas(partition: number): readonly string[] {
+    const target = this.current?.target;
+    if (!target) return NONE;
+    const owners = this.current!.ring.preferenceList(partition);
+    return target.preferenceList(partition).filter((id) => !owners.includes(id));
   }
 
   onChange(listener: MembershipListener): void {

@@ -34,6 +34,8 @@ export interface NodeConfig {
   readonly tombstoneGraceMs: number;
   readonly antiEntropyIntervalMs: number;
   readonly raftTickMs: number;
+  readonly streamBytesPerSec: number;
+  readonly streamChunkBytes: number;
   readonly raftElectionTicks: number;
   readonly membershipChangeTimeoutMs: number;
 }

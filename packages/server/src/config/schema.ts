@@ -76,6 +76,10 @@ export const CONFIG_SCHEMA = {
     reason: 'etcd default' },
   membershipChangeTimeoutMs: { type: 'int', min: 100, max: 600_000, default: 10_000, describe: 'How long a membership change may take to commit (ms)',
     reason: 'several elections long: a change survives a leader failover' },
+  streamBytesPerSec: { type: 'int', min: 1024, max: 10 * 1024 * MiB, default: 64 * MiB, describe: 'Rate limit of partition streaming during joins and decommissions (bytes/s)',
+    reason: 'fast enough to move a node of tens of GiB in minutes, slow enough to leave room for client traffic' },
+  streamChunkBytes: { type: 'int', min: 1024, max: 8 * MiB, default: MiB, describe: 'Size of one streamed chunk (bytes)',
+    reason: 'large enough to amortize a round trip, small enough to keep memory and latency bounded' },
   antiEntropyIntervalMs: { type: 'int', min: 100, max: 7 * 86400_000, default: 600_000, describe: 'Anti-entropy round per partition (ms, jittered)',
     reason: 'DESIGN.md default' },
 } as const satisfies Record<string, OptionSpec>;

@@ -19,6 +19,7 @@ export interface ClientApiDeps {
   maxTtlSeconds: number;
   maxInFlight: number;
   cluster: () => unknown;
+  selfId: string;
   /** Ownership of every partition at the current epoch. */
   ring: () => unknown;
   /** Proposes a membership change; resolves with the epoch it created. */
@@ -111,6 +112,12 @@ export class ClientApi {
       case '/cluster':
         this.only(method, path, ['GET']);
         return sendJson(res, 200, this.deps.cluster());
+      case '/cluster/leave': {
+        // This node decommissions itself: it streams its partitions away, then is removed.
+        this.only(method, path, ['POST']);
+        const result = await this.deps.changeMembership({ op: 'leave', id: this.deps.selfId });
+        return sendJson(res, 202, { ...result, message: 'decommission started; GET /cluster shows its progress' });
+      }
       case '/cluster/ring':
         this.only(method, path, ['GET']);
         return sendJson(res, 200, this.deps.ring());

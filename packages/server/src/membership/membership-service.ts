@@ -127,9 +127,11 @@ export class MembershipService {
   /** The handler of changes forwarded by other members (registered for MembershipChange). */
   async handleForwarded(body: PeerBody): Promise<PeerBody> {
     const reply = (fields: Record<string, unknown>): PeerBody => ({ type: PeerMessageType.MembershipChangeReply, ...fields });
-    if (!this.deps.driver().isLeader()) return reply({ ok: false, code: 'NO_LEADER', reason: 'not the leader' });
     try {
-      const res = await this.proposeHere(body.cmd as MembershipCommand, this.deps.clock.nowMs() + this.deps.changeTimeoutMs);
+      // Not the leader (a joining node asked a seed): forward it on, as any member would.
+      const res = this.deps.driver().isLeader()
+        ? await this.proposeHere(body.cmd as MembershipCommand, this.deps.clock.nowMs() + this.deps.changeTimeoutMs)
+        : await this.change(body.cmd as MembershipCommand);
       return reply({ ok: true, epoch: res.epoch });
     } catch (err) {
       return reply({ ok: false, code: isRingkvError(err) ? err.code : 'INTERNAL', reason: (err as Error).message });

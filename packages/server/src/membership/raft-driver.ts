@@ -145,19 +145,24 @@ export class RaftDriver {
           this.deps.onSnapshot(rd.snapshot);
         }
         for (const msg of rd.messages) this.send(msg);
+        let confChanged = false;
         for (const entry of rd.committedEntries) {
           if (entry.type === 'normal' && entry.data.length > 0) this.deps.onCommitted(entry);
+          if (entry.type === 'confChange') confChanged = true;
           this.appliedIndex = entry.index;
         }
         node.advance();
-        await this.maybeCompact(node);
+        // A node added to the group can only install a snapshot whose configuration names it (as
+        // in etcd): compact right after a configuration change, so the snapshot it gets does.
+        await this.maybeCompact(node, confChanged);
         this.deps.onAfterReady();
       }
     } while (this.again && !this.stopped);
   }
 
-  private async maybeCompact(node: RaftNode): Promise<void> {
-    if (this.appliedIndex - this.snapshotIndex < this.deps.compactEvery) return;
+  private async maybeCompact(node: RaftNode, force: boolean): Promise<void> {
+    if (this.appliedIndex <= this.snapshotIndex) return;
+    if (!force && this.appliedIndex - this.snapshotIndex < this.deps.compactEvery) return;
     const previous = this.snapshotIndex;
     const snap = node.compact(this.appliedIndex, this.deps.snapshotData());
     this.snapshotIndex = snap.metadata.index;

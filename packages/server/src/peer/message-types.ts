@@ -32,6 +32,9 @@ export const PeerMessageType = {
   /** Partition streaming during topology changes. */
   StreamPartition: 50,
   StreamPartitionChunk: 51,
+  /** A leaving node pushes a chunk of a partition to its new owner. */
+  StreamPush: 52,
+  StreamPushAck: 53,
   /** Error reply to any request. */
   Error: 99,
 } as const;

@@ -129,6 +129,14 @@ export class Coordinator implements KvService {
         else reject(new QuorumUnavailableError('write', outcome.required, outcome.acked, { replicas: owners.length, strict }));
       };
       check();
+      // Replicas a join or leave is moving this partition to: they get the write too, uncounted.
+      for (const pending of cluster.pendingReplicas(partition)) {
+        if (targets.some((t) => t.node === pending)) continue;
+        this.track(this.sendWrite(partition, key, record, { node: pending, hinted: false }).catch(() => {
+          if (hintsOn && pending !== cluster.selfId) return this.keepHint(partition, pending, key, record);
+          return undefined;
+        }));
+      }
       for (const target of targets) {
         this.track(this.sendWrite(partition, key, record, target).then(
           () => {
