@@ -22,72 +22,17 @@ import {
   type GossipDigest,
   type MemberTable,
 } from '@ringkv/core';
-import type { Clock, TimerHandle } from '../clock.js';
+import type { TimerHandle } from '../clock.js';
 import { ShuttingDownError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
 import { PeerMessageType } from '../peer/message-types.js';
-import type { PeerBody, PeerIdentity, PeerTransport } from '../peer/transport.js';
+import type { PeerBody, PeerIdentity } from '../peer/transport.js';
 import { detectorOptionsFor, isPeerUp, suspicionDelayMs, type EvidenceOptions, type PeerEvidence } from './gossip-evidence.js';
 import { admitEntries, outgoingEntries, syncTable, type GossipMember } from './gossip-membership.js';
+import type { GossipMemberView, GossipServiceDeps } from './gossip-options.js';
 import { gossipAckBody, gossipRequestBody, highestEpochClaim, readDigest } from './gossip-wire.js';
 
 export type { GossipMember } from './gossip-membership.js';
-
-type PeerRequestHandler = (from: PeerIdentity, body: PeerBody) => Promise<PeerBody> | PeerBody;
-
-/** Where a higher epoch was seen: the member that claims it, and the peer whose digest said so. */
-export interface HigherEpochHint {
-  /** Peer address of the member that claims the epoch (it has applied it). */
-  readonly peer: string;
-  /** The node whose digest carried the claim. */
-  readonly via: string;
-}
-
-export interface GossipServiceDeps {
-  readonly selfId: string;
-  readonly self: { readonly peer: string; readonly http: string; readonly zone?: string };
-  readonly clock: Clock;
-  readonly transport: PeerTransport;
-  /** Registers the handler of one peer message type (ReplicaHandler.register). */
-  readonly register: (type: number, handler: PeerRequestHandler) => void;
-  /** The members of the latest applied membership (empty until it is known). */
-  readonly members: () => readonly GossipMember[];
-  /** The epoch this node has applied; gossiped in its own entry. */
-  readonly epoch: () => number;
-  /** Some member knows a higher epoch: fetch the newer membership (from hint.peer). */
-  readonly onHigherEpoch?: (fromId: string, epoch: number, hint: HigherEpochHint) => void;
-  /** Gossip round interval (config gossipIntervalMs, default 1000). */
-  readonly intervalMs?: number;
-  /** Peers per round (config gossipFanout, default 3). */
-  readonly fanout?: number;
-  /** Phi at which a peer counts as down (config phiThreshold, default 8). */
-  readonly phiThreshold?: number;
-  /** Timeout of one gossip exchange (default: the interval). */
-  readonly timeoutMs?: number;
-  /** Chance per round of also gossiping to one peer thought down (default: the core's 0.25). */
-  readonly downProbeChance?: number;
-  /** Incarnation of this run; must exceed any earlier run's (default: the clock's now in ms). */
-  readonly incarnation?: number;
-  /** Seed of the target choice (default: id and incarnation); the simulator passes its own. */
-  readonly seed?: string | number;
-  /** Uniform [0,1) for timer jitter (default: a fork of the seeded generator). */
-  readonly random?: () => number;
-  readonly logger?: Logger;
-}
-
-/** One member as GET /cluster shows its liveness. */
-export interface GossipMemberView extends GossipMember {
-  /** The verdict the coordinator uses (gossip plus direct evidence). */
-  readonly alive: boolean;
-  /** The phi detector's suspicion level; null before any advance was seen. */
-  readonly phi: number | null;
-  /** Ms since the member's heartbeat was last seen to rise; null if never. */
-  readonly heartbeatAgeMs: number | null;
-  readonly incarnation: number;
-  readonly heartbeat: number;
-  /** The highest epoch the member says it knows. */
-  readonly epoch: number;
-}
+export type { GossipMemberView, GossipServiceDeps, HigherEpochHint } from './gossip-options.js';
 
 /**
  * Liveness by gossip. Structurally the `Liveness` of cluster/peer-liveness.ts (isUp, onUp) plus
@@ -250,13 +195,13 @@ export class GossipService {
     try {
       reply = await this.deps.transport.request(member.peer, gossipRequestBody(digest), this.timeoutMs);
     } catch (err) {
-      if (!this.running) return;
+      if (this.stopped) return;
       // Unreachable or refused is evidence; a timeout or a remote error only says it is slow or odd.
       if (isRingkvError(err) && (err.code === 'PEER_UNAVAILABLE' || err.code === 'PEER_HANDSHAKE_REFUSED')) this.report(to, false);
       this.deps.logger?.debug({ peer: to, err }, 'gossip exchange failed');
       return;
     }
-    if (!this.running) return;
+    if (this.stopped) return;
     this.report(to, true);
     const remote = readDigest(reply);
     if (remote) this.merge(to, member.peer, remote);
@@ -313,7 +258,9 @@ export class GossipService {
   /** Re-reads the membership if it changed; true if it did. */
   private refreshListed(): boolean {
     const source = this.deps.members();
-    if (source === this.listedSource) return false;
+    // The same array means the same membership (ClusterState keeps one per epoch); a fresh empty
+    // one (no membership yet) is no change either.
+    if (source === this.listedSource || (source.length === 0 && this.listed.size === 0)) return false;
     this.listedSource = source;
     this.listed = new Map(source.map((m) => [m.id, m]));
     const nowMs = this.deps.clock.nowMs();

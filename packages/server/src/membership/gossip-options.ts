@@ -1,0 +1,62 @@
+// What GossipService is built from (dependencies and options from the node's config) and what it
+// shows of each member.
+import type { Clock } from '../clock.js';
+import type { Logger } from '../observability/logger.js';
+import type { PeerBody, PeerIdentity, PeerTransport } from '../peer/transport.js';
+import type { GossipMember } from './gossip-membership.js';
+
+type PeerRequestHandler = (from: PeerIdentity, body: PeerBody) => Promise<PeerBody> | PeerBody;
+
+/** Where a higher epoch was seen: the member that claims it, and the peer whose digest said so. */
+export interface HigherEpochHint {
+  /** Peer address of the member that claims the epoch (it has applied it). */
+  readonly peer: string;
+  /** The node whose digest carried the claim. */
+  readonly via: string;
+}
+
+export interface GossipServiceDeps {
+  readonly selfId: string;
+  readonly self: { readonly peer: string; readonly http: string; readonly zone?: string };
+  readonly clock: Clock;
+  readonly transport: PeerTransport;
+  /** Registers the handler of one peer message type (ReplicaHandler.register). */
+  readonly register: (type: number, handler: PeerRequestHandler) => void;
+  /** The members of the latest applied membership (empty until it is known). */
+  readonly members: () => readonly GossipMember[];
+  /** The epoch this node has applied; gossiped in its own entry. */
+  readonly epoch: () => number;
+  /** Some member knows a higher epoch: fetch the newer membership (from hint.peer). */
+  readonly onHigherEpoch?: (fromId: string, epoch: number, hint: HigherEpochHint) => void;
+  /** Gossip round interval (config gossipIntervalMs, default 1000). */
+  readonly intervalMs?: number;
+  /** Peers per round (config gossipFanout, default 3). */
+  readonly fanout?: number;
+  /** Phi at which a peer counts as down (config phiThreshold, default 8). */
+  readonly phiThreshold?: number;
+  /** Timeout of one gossip exchange (default: the interval). */
+  readonly timeoutMs?: number;
+  /** Chance per round of also gossiping to one peer thought down (default: the core's 0.25). */
+  readonly downProbeChance?: number;
+  /** Incarnation of this run; must exceed any earlier run's (default: the clock's now in ms). */
+  readonly incarnation?: number;
+  /** Seed of the target choice (default: id and incarnation); the simulator passes its own. */
+  readonly seed?: string | number;
+  /** Uniform [0,1) for timer jitter (default: a fork of the seeded generator). */
+  readonly random?: () => number;
+  readonly logger?: Logger;
+}
+
+/** One member as GET /cluster shows its liveness. */
+export interface GossipMemberView extends GossipMember {
+  /** The verdict the coordinator uses (gossip plus direct evidence). */
+  readonly alive: boolean;
+  /** The phi detector's suspicion level; null before any advance was seen. */
+  readonly phi: number | null;
+  /** Ms since the member's heartbeat was last seen to rise; null if never. */
+  readonly heartbeatAgeMs: number | null;
+  readonly incarnation: number;
+  readonly heartbeat: number;
+  /** The highest epoch the member says it knows. */
+  readonly epoch: number;
+}
