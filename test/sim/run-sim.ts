@@ -36,6 +36,9 @@ export interface SimResult {
   };
 }
 
+/** Gossip rounds after healing before a node still seen down counts as a liveness bug. */
+const DETECTOR_ROUNDS_MAX = 60;
+
 /** Hand-off rounds in the liveness phase before undelivered hints count as a liveness bug. */
 const HANDOFF_ROUNDS_MAX = 20;
 
@@ -79,7 +82,21 @@ async function simulate(options: SimOptions, scheduler: Scheduler, trace: Trace)
   // Liveness phase: heal, restart, let probes see every node up, then hand every hint back.
   await scheduler.runUntilSettled(nemesis.healAll(), 60_000, 'restarting crashed nodes');
   for (const err of nemesis.errors) violations.push({ checker: 'liveness', message: `restart failed: ${String((err as Error)?.stack ?? err)}` });
-  await scheduler.runUntil(scheduler.nowMs + 3 * options.cluster.gossipIntervalMs);
+  // The failure detectors must see every node up again (bounded): only then do coordinators
+  // and hinted handoff use them, as they would in a real cluster after a heal.
+  for (let rounds = 0; ; rounds++) {
+    await scheduler.runUntil(scheduler.nowMs + options.cluster.gossipIntervalMs);
+    const up = cluster.up();
+    if (up.every((a) => up.every((b) => a === b || a.runtime!.liveness.isUp(b.id)))) break;
+    if (rounds >= DETECTOR_ROUNDS_MAX) {
+      const pairs = up.flatMap((a) => up.filter((b) => a !== b && !a.runtime!.liveness.isUp(b.id)).map((b) => {
+        const v = a.runtime!.liveness.members().find((m) => m.id === b.id);
+        return `${a.id} sees ${b.id} down (phi ${v?.phi?.toFixed(1) ?? 'null'}, heartbeat age ${v?.heartbeatAgeMs ?? 'null'} ms)`;
+      }));
+      violations.push({ checker: 'liveness', message: `failure detectors still see a healed node down after ${DETECTOR_ROUNDS_MAX} gossip rounds: ${pairs.join('; ')}` });
+      break;
+    }
+  }
   let hintRounds = 0;
   for (let pending = await countHints(scheduler, cluster); pending > 0; pending = await countHints(scheduler, cluster)) {
     if (++hintRounds > HANDOFF_ROUNDS_MAX) {

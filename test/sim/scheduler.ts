@@ -140,6 +140,11 @@ export class SimClock implements Clock {
     return SIM_EPOCH_MS + this.scheduler.nowMs + this.skew.skewMs;
   }
 
+  /** Simulated time without the node's skew or jumps: intervals stay true. */
+  monotonicMs(): number {
+    return this.scheduler.nowMs;
+  }
+
   setTimer(delayMs: number, fn: () => void): TimerHandle {
     const ev = this.scheduler.schedule(delayMs, `timer ${this.label}`, () => {
       if (!this.dead) fn();

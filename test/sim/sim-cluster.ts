@@ -112,6 +112,8 @@ export class SimCluster {
     n.runtime = new NodeRuntime(n.config, {
       clock: n.clock, engine: n.engine, transport: n.transport, logger: silent,
       metrics: new NodeMetrics(id, false), random: () => random.next(),
+      // A planted bug must show in the checkers, not be repaired behind their back by anti-entropy.
+      ...(this.options.sabotage ? { antiEntropy: { manual: true } } : {}),
     });
     if (this.options.sabotage) plant(this.options.sabotage, n.runtime);
     n.died = new Promise((resolve) => { n.markDied = resolve; });

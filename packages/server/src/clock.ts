@@ -5,14 +5,20 @@ export interface TimerHandle {
 }
 
 export interface Clock {
-  /** Unix milliseconds. */
+  /** Unix milliseconds (wall clock: may jump when it is corrected). */
   nowMs(): number;
+  /**
+   * Milliseconds from an arbitrary origin that never jump: for measuring intervals (failure
+   * detection). Clocks without one fall back to nowMs (see monotonicMs()).
+   */
+  monotonicMs?(): number;
   /** Calls fn once after delayMs. Timers never keep the process alive on their own. */
   setTimer(delayMs: number, fn: () => void): TimerHandle;
 }
 
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
+  monotonicMs: () => performance.now(),
   setTimer(delayMs, fn) {
     const t = setTimeout(fn, delayMs);
     t.unref();
@@ -23,4 +29,9 @@ export const systemClock: Clock = {
 /** Resolves after delayMs of the given clock's time. */
 export function sleepOn(clock: Clock, delayMs: number): Promise<void> {
   return new Promise((resolve) => clock.setTimer(delayMs, resolve));
+}
+
+/** A clock's monotonic time, or its wall time if it has none. */
+export function monotonicMs(clock: Clock): number {
+  return clock.monotonicMs ? clock.monotonicMs() : clock.nowMs();
 }

@@ -10,7 +10,7 @@ import { attachAntiEntropy, type AntiEntropy } from './anti-entropy/index.js';
 import type { Clock } from './clock.js';
 import { discoverSeedMembership, selfMember } from './cluster/bootstrap.js';
 import { ClusterState } from './cluster/cluster-state.js';
-import { PeerLiveness } from './cluster/peer-liveness.js';
+import { GossipService } from './membership/gossip-service.js';
 import type { NodeConfig } from './config/config.js';
 import { ReplicaStore } from './kv/replica-store.js';
 import type { Logger } from './observability/logger.js';
@@ -38,6 +38,8 @@ export interface RuntimeComponents {
   metrics: NodeMetrics;
   /** Uniform [0,1): jitter only; the simulator passes a seeded one. */
   random: () => number;
+  /** Overrides of anti-entropy options (tools and the simulator's checker self-tests). */
+  antiEntropy?: Partial<import('./anti-entropy/anti-entropy-options.js').AntiEntropyOptions>;
 }
 
 /** Largest clock drift accepted silently from a peer's timestamps. */
@@ -49,7 +51,7 @@ export class NodeRuntime {
   readonly hints: HintStore;
   readonly hlc: HybridLogicalClock;
   readonly stamps: HlcCeiling;
-  readonly liveness: PeerLiveness;
+  readonly liveness: GossipService;
   readonly coordinator: Coordinator;
   readonly handler: ReplicaHandler;
   readonly handoff: HintedHandoff;
@@ -72,12 +74,23 @@ export class NodeRuntime {
     this.hlc = new HybridLogicalClock({ node: nodeTag(config.id), maxDriftMs: MAX_DRIFT_MS });
     this.stamps = new HlcCeiling(this.hlc, engine, clock);
     this.replicationMetrics = new ReplicationMetrics(metrics.registry);
-    this.liveness = new PeerLiveness({
-      cluster: this.cluster, transport, clock, intervalMs: config.gossipIntervalMs,
-      timeoutMs: Math.min(config.requestTimeoutMs, config.gossipIntervalMs), random,
-    });
     const shared = { config, cluster: this.cluster, store: this.store, hints: this.hints, hlc: this.hlc, clock, log: logger, metrics: this.replicationMetrics };
     this.handler = new ReplicaHandler(shared);
+    // Liveness by gossip; it never adds members (the Raft log does) and never changes ownership.
+    this.liveness = new GossipService({
+      selfId: config.id,
+      self: { peer: config.advertisePeer, http: config.advertiseHttp, ...(config.zone ? { zone: config.zone } : {}) },
+      clock, transport,
+      register: (type, fn) => this.handler.register(type, fn),
+      members: () => (this.cluster.ready ? this.cluster.membership.members : []),
+      epoch: () => this.cluster.epoch,
+      // A peer ahead of us: Raft replication brings the epochs, in order (the ring of an epoch
+      // depends on the one before, so epochs are never skipped); just make it visible.
+      onHigherEpoch: (fromId, epoch) => logger.debug({ fromId, epoch, ours: this.cluster.epoch }, 'a peer has a newer membership epoch'),
+      intervalMs: config.gossipIntervalMs, fanout: config.gossipFanout, phiThreshold: config.phiThreshold,
+      timeoutMs: Math.min(config.requestTimeoutMs, config.gossipIntervalMs),
+      random, logger: logger.child({ component: 'gossip' }),
+    });
     this.coordinator = new Coordinator({ ...shared, liveness: this.liveness, transport, stamps: this.stamps });
     this.handoff = new HintedHandoff({
       hints: this.hints, store: this.store, cluster: this.cluster, liveness: this.liveness, transport, clock,
@@ -114,7 +127,7 @@ export class NodeRuntime {
     });
     this.handler.register(PeerMessageType.StreamPartition, (_from, body) => this.topology.serveChunk(body));
     this.handler.register(PeerMessageType.StreamPush, (_from, body) => this.topology.acceptPush(body));
-    this.antiEntropy = attachAntiEntropy(this);
+    this.antiEntropy = attachAntiEntropy(this, components.antiEntropy);
     transport.setHandler(this.handler.handle);
   }
 
@@ -268,6 +281,7 @@ export class NodeRuntime {
     const m = this.cluster.membership;
     const ring = this.cluster.ring;
     const raft = this.raft.status();
+    const gossip = new Map(this.liveness.members().map((x) => [x.id, x]));
     return {
       node: c.id,
       epoch: m.epoch,
@@ -281,10 +295,11 @@ export class NodeRuntime {
       replicas: m.replicas,
       members: m.members.map((member) => {
         const owned = ring.partitionsOf(member.id);
+        const g = gossip.get(member.id);
         return {
           id: member.id, peer: member.peer, http: member.http, zone: member.zone ?? null, status: member.status,
           alive: this.liveness.isUp(member.id), partitions: owned.primary.length + owned.replica.length,
-          primaries: owned.primary.length,
+          primaries: owned.primary.length, phi: g?.phi ?? null, heartbeatAgeMs: g?.heartbeatAgeMs ?? null,
         };
       }),
     };

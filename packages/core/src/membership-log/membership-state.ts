@@ -2,6 +2,13 @@
 // ring's parameters, and an epoch that grows by one with every committed change. Epoch 1 is the
 // bootstrap seed list. Everything here is pure: every node applies the same commands in the same
 // order and reaches the same state, hence the same ring.
+//
+// The partition assignment is part of the state: it depends on the previous epoch's assignment
+// (to move as little as possible), so a node that starts from a snapshot must take it from the
+// snapshot rather than recompute it from scratch, or its ring would differ from its peers'.
+
+import { assignPartitions } from '../ring/assignment.js';
+import type { Assignment } from '../ring/ring-member.js';
 
 export type MemberStatus = 'joining' | 'normal' | 'leaving' | 'left';
 
@@ -21,6 +28,8 @@ export interface MembershipState {
   readonly replicas: number;
   /** Sorted by id. */
   readonly members: readonly MemberRecord[];
+  /** Ownership at this epoch, from the owning members and the previous epoch's assignment. */
+  readonly assignment: Assignment;
 }
 
 export type MembershipCommand =
@@ -39,12 +48,13 @@ export type MembershipCommand =
 export type ApplyOutcome = { ok: true; state: MembershipState } | { ok: false; state: MembershipState; reason: string };
 
 export function initialMembership(partitions: number, replicas: number, members: readonly Omit<MemberRecord, 'status'>[]): MembershipState {
-  return {
-    epoch: 1,
-    partitions,
-    replicas,
-    members: sortMembers(members.map((m) => ({ ...m, status: 'normal' as const }))),
-  };
+  const sorted = sortMembers(members.map((m) => ({ ...m, status: 'normal' as const })));
+  return { epoch: 1, partitions, replicas, members: sorted, assignment: assignFor(sorted, partitions, replicas, undefined) };
+}
+
+function assignFor(members: readonly MemberRecord[], partitions: number, replicas: number, previous: Assignment | undefined): Assignment {
+  const owners = members.filter((m) => m.status === 'normal' || m.status === 'leaving').map((m) => (m.zone ? { id: m.id, zone: m.zone } : { id: m.id }));
+  return assignPartitions(owners, partitions, replicas, previous);
 }
 
 /**
@@ -55,7 +65,11 @@ export function initialMembership(partitions: number, replicas: number, members:
 export function applyMembershipCommand(state: MembershipState, cmd: MembershipCommand): ApplyOutcome {
   const refuse = (reason: string): ApplyOutcome => ({ ok: false, state, reason });
   const find = (id: string) => state.members.find((m) => m.id === id);
-  const next = (members: MemberRecord[]): ApplyOutcome => ({ ok: true, state: { ...state, epoch: state.epoch + 1, members: sortMembers(members) } });
+  const next = (members: MemberRecord[]): ApplyOutcome => {
+    const sorted = sortMembers(members);
+    const assignment = assignFor(sorted, state.partitions, state.replicas, state.assignment);
+    return { ok: true, state: { ...state, epoch: state.epoch + 1, members: sorted, assignment } };
+  };
   const replace = (id: string, change: Partial<MemberRecord>) => state.members.map((m) => (m.id === id ? { ...m, ...change } : m));
   switch (cmd.op) {
     case 'add': {

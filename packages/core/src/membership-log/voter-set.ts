@@ -35,7 +35,8 @@ export function nextConfStep(
   for (const id of [...members].sort()) if (!inGroup.has(id)) return { type: 'addLearner', node: id };
   // 2. Voters that should no longer vote: demote (to learner) if still a member, else remove.
   //    Do this before promotions only when the voter count exceeds the target, so quorum never shrinks needlessly.
-  const extraVoters = conf.voters.filter((v) => !want.has(v)).sort();
+  // Voters that left the membership go before live voters that merely stop voting.
+  const extraVoters = conf.voters.filter((v) => !want.has(v)).sort((a, b) => Number(members.has(a)) - Number(members.has(b)) || (a < b ? -1 : a > b ? 1 : 0));
   const missingVoters = [...want].filter((v) => !conf.voters.includes(v)).sort();
   if (missingVoters.length > 0 && conf.voters.length - extraVoters.length + 1 <= want.size) {
     return { type: 'addVoter', node: missingVoters[0] };

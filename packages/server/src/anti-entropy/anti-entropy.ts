@@ -9,7 +9,7 @@ import type { Engine } from '@ringkv/storage';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
-import type { Liveness } from '../cluster/peer-liveness.js';
+import type { Liveness } from '../cluster/liveness.js';
 import type { ReplicaStore } from '../kv/replica-store.js';
 import type { Logger } from '../observability/logger.js';
 import { PeerMessageType } from '../peer/message-types.js';
@@ -211,7 +211,8 @@ export class AntiEntropy {
   }
 
   private onPeerUp(peer: string): void {
-    if (!this.started || this.stopped || !this.deps.cluster.ready) return;
+    // `manual` means no self-started rounds at all, including those a peer coming back would start.
+    if (!this.started || this.stopped || this.options.manual || !this.deps.cluster.ready) return;
     const ring = this.deps.cluster.ring;
     for (const p of this.trees.partitions()) if (ring.preferenceList(p).includes(peer)) this.scheduler.trigger(p, [peer]);
   }

@@ -1,6 +1,6 @@
-// The membership this node serves with (the latest epoch it has applied) and the ring computed from
-// it. The ring is a function of the membership at an epoch and the previous epoch's assignment, so
-// every node that applied the same epochs computes the same ring.
+// The membership this node serves with (the latest epoch it has applied) and its ring. The
+// assignment comes with the membership (computed once, from the previous epoch's, and replicated
+// through the Raft log and snapshots), so every node serves the same ring at the same epoch.
 import { assignPartitions, Ring, type Assignment } from '@ringkv/core';
 import type { MemberInfo, Membership } from './member.js';
 
@@ -58,7 +58,7 @@ export class ClusterState {
     if (this.current && membership.epoch <= this.current.membership.epoch) return false;
     // Joining members own nothing until they are activated (they receive writes as pending replicas).
     const owners = membership.members.filter((m) => m.status === 'normal' || m.status === 'leaving');
-    const assignment = assignPartitions(
+    const assignment = membership.assignment ?? assignPartitions(
       owners.map((m) => (m.zone ? { id: m.id, zone: m.zone } : { id: m.id })),
       membership.partitions,
       membership.replicas,

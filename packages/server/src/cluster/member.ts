@@ -11,9 +11,13 @@ export interface MemberInfo {
   readonly status: MemberStatus;
 }
 
+import type { Assignment } from '@ringkv/core';
+
 export interface Membership {
   readonly epoch: number;
   readonly partitions: number;
   readonly replicas: number;
   readonly members: readonly MemberInfo[];
+  /** The replicated assignment of the epoch (absent only before the membership log exists). */
+  readonly assignment?: Assignment;
 }

@@ -5,6 +5,7 @@
 // The gossip table only ever holds members of the authoritative membership; a digest that shows a
 // higher epoch than the node applied is reported through onHigherEpoch. Liveness never changes
 // ownership; only epochs do.
+import { monotonicMs } from '../clock.js';
 import {
   createMemberTable,
   defaultGossipConfig,
@@ -35,7 +36,7 @@ export type { GossipMember } from './gossip-membership.js';
 export type { GossipMemberView, GossipServiceDeps, HigherEpochHint } from './gossip-options.js';
 
 /**
- * Liveness by gossip. Structurally the `Liveness` of cluster/peer-liveness.ts (isUp, onUp) plus
+ * Liveness by gossip. Implements the `Liveness` of cluster/liveness.ts (isUp, onUp, report) plus
  * report(id, ok), so it drops in where PeerLiveness was.
  */
 export class GossipService {
@@ -106,7 +107,7 @@ export class GossipService {
   }
 
   isUp(id: string): boolean {
-    return this.isUpAt(id, this.deps.clock.nowMs());
+    return this.isUpAt(id, monotonicMs(this.deps.clock));
   }
 
   onUp(listener: (id: string) => void): void {
@@ -126,7 +127,7 @@ export class GossipService {
     if (id === this.deps.selfId) return;
     this.refreshListed();
     if (!this.listed.has(id)) return;
-    const nowMs = this.deps.clock.nowMs();
+    const nowMs = monotonicMs(this.deps.clock);
     const e = this.evidence.get(id) ?? {};
     if (ok) e.lastOkMs = nowMs;
     else e.lastFailMs = nowMs;
@@ -135,7 +136,7 @@ export class GossipService {
   }
 
   /** Every listed member with its liveness, by id. */
-  members(nowMs = this.deps.clock.nowMs()): GossipMemberView[] {
+  members(nowMs = monotonicMs(this.deps.clock)): GossipMemberView[] {
     this.refreshListed();
     return [...this.listed.values()]
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
@@ -166,7 +167,7 @@ export class GossipService {
    * exchange has settled. The timer calls it; tests may call it directly.
    */
   async runRound(): Promise<void> {
-    const nowMs = this.deps.clock.nowMs();
+    const nowMs = monotonicMs(this.deps.clock);
     this.sync(nowMs);
     const { state, messages } = gossipRound(this.table, nowMs, this.prng);
     this.table = state;
@@ -211,7 +212,7 @@ export class GossipService {
     if (this.stopped) throw new ShuttingDownError();
     const remote = readDigest(body);
     if (!remote) throw new TypeError('malformed gossip digest');
-    const nowMs = this.deps.clock.nowMs();
+    const nowMs = monotonicMs(this.deps.clock);
     this.sync(nowMs);
     // A request that reached us is the sender alive, whatever its digest says.
     if (this.listed.has(from.id)) this.report(from.id, true);
@@ -220,7 +221,7 @@ export class GossipService {
   }
 
   private merge(fromId: string, fromPeer: string, remote: GossipDigest): void {
-    const nowMs = this.deps.clock.nowMs();
+    const nowMs = monotonicMs(this.deps.clock);
     this.sync(nowMs);
     const { table, admitted } = admitEntries(this.table, remote.members, this.listed);
     const result = onGossip(table, fromId, { from: remote.from, members: admitted }, nowMs);
@@ -249,8 +250,8 @@ export class GossipService {
   }
 
   /** Brings the table in line with the membership and self's epoch. */
-  private sync(nowMs: number): void {
-    if (this.refreshListed()) this.table = syncTable(this.table, this.listed, nowMs);
+  private sync(_nowMs: number): void {
+    this.refreshListed();
     const epoch = this.deps.epoch();
     if (epoch > selfEntry(this.table).epoch) this.table = updateSelf(this.table, { epoch });
   }
@@ -263,11 +264,14 @@ export class GossipService {
     if (source === this.listedSource || (source.length === 0 && this.listed.size === 0)) return false;
     this.listedSource = source;
     this.listed = new Map(source.map((m) => [m.id, m]));
-    const nowMs = this.deps.clock.nowMs();
+    const nowMs = monotonicMs(this.deps.clock);
     for (const id of this.listed.keys()) if (!this.listedSince.has(id)) this.listedSince.set(id, nowMs);
     for (const map of [this.listedSince, this.evidence, this.upState]) {
       for (const id of map.keys()) if (!this.listed.has(id)) map.delete(id);
     }
+    // Whoever notices the new membership first (a round, a request, an isUp) brings the table in
+    // line: a round that found the list already refreshed would otherwise never add the members.
+    this.table = syncTable(this.table, this.listed, nowMs);
     return true;
   }
 

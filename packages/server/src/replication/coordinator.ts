@@ -9,7 +9,7 @@ import {
 } from '@ringkv/core';
 import type { Clock } from '../clock.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
-import type { Liveness } from '../cluster/peer-liveness.js';
+import type { Liveness } from '../cluster/liveness.js';
 import type { NodeConfig } from '../config/config.js';
 import { NotReadyError, QuorumUnavailableError, RequestTimeoutError } from '../errors.js';
 import type { KvService, ReadOptions, WriteOptions } from '../kv/kv-service.js';

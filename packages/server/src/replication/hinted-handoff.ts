@@ -2,7 +2,7 @@
 // a peer comes back up. Expired hints are dropped. One pass at a time, bounded in size.
 import type { Clock, TimerHandle } from '../clock.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
-import type { Liveness } from '../cluster/peer-liveness.js';
+import type { Liveness } from '../cluster/liveness.js';
 import type { ReplicaStore } from '../kv/replica-store.js';
 import type { Logger } from '../observability/logger.js';
 import type { PeerTransport } from '../peer/transport.js';

@@ -54,12 +54,14 @@ export class StreamProgress {
   }
 
   async clear(purpose?: string): Promise<void> {
+    const before = JSON.stringify(this.state);
     if (purpose === undefined) this.state = { done: {}, cursors: {}, caughtUpEpoch: this.state.caughtUpEpoch };
     else {
       delete this.state.done[purpose];
       delete this.state.cursors[purpose];
     }
-    await this.save();
+    // A synced write costs a flush: only when something changed.
+    if (JSON.stringify(this.state) !== before) await this.save();
   }
 
   private async save(): Promise<void> {

@@ -12,7 +12,7 @@ import { isRingkvError } from '@ringkv/core';
 import type { Engine } from '@ringkv/storage';
 import { sleepOn, type Clock } from '../clock.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
-import type { Liveness } from '../cluster/peer-liveness.js';
+import type { Liveness } from '../cluster/liveness.js';
 import type { ReplicaStore } from '../kv/replica-store.js';
 import type { Logger } from '../observability/logger.js';
 import { PeerMessageType } from '../peer/message-types.js';
