@@ -1,8 +1,10 @@
 // This node's replica of the data: records stored under (partition, key), last-write-wins on apply.
 //
-// Applies are batched: all applies issued while the engine is busy (or within one event-loop turn)
-// become one engine batch. That makes read-compare-write safe without per-key locks (only one
-// batch is in flight) and shares one sync between writes when durability is `sync` (group commit).
+// Applies are batched: the applies issued within one event-loop turn (or while the pipeline is
+// full) become one engine batch, read with one getMany and written with one batch, sharing one sync
+// when durability is `sync` (group commit). Batches are prepared in order and written in order, so
+// read-compare-write needs no per-key locks; the next batch is read while the previous one is
+// written, through an overlay of winners not yet on disk.
 import { decodeRecord, encodeRecord, newerRecord, compareRecords, type StoredRecord } from '@ringkv/core';
 import { dataKey, parseDataKey, type BatchOp, type Engine } from '@ringkv/storage';
 
@@ -37,7 +39,13 @@ export interface ReplicaStoreOptions {
 
 export class ReplicaStore {
   private queue: PendingApply[] = [];
-  private flushing = false;
+  private preparing = false;
+  private commitsInFlight = 0;
+  private committing: Promise<void> = Promise.resolve();
+  /** Winners chosen but not yet written (undefined: deleted), by storage key. */
+  private readonly overlay = new Map<string, { record: StoredRecord | undefined; token: object }>();
+  /** A failed engine write: the store refuses further applies (the node must be restarted). */
+  private failed: unknown;
   private scheduled = false;
   private readonly listeners: ChangeListener[] = [];
   private reads: { key: Uint8Array; resolve: (v: Uint8Array | undefined) => void; reject: (e: unknown) => void }[] = [];
@@ -105,13 +113,13 @@ export class ReplicaStore {
 
   /** Waits until every apply issued so far has settled. */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.flushing) {
+    while (this.queue.length > 0 || this.preparing || this.commitsInFlight > 0) {
       await new Promise((r) => setImmediate(r));
     }
   }
 
   private schedule(): void {
-    if (this.flushing || this.scheduled) return;
+    if (this.preparing || this.scheduled || this.commitsInFlight >= MAX_COMMITS_IN_FLIGHT) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -119,64 +127,114 @@ export class ReplicaStore {
     });
   }
 
+  /**
+   * A two-stage pipeline: batches are prepared (read, winners chosen) one after another, and
+   * written one after another, but the next batch is prepared while the previous one is written.
+   * Winners not yet on disk sit in an overlay that later preparations read instead of the engine.
+   */
   private async flush(): Promise<void> {
-    if (this.flushing || this.queue.length === 0) return;
-    this.flushing = true;
+    if (this.preparing || this.queue.length === 0 || this.commitsInFlight >= MAX_COMMITS_IN_FLIGHT) return;
+    this.preparing = true;
     const batch = this.queue.splice(0, this.maxBatch);
+    let prepared: Prepared;
     try {
-      await this.applyBatch(batch);
+      prepared = await this.prepare(batch);
     } catch (err) {
       for (const p of batch) p.reject(err);
-    } finally {
-      this.flushing = false;
+      this.preparing = false;
       if (this.queue.length > 0) this.schedule();
+      return;
     }
+    this.preparing = false;
+    this.commitsInFlight++;
+    const commit = this.committing.then(() => this.commit(prepared));
+    this.committing = commit.catch(() => undefined);
+    const settled = () => {
+      this.commitsInFlight--;
+      if (this.queue.length > 0) this.schedule();
+    };
+    commit.then(settled, settled);
+    if (this.queue.length > 0) this.schedule();
   }
 
-  private async applyBatch(batch: PendingApply[]): Promise<void> {
-    // Current winner per storage key, read once per batch.
-    type Slot = { storageKey: Uint8Array; before: StoredRecord | undefined; winner: StoredRecord | undefined };
+  private async prepare(batch: PendingApply[]): Promise<Prepared> {
+    if (this.failed) throw this.failed;
     const slots = new Map<string, Slot>();
     const slotOf: Slot[] = batch.map((p) => {
       const storageKey = dataKey(p.partition, p.key);
       const id = Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.byteLength).toString('latin1');
       let slot = slots.get(id);
-      if (!slot) slots.set(id, (slot = { storageKey, before: undefined, winner: undefined }));
+      if (!slot) slots.set(id, (slot = { id, storageKey, before: undefined, winner: undefined }));
       return slot;
     });
-    const unique = [...slots.values()];
-    const stored = await this.engine.getMany(unique.map((slot) => slot.storageKey));
-    unique.forEach((slot, i) => {
+    const fromDisk = [...slots.values()].filter((slot) => !this.overlay.has(slot.id));
+    const stored = fromDisk.length > 0 ? await this.engine.getMany(fromDisk.map((slot) => slot.storageKey)) : [];
+    fromDisk.forEach((slot, i) => {
       const bytes = stored[i];
       slot.before = bytes === undefined ? undefined : decodeRecord(bytes);
-      slot.winner = slot.before;
     });
+    for (const slot of slots.values()) {
+      // Read after the await: a batch prepared meanwhile may have moved the winner on.
+      const pending = this.overlay.get(slot.id);
+      if (pending) slot.before = pending.record;
+      slot.winner = slot.before;
+    }
     const results: ApplyResult[] = [];
     batch.forEach((p, i) => {
-      const s = slotOf[i];
+      const slot = slotOf[i];
       if (p.purge) {
-        const purged = s.winner !== undefined && compareRecords(s.winner, p.record) === 0;
-        if (purged) s.winner = undefined;
+        const purged = slot.winner !== undefined && compareRecords(slot.winner, p.record) === 0;
+        if (purged) slot.winner = undefined;
         results.push({ applied: purged, current: p.record });
         return;
       }
-      const winner = newerRecord(s.winner, p.record)!;
-      const applied = winner === p.record && (s.winner === undefined || compareRecords(p.record, s.winner) > 0);
-      s.winner = winner;
+      const winner = newerRecord(slot.winner, p.record)!;
+      const applied = winner === p.record && (slot.winner === undefined || compareRecords(p.record, slot.winner) > 0);
+      slot.winner = winner;
       results.push({ applied, current: winner });
     });
     const ops: BatchOp[] = [];
-    for (const s of slots.values()) {
-      if (s.winner === s.before) continue;
-      ops.push(s.winner ? { type: 'put', key: s.storageKey, value: encodeRecord(s.winner) } : { type: 'del', key: s.storageKey });
+    const changed: Slot[] = [];
+    const token = {};
+    for (const slot of slots.values()) {
+      if (slot.winner === slot.before) continue;
+      changed.push(slot);
+      this.overlay.set(slot.id, { record: slot.winner, token });
+      ops.push(slot.winner ? { type: 'put', key: slot.storageKey, value: encodeRecord(slot.winner) } : { type: 'del', key: slot.storageKey });
     }
-    if (ops.length > 0) await this.engine.batch(ops, { sync: this.options.sync });
-    for (const s of slots.values()) {
-      if (s.winner !== s.before) {
-        const { partition, userKey } = parseDataKey(s.storageKey);
-        for (const l of this.listeners) l(partition, userKey, s.before, s.winner);
-      }
+    return { batch, results, ops, changed, token };
+  }
+
+  private async commit(prepared: Prepared): Promise<void> {
+    const { batch, results, ops, changed, token } = prepared;
+    try {
+      if (this.failed) throw this.failed;
+      if (ops.length > 0) await this.engine.batch(ops, { sync: this.options.sync });
+    } catch (err) {
+      // Later batches were prepared on top of this one: none of them may be written either.
+      this.failed ??= err;
+      this.overlay.clear();
+      for (const p of batch) p.reject(err);
+      throw err;
+    }
+    for (const slot of changed) {
+      if (this.overlay.get(slot.id)?.token === token) this.overlay.delete(slot.id);
+      const { partition, userKey } = parseDataKey(slot.storageKey);
+      for (const l of this.listeners) l(partition, userKey, slot.before, slot.winner);
     }
     batch.forEach((p, i) => p.resolve(results[i]));
   }
 }
+
+type Slot = { id: string; storageKey: Uint8Array; before: StoredRecord | undefined; winner: StoredRecord | undefined };
+
+interface Prepared {
+  batch: PendingApply[];
+  results: ApplyResult[];
+  ops: BatchOp[];
+  changed: Slot[];
+  token: object;
+}
+
+/** Batches prepared but not yet written: bounds the overlay and the memory of a burst. */
+const MAX_COMMITS_IN_FLIGHT = 4;
