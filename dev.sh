@@ -95,11 +95,21 @@ wait_ready() {
   done
 }
 
+existing_nodes() {
+  local count=0
+  for d in "$DEV"/data/n*; do [ -d "$d" ] && count=$((count + 1)); done
+  echo "$count"
+}
+
 cmd_up() {
-  local n=${1:-$NODES_DEFAULT}
+  local n=${1:-}
+  if [ -z "$n" ]; then n=$(existing_nodes); [ "$n" -ge "$NODES_DEFAULT" ] || n=$NODES_DEFAULT; fi
   ensure_installed
   build
-  local seeds; seeds=$(seeds_for "$n")
+  # The founding members are the first three (or fewer); nodes beyond them joined later and
+  # restart from their own state (their seeds only matter the first time).
+  local founders=$((n < NODES_DEFAULT ? n : NODES_DEFAULT))
+  local seeds; seeds=$(seeds_for "$founders")
   say "==> starting $n node(s)"
   for ((i = 1; i <= n; i++)); do start_node "$i" "$seeds"; done
   for ((i = 1; i <= n; i++)); do wait_ready "$i"; done
@@ -143,6 +153,75 @@ cmd_status() {
   for i in $nodes; do
     say "n$i  pid $(cat "$DEV/pids/n$i.pid")  http://127.0.0.1:$(http_port "$i")"
   done
+  say ""
+  ringkv cluster status --endpoint "http://127.0.0.1:$(http_port "$(echo "$nodes" | head -n 1)")"
+}
+
+wait_normal() {
+  local i=$1 deadline=$((SECONDS + ${2:-600})) last=""
+  local url="http://127.0.0.1:$(http_port "$i")"
+  until node -e 'fetch(process.argv[1]+"/ready").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "$url"; do
+    node_running "$i" || { tail -n 20 "$DEV/logs/n$i.log" >&2; die "n$i exited while joining (./dev.sh logs n$i)"; }
+    [ $SECONDS -lt $deadline ] || die "n$i did not finish joining in time (./dev.sh logs n$i)"
+    local p; p=$(node -e 'fetch(process.argv[1]+"/cluster").then(r=>r.json()).then(v=>{const t=v.topology;console.log(t?`${t.phase} ${t.partitionsDone}/${t.partitionsTotal} partitions, ${t.keys} keys`:"waiting for the membership")},()=>console.log("starting"))' "$url")
+    [ "$p" = "$last" ] || { say "   n$i: $p"; last=$p; }
+    sleep 0.5
+  done
+}
+
+cmd_scale() {
+  local target=${1:-}
+  [[ "$target" =~ ^[1-9][0-9]*$ ]] || die "usage: ./dev.sh scale N (N >= 1)"
+  if [ "${2:-}" = "--k8s" ]; then scale_k8s "$target"; return; fi
+  ensure_installed
+  build
+  local running; running=$(running_nodes)
+  [ -n "$running" ] || die "no local cluster running: ./dev.sh up first"
+  local count; count=$(echo "$running" | wc -l)
+  local highest; highest=$(echo "$running" | tail -n 1)
+  [ "$count" -eq "$highest" ] || die "running nodes are not n1..n$count (running: $(echo $running)); ./dev.sh down && ./dev.sh up first"
+  if [ "$target" -eq "$count" ]; then say "already $count node(s)"; return 0; fi
+  local seeds; seeds=$(seeds_for "$count")
+  while [ "$count" -lt "$target" ]; do
+    count=$((count + 1))
+    say "==> n$count joins (streams the partitions it will own, then serves)"
+    rm -rf "$DEV/data/n$count"
+    start_node "$count" "$seeds"
+    wait_normal "$count"
+    say "   n$count is normal"
+  done
+  while [ "$count" -gt "$target" ]; do
+    say "==> n$count decommissions (hands its partitions to their new owners, then leaves)"
+    ringkv cluster leave --wait --endpoint "http://127.0.0.1:$(http_port "$count")"
+    kill -TERM "$(cat "$DEV/pids/n$count.pid")" 2>/dev/null || true
+    for _ in $(seq 1 150); do node_running "$count" || break; sleep 0.1; done
+    rm -f "$DEV/pids/n$count.pid"
+    rm -rf "$DEV/data/n$count"
+    say "   n$count has left and is stopped"
+    count=$((count - 1))
+  done
+  cmd_status
+}
+
+# Kubernetes: shrinking decommissions the highest ordinals through the ringkv API first, then
+# scales the StatefulSet; growing scales it and lets the new pods join through the seeds.
+scale_k8s() {
+  local target=$1 sts=${RINGKV_K8S_STATEFULSET:-ringkv} ns=${RINGKV_K8S_NAMESPACE:-default}
+  need kubectl "to scale a Kubernetes deployment"
+  local current; current=$(kubectl -n "$ns" get statefulset "$sts" -o jsonpath='{.spec.replicas}') || die "statefulset $sts not found in namespace $ns"
+  while [ "$current" -gt "$target" ]; do
+    local pod="$sts-$((current - 1))"
+    say "==> $pod decommissions"
+    kubectl -n "$ns" exec "$pod" -- node packages/cli/bin/ringkv.js cluster leave --wait --endpoint http://127.0.0.1:7070
+    kubectl -n "$ns" scale statefulset "$sts" --replicas=$((current - 1))
+    kubectl -n "$ns" delete pvc "data-$pod" --ignore-not-found
+    current=$((current - 1))
+  done
+  if [ "$current" -lt "$target" ]; then
+    say "==> scaling $sts to $target; new pods join through the seeds"
+    kubectl -n "$ns" scale statefulset "$sts" --replicas="$target"
+    kubectl -n "$ns" rollout status statefulset "$sts" --timeout=30m
+  fi
 }
 
 cmd_logs() {
@@ -172,17 +251,60 @@ cmd_bench() {
   ringkv bench "$@"
 }
 
+cmd_k6() {
+  ensure_installed
+  if ! command -v k6 >/dev/null 2>&1; then
+    say "k6 is not installed on this machine, so the k6 scripts (k6/load.ts, k6/e2e.ts) cannot run here."
+    say "The same scenarios run with the project's own load tool: ./dev.sh bench"
+    say "(install k6 from https://k6.io to run: RINGKV_ENDPOINTS=http://127.0.0.1:7071 k6 run k6/load.ts)"
+    return 0
+  fi
+  local nodes; nodes=$(running_nodes)
+  [ -n "$nodes" ] || die "no local cluster running: ./dev.sh up first"
+  local eps=""; for i in $nodes; do eps+="${eps:+,}http://127.0.0.1:$(http_port "$i")"; done
+  RINGKV_ENDPOINTS="$eps" k6 run "$ROOT/k6/e2e.ts"
+  RINGKV_ENDPOINTS="$eps" k6 run "$ROOT/k6/load.ts" "$@"
+}
+
+cmd_profile() {
+  ensure_installed
+  build
+  local secs=${1:-10}
+  [[ "$secs" =~ ^[1-9][0-9]*$ ]] || die "usage: ./dev.sh profile [SECONDS]"
+  local dir="$DEV/profiles" data; data=$(mktemp -d)
+  mkdir -p "$dir"
+  local ports; ports=$(node -e 'const n=require("net");const a=[];let k=2;for(let i=0;i<2;i++){const s=n.createServer();s.listen(0,"127.0.0.1",()=>{a.push(s.address().port);s.close();if(--k===0)console.log(a.join(" "))})}')
+  local hp=${ports% *} pp=${ports#* }
+  say "==> profiling a single node under ${secs}s of PUT and GET load"
+  node --cpu-prof --cpu-prof-dir="$dir" "$ROOT/packages/cli/bin/ringkv.js" start --id profile --http "127.0.0.1:$hp" --peer "127.0.0.1:$pp"     --data "$data" --log-level warn > "$DEV/logs/profile.log" 2>&1 &
+  local pid=$!
+  local deadline=$((SECONDS + 20))
+  until node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "http://127.0.0.1:$hp/ready"; do
+    [ $SECONDS -lt $deadline ] || { kill "$pid"; die "profiling node did not start"; }
+    sleep 0.2
+  done
+  ringkv bench --endpoint "http://127.0.0.1:$hp" --duration "$secs" --warmup 1 --ceilings none --json "$DEV/profiles/bench.json" || true
+  kill -INT "$pid"; wait "$pid" 2>/dev/null || true
+  rm -rf "$data"
+  say "CPU profile written to $(ls -t "$dir"/*.cpuprofile | head -n 1)"
+  say "open it in Chrome DevTools (Performance > Load profile) or VS Code"
+}
+
 cmd_help() {
   cat <<'USAGE'
 usage: ./dev.sh <command> [args]
 
-  up [N]        install if needed, build, start a local cluster in the background, print its endpoints
+  up [N]        install if needed, build, start a local cluster (3 nodes, or as many as it had) in the background
   down          stop the local cluster (data is kept)
   clean         remove the local cluster's data and logs (.dev)
-  status        list the running local nodes
+  status        the running local nodes and the cluster's members (ringkv cluster status)
+  scale N       grow or shrink the local cluster to N nodes, one join or decommission at a time
+  scale N --k8s the same on Kubernetes: decommission the highest ordinals, then kubectl scale
   logs [NODE]   follow the logs of every node, or of one (e.g. n1)
   test [ARGS]   install if needed, build, type-check and run the whole test suite (ARGS go to Jest)
   bench [ARGS]  run `ringkv bench` (load against the local cluster and a bare node:http ceiling)
+  k6 [ARGS]     run the k6 scripts against the local cluster (where a k6 binary is installed)
+  profile [S]   CPU profile of a node under S seconds of load, saved in .dev/profiles
   help          this text
 
 Environment: RINGKV_DEV_NODES (nodes for `up`), RINGKV_DEV_ENGINE (level|rocksdb|memory),
@@ -201,6 +323,9 @@ main() {
     logs) cmd_logs "$@" ;;
     test) cmd_test "$@" ;;
     bench) cmd_bench "$@" ;;
+    scale) cmd_scale "$@" ;;
+    k6) cmd_k6 "$@" ;;
+    profile) cmd_profile "$@" ;;
     help|-h|--help) cmd_help ;;
     *) cmd_help >&2; die "unknown command: $cmd" ;;
   esac

@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { startCommand } from './commands/start.js';
 import { dataCommands } from './commands/data.js';
 import { benchCommand } from './commands/bench.js';
+import { clusterCommand } from './commands/cluster.js';
 import { UsageError } from './usage-error.js';
 
 export async function run(args: string[]): Promise<void> {
@@ -10,6 +11,7 @@ export async function run(args: string[]): Promise<void> {
   program = startCommand(program);
   program = dataCommands(program);
   program = benchCommand(program);
+  program = clusterCommand(program);
   try {
     await program
       .demandCommand(1, 'a command is required')

@@ -133,6 +133,43 @@ export class RingkvClient {
     return (await this.fetchCluster(options)).view;
   }
 
+  /** Ownership of every partition at the cluster's current epoch (`GET /cluster/ring`). */
+  async ring(options: CallOptions = {}): Promise<RingView> {
+    const res = await this.caller.call(this.spec('read', 'GET', '/cluster/ring', undefined, options, false));
+    return JSON.parse(new TextDecoder().decode(res.body)) as RingView;
+  }
+
+  /**
+   * Proposes a membership change to the cluster (`POST /cluster/changes`), e.g.
+   * `{ op: 'remove', id: 'n3' }` to drop a dead node. Resolves with the epoch it created.
+   */
+  async changeMembership(change: MembershipChange, options: CallOptions = {}): Promise<{ epoch: number }> {
+    return this.admin('/cluster/changes', change, options) as Promise<{ epoch: number }>;
+  }
+
+  /**
+   * The node this client talks to decommissions itself (`POST /cluster/leave`): it streams its
+   * partitions to their new owners, then leaves. Build the client with that node's endpoint only.
+   */
+  async leave(options: CallOptions = {}): Promise<{ epoch: number }> {
+    return this.admin('/cluster/leave', undefined, options) as Promise<{ epoch: number }>;
+  }
+
+  /**
+   * The node this client talks to (fresh, alone, holding no data) joins the cluster of `seeds`
+   * (`POST /cluster/join`). Build the client with that node's endpoint only.
+   */
+  async join(seeds: string[], options: CallOptions = {}): Promise<void> {
+    await this.admin('/cluster/join', { seeds }, options);
+  }
+
+  /** Admin calls act on the node that answers: never retried, never failed over. */
+  private async admin(path: string, body: unknown, options: CallOptions): Promise<unknown> {
+    const bytes = body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body));
+    const res = await this.caller.call(this.spec('write', 'POST', path, bytes, { ...options, retries: 0 }, false));
+    return JSON.parse(new TextDecoder().decode(res.body));
+  }
+
   /**
    * Fetches `/cluster` now and replaces the discovered endpoints with its members' client
    * addresses; resolves with the endpoint list. Works whether or not `discover` is on.
@@ -221,3 +258,17 @@ export function kvPath(key: string, params: Record<string, string | number | und
     .join('&');
   return `/kv/${encodeURIComponent(key)}${qs ? `?${qs}` : ''}`;
 }
+
+/** GET /cluster/ring: the ordered replicas of every partition. */
+export interface RingView {
+  epoch: number;
+  replicas: number;
+  partitions: { partition: number; replicas: string[] }[];
+}
+
+/** A membership change, as POST /cluster/changes takes it. */
+export type MembershipChange =
+  | { op: 'add'; member: { id: string; peer: string; http: string; zone?: string } }
+  | { op: 'activate' | 'leave' | 'remove'; id: string }
+  | { op: 'setZone'; id: string; zone: string | null }
+  | { op: 'setAddress'; id: string; peer: string; http: string };

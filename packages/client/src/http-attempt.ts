@@ -8,7 +8,7 @@ import type { FetchInit, FetchLike, HeadersLike } from './options.js';
 /** What an attempt sends. */
 export interface AttemptRequest {
   endpoint: string;
-  method: 'GET' | 'PUT' | 'DELETE';
+  method: 'GET' | 'PUT' | 'DELETE' | 'POST';
   /** Path and query, starting with `/`. */
   path: string;
   body?: Uint8Array;

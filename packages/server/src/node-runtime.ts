@@ -5,7 +5,8 @@ import {
   bootstrapRaftSnapshot, decodeMembershipState, desiredVoters, emptyRaftSnapshot, encodeMembershipState, EMPTY_RAFT_HARD_STATE,
   HybridLogicalClock, initialMembership, isRingkvError, nodeTag, type MembershipState,
 } from '@ringkv/core';
-import type { Engine } from '@ringkv/storage';
+import { keyspaceRange, type Engine } from '@ringkv/storage';
+import { MembershipChangeRefusedError } from './membership/membership-errors.js';
 import { attachAntiEntropy, type AntiEntropy } from './anti-entropy/index.js';
 import type { Clock } from './clock.js';
 import { discoverSeedMembership, selfMember } from './cluster/bootstrap.js';
@@ -191,6 +192,30 @@ export class NodeRuntime {
 
   /** Called when the node cannot go on (the process exits). */
   onFatal?: (err: unknown) => void;
+
+  /**
+   * `ringkv cluster join`: a node that formed a cluster of its own (started without seeds) and
+   * holds no data joins the cluster of `seeds` instead. Anything else is refused: a node with data
+   * or peers must not silently throw them away.
+   */
+  async joinVia(seeds: string[]): Promise<void> {
+    const { engine } = this.components;
+    const m = this.cluster.ready ? this.cluster.membership : undefined;
+    if (!m || m.members.length !== 1 || m.members[0].id !== this.config.id) {
+      throw new MembershipChangeRefusedError(`this node already belongs to a cluster of ${m?.members.length ?? 0} member(s); only a fresh single node can join another cluster`);
+    }
+    for await (const _ of engine.iterate({ ...keyspaceRange('data'), limit: 1 })) {
+      throw new MembershipChangeRefusedError('this node holds data; only an empty node can join another cluster (start a fresh node with --seeds instead)');
+    }
+    if (seeds.length === 0 || seeds.includes(this.config.advertisePeer)) {
+      throw new MembershipChangeRefusedError('give the peer addresses of the cluster to join, not this node\'s own');
+    }
+    this.raft.stop();
+    this.raft.reset();
+    await engine.deleteRange(keyspaceRange('raftstate'), { sync: true });
+    await engine.deleteRange(keyspaceRange('raftlog'), { sync: true });
+    this.bootstrapping = this.join(seeds);
+  }
 
   /**
    * Joins a running cluster: Raft starts empty (the leader adds this node as a learner and sends

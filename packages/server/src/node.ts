@@ -69,6 +69,7 @@ export class RingkvNode {
       maxInFlight: cfg.maxInFlight,
       cluster: () => this.clusterView(),
       selfId: cfg.id,
+      join: (seeds) => runtime.joinVia(seeds),
       adminViews: { 'anti-entropy': () => runtime.antiEntropy.status() },
       ring: () => runtime.ringView(),
       changeMembership: async (cmd) => ({ epoch: (await runtime.membership.change(cmd as MembershipCommand)).epoch }),

@@ -20,6 +20,8 @@ export interface ClientApiDeps {
   maxInFlight: number;
   cluster: () => unknown;
   selfId: string;
+  /** This node joins the cluster of these seeds (fresh single nodes only). */
+  join: (seeds: string[]) => Promise<void>;
   /** Ownership of every partition at the current epoch. */
   ring: () => unknown;
   /** Proposes a membership change; resolves with the epoch it created. */
@@ -117,6 +119,22 @@ export class ClientApi {
         this.only(method, path, ['POST']);
         const result = await this.deps.changeMembership({ op: 'leave', id: this.deps.selfId });
         return sendJson(res, 202, { ...result, message: 'decommission started; GET /cluster shows its progress' });
+      }
+      case '/cluster/join': {
+        // This node (fresh and alone) joins the cluster of the given seeds.
+        this.only(method, path, ['POST']);
+        const body = await readBody(req, 64 * 1024);
+        let seeds: unknown;
+        try {
+          seeds = (JSON.parse(Buffer.from(body).toString('utf8')) as { seeds?: unknown }).seeds;
+        } catch {
+          throw new InvalidParameterError('body must be JSON: {"seeds": ["host:port", ...]}');
+        }
+        if (!Array.isArray(seeds) || seeds.length === 0 || !seeds.every((x) => typeof x === 'string' && /^.+:\d+$/.test(x))) {
+          throw new InvalidParameterError('"seeds" must be a non-empty list of HOST:PORT peer addresses', { param: 'seeds' });
+        }
+        await this.deps.join(seeds as string[]);
+        return sendJson(res, 202, { message: 'join started; GET /cluster shows its progress' });
       }
       case '/cluster/ring':
         this.only(method, path, ['GET']);

@@ -61,6 +61,16 @@ export class RaftDriver {
     this.timer?.cancel();
   }
 
+  /** Forgets the running state machine (before this node joins another cluster from scratch). */
+  reset(): void {
+    this.timer?.cancel();
+    this.node = undefined;
+    this.stopped = false;
+    this.lastPersisted = 0;
+    this.snapshotIndex = 0;
+    this.appliedIndex = 0;
+  }
+
   get started(): boolean {
     return this.node !== undefined;
   }

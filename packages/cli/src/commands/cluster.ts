@@ -1,0 +1,125 @@
+// `ringkv cluster ...`: status and ring views and membership changes, through the client SDK,
+// each against the node at --endpoint.
+import type { Argv } from 'yargs';
+import { RingkvClient, isRingkvClientError, type ClusterView } from '@ringkv/client';
+import { UsageError } from '../usage-error.js';
+
+const DEFAULT_ENDPOINT = 'http://127.0.0.1:7071';
+
+/** A client bound to exactly one node: cluster commands act on the node at --endpoint. */
+function nodeClient(argv: Record<string, unknown>): RingkvClient {
+  return new RingkvClient({ endpoints: String(argv.endpoint), timeoutMs: Number(argv.timeout), discover: false, retries: 0 });
+}
+
+async function report<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isRingkvClientError(err)) {
+      console.error(`error: ${err.code}: ${err.message}`);
+      process.exitCode = 1;
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+}
+
+export function renderStatus(view: ClusterView): string {
+  const v = view as ClusterView & {
+    raft?: { role: string; term: number; voters: string[] } | null;
+    topology?: { phase: string; partitionsDone: number; partitionsTotal: number; keys: number };
+    partitions?: number; replicas?: number;
+  };
+  const lines = [
+    `node ${v.node}   epoch ${v.epoch}   leader ${v.leader ?? '(none)'}   partitions ${v.partitions ?? '?'}   replicas ${v.replicas ?? '?'}`,
+  ];
+  if (v.topology && v.topology.phase !== 'idle') {
+    lines.push(`this node: ${v.topology.phase} ${v.topology.partitionsDone}/${v.topology.partitionsTotal} partitions, ${v.topology.keys} keys`);
+  }
+  const voters = new Set(v.raft?.voters ?? []);
+  const rows = [['ID', 'STATUS', 'ALIVE', 'PARTITIONS', 'VOTER', 'PEER', 'HTTP', 'ZONE']];
+  for (const m of v.members) {
+    rows.push([m.id, m.status, m.alive ? 'up' : 'DOWN', String(m.partitions), voters.has(m.id) ? 'yes' : '', m.peer, m.http, m.zone ?? '']);
+  }
+  lines.push('', table(rows));
+  return lines.join('\n');
+}
+
+export function clusterCommand(y: Argv): Argv {
+  return y.command('cluster', 'Cluster status and membership changes (against --endpoint)', (c) => {
+    const common = (b: Argv) => b
+      .option('endpoint', { type: 'string', default: process.env.RINGKV_ENDPOINT ?? DEFAULT_ENDPOINT, describe: 'The node to ask (env RINGKV_ENDPOINT)' })
+      .option('timeout', { type: 'number', default: 15_000, describe: 'Request timeout in ms' });
+    return c
+      .command('status', 'Members, their status and liveness, epoch and leader', (b) => common(b).option('json', { type: 'boolean', describe: 'Print the raw JSON' }),
+        async (argv) => {
+          const view = await report(() => nodeClient(argv).cluster());
+          if (view) console.log(argv.json ? JSON.stringify(view, null, 2) : renderStatus(view));
+        })
+      .command('ring', 'Ownership of partitions: per member, and per partition with --partitions', (b) => common(b)
+        .option('partitions', { type: 'boolean', describe: 'List every partition with its replicas' })
+        .option('json', { type: 'boolean', describe: 'Print the raw JSON' }),
+      async (argv) => {
+        const ring = await report(() => nodeClient(argv).ring());
+        if (!ring) return;
+        if (argv.json) {
+          console.log(JSON.stringify(ring, null, 2));
+          return;
+        }
+        const per = new Map<string, { primary: number; replica: number }>();
+        for (const p of ring.partitions) {
+          p.replicas.forEach((id, i) => {
+            const e = per.get(id) ?? { primary: 0, replica: 0 };
+            if (i === 0) e.primary++;
+            else e.replica++;
+            per.set(id, e);
+          });
+        }
+        console.log(`epoch ${ring.epoch}   ${ring.partitions.length} partitions x ${ring.replicas} replicas`);
+        console.log(table([['MEMBER', 'PRIMARY', 'OTHER REPLICAS', 'TOTAL'], ...[...per].sort().map(([id, e]) => [id, String(e.primary), String(e.replica), String(e.primary + e.replica)])]));
+        if (argv.partitions) {
+          console.log('');
+          console.log(table([['PARTITION', 'REPLICAS (primary first)'], ...ring.partitions.map((p) => [String(p.partition), p.replicas.join(', ')])]));
+        }
+      })
+      .command('join', 'The node at --endpoint (fresh, alone, empty) joins the cluster of --seeds', (b) => common(b)
+        .option('seeds', { type: 'string', demandOption: true, describe: 'Peer addresses of the cluster to join, comma separated' }),
+      async (argv) => {
+        const seeds = String(argv.seeds).split(',').map((s) => s.trim()).filter(Boolean);
+        if (seeds.length === 0) throw new UsageError('--seeds needs at least one HOST:PORT');
+        const ok = await report(() => nodeClient(argv).join(seeds));
+        if (ok !== undefined || process.exitCode !== 1) console.error('join started; follow it with `ringkv cluster status`');
+      })
+      .command('leave', 'The node at --endpoint decommissions itself (streams its partitions away, then leaves)', (b) => common(b)
+        .option('wait', { type: 'boolean', default: false, describe: 'Wait until the node has left, printing progress' }),
+      async (argv) => {
+        const client = nodeClient(argv);
+        const res = await report(() => client.leave());
+        if (!res) return;
+        console.error(`decommission started (epoch ${res.epoch})`);
+        if (!argv.wait) return;
+        for (;;) {
+          await new Promise((r) => setTimeout(r, 500));
+          const view = (await client.cluster().catch(() => undefined)) as (ClusterView & { topology?: { phase: string; partitionsDone: number; partitionsTotal: number } }) | undefined;
+          if (!view) continue;
+          const t = view.topology;
+          if (t?.phase === 'left') {
+            console.error('the node has left the cluster and can be stopped');
+            return;
+          }
+          if (t) console.error(`  ${t.phase}: ${t.partitionsDone}/${t.partitionsTotal} partitions`);
+        }
+      })
+      .command('remove <id>', 'Drop a dead node from the cluster; survivors re-replicate its partitions', (b) => common(b).positional('id', { type: 'string' }),
+        async (argv) => {
+          const res = await report(() => nodeClient(argv).changeMembership({ op: 'remove', id: String(argv.id) }));
+          if (res) console.error(`removed ${argv.id} (epoch ${res.epoch})`);
+        })
+      .demandCommand(1, 'a cluster subcommand is required');
+  });
+}
