@@ -11,7 +11,7 @@ describe('help and usage errors', () => {
   test('--help lists every command', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const cmd of ['start', 'put <key> [value]', 'get <key>', 'del <key>']) expect(r.stdout).toContain(cmd);
+    for (const cmd of ['start', 'put <key> [value]', 'get <key>', 'del <key>', 'cluster', 'bench']) expect(r.stdout).toContain(cmd);
   });
 
   test.each([['start'], ['put'], ['get'], ['del']])('%s --help documents its flags', async (cmd) => {
@@ -102,6 +102,26 @@ describe('a node configured from file, environment and flags', () => {
     expect(r.code).toBe(0);
     r = await runCli(['get', 'greeting', ...ep]);
     expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/NOT_FOUND/)]);
+  });
+
+  test('cluster status renders the member table; cluster ring shows ownership; bad changes are refused', async () => {
+    const ep = ['--endpoint', node.url];
+    let r = await runCli(['cluster', 'status', ...ep]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/node from-env\s+epoch 1\s+leader from-env/);
+    expect(r.stdout).toMatch(/^ID\s+STATUS\s+ALIVE\s+PARTITIONS/m);
+    expect(r.stdout).toMatch(/^from-env\s+normal\s+up\s+256\s+yes/m);
+    r = await runCli(['cluster', 'ring', '--partitions', ...ep]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/256 partitions   N=3 \(each partition on 1: fewer members than N\)/);
+    expect(r.stdout).toMatch(/^from-env\s+256\s+0\s+256$/m);
+    expect(r.stdout).toMatch(/^255\s+from-env$/m);
+    r = await runCli(['cluster', 'remove', 'nobody', ...ep]);
+    expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/MEMBERSHIP_CHANGE_REFUSED/)]);
+    r = await runCli(['cluster', 'leave', ...ep]);
+    expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/last normal member cannot leave/)]);
+    r = await runCli(['cluster']);
+    expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/a cluster subcommand is required/)]);
   });
 
   test('server errors are reported with their code and exit 1', async () => {

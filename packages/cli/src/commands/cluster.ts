@@ -80,7 +80,8 @@ export function clusterCommand(y: Argv): Argv {
             per.set(id, e);
           });
         }
-        console.log(`epoch ${ring.epoch}   ${ring.partitions.length} partitions x ${ring.replicas} replicas`);
+        const held = ring.partitions[0]?.replicas.length ?? 0;
+        console.log(`epoch ${ring.epoch}   ${ring.partitions.length} partitions   N=${ring.replicas}${held < ring.replicas ? ` (each partition on ${held}: fewer members than N)` : ""}`);
         console.log(table([['MEMBER', 'PRIMARY', 'OTHER REPLICAS', 'TOTAL'], ...[...per].sort().map(([id, e]) => [id, String(e.primary), String(e.replica), String(e.primary + e.replica)])]));
         if (argv.partitions) {
           console.log('');
