@@ -85,9 +85,9 @@ export class NodeRuntime {
       register: (type, fn) => this.handler.register(type, fn),
       members: () => (this.cluster.ready ? this.cluster.membership.members : []),
       epoch: () => this.cluster.epoch,
-      // A peer ahead of us: Raft replication brings the epochs, in order (the ring of an epoch
-      // depends on the one before, so epochs are never skipped); just make it visible.
-      onHigherEpoch: (fromId, epoch) => logger.debug({ fromId, epoch, ours: this.cluster.epoch }, 'a peer has a newer membership epoch'),
+      // A peer is ahead (this node missed Raft traffic, e.g. behind a partition): fetch its
+      // membership and serve with it now; the assignment travels with it, so the ring matches.
+      onHigherEpoch: (fromId, epoch, hint) => void this.fetchEpoch(fromId, epoch, hint.peer),
       intervalMs: config.gossipIntervalMs, fanout: config.gossipFanout, phiThreshold: config.phiThreshold,
       timeoutMs: Math.min(config.requestTimeoutMs, config.gossipIntervalMs),
       random, logger: logger.child({ component: 'gossip' }),
@@ -283,6 +283,20 @@ export class NodeRuntime {
     // Replica sends rejected by the stopped transport turn into hints: let them land first.
     await this.coordinator.drain();
     await this.store.drain();
+  }
+
+  private async fetchEpoch(fromId: string, epoch: number, peer: string): Promise<void> {
+    if (epoch <= this.cluster.epoch || this.stopped) return;
+    try {
+      const reply = await this.components.transport.request(peer, { type: PeerMessageType.MembershipGet }, this.config.requestTimeoutMs);
+      const state = reply.state as MembershipState | null;
+      if (state && state.assignment && state.epoch > this.cluster.epoch) {
+        this.cluster.apply(state);
+        this.components.logger.info({ from: fromId, epoch: state.epoch }, 'membership epoch fetched from a peer');
+      }
+    } catch (err) {
+      this.components.logger.debug({ from: fromId, err: (err as Error).message }, 'could not fetch a newer membership epoch');
+    }
   }
 
   /** Ownership of every partition (GET /cluster/ring). */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { CEILING_KINDS, startCeiling, type CeilingKind } from '../bench/ceiling-servers.js';
 import { runLoad, type PhaseResult } from '../bench/http-load.js';
+import { runE2e, runMixed } from '../bench/scenarios.js';
 import { UsageError } from '../usage-error.js';
 
 interface TargetReport {
@@ -29,7 +30,12 @@ export function benchCommand(y: Argv): Argv {
       .option('ceilings', { type: 'string', default: CEILING_KINDS.join(','), describe: `Ceiling servers to run in the same sitting (${CEILING_KINDS.join(', ')}, or none)` })
       .option('w', { type: 'string', describe: 'w for the PUTs (default: the cluster default)' })
       .option('r', { type: 'string', describe: 'r for the GETs (default: the cluster default)' })
-      .option('json', { type: 'string', describe: 'Write the report as JSON to this file (default bench-results/bench-<time>.json)' }),
+      .option('json', { type: 'string', describe: 'Write the report as JSON to this file (default bench-results/bench-<time>.json)' })
+      .option('scenario', { type: 'string', choices: ['throughput', 'mixed', 'e2e'], default: 'throughput',
+        describe: 'throughput: PUTs then GETs against ceilings; mixed: k6/load.ts (constant arrival rate, thresholds); e2e: k6/e2e.ts (API walk with checks)' })
+      .option('rate', { type: 'number', default: 200, describe: 'mixed: requests per second (constant arrival rate)' })
+      .option('read-ratio', { type: 'number', default: 0.8, describe: 'mixed: share of reads' })
+      .option('iterations', { type: 'number', default: 20, describe: 'e2e: iterations of the API walk' }),
     async (argv) => {
       const endpoints = String(argv.endpoint).split(',').map((e) => e.trim()).filter(Boolean).map((e) => (/^https?:/.test(e) ? e : `http://${e}`));
       const ceilings = String(argv.ceilings) === 'none' ? [] : String(argv.ceilings).split(',').map((c) => c.trim());
@@ -40,6 +46,23 @@ export function benchCommand(y: Argv): Argv {
       for (const e of endpoints) {
         const ok = await fetch(`${e}/ready`).then((r) => r.ok, () => false);
         if (!ok) throw new UsageError(`${e} is not a ready ringkv node (start one with ./dev.sh up, or pass --endpoint)`);
+      }
+      if (argv.scenario === 'mixed') {
+        const r = await runMixed({
+          endpoints, ratePerSec: argv.rate, durationS: argv.duration, readRatio: argv['read-ratio'] as number, keys: argv.keys,
+          valueBytes: argv['value-size'] as number, connections: argv.connections, p99GetMs: 50, p99PutMs: 100, maxErrorRate: 0.01,
+        });
+        console.log(`mixed: ${r.opsPerS.toFixed(0)} ops/s at a target of ${argv.rate}/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, error rate ${r.errorRate.toFixed(4)}`);
+        for (const t of r.thresholds) console.log(`  ${t.ok ? 'ok  ' : 'FAIL'} ${t.name} (${t.value})`);
+        if (r.thresholds.some((t) => !t.ok)) process.exitCode = 1;
+        return;
+      }
+      if (argv.scenario === 'e2e') {
+        const r = await runE2e(endpoints, argv.iterations as number);
+        console.log(`e2e: ${r.passed} checks passed, ${r.failed.length} failed`);
+        for (const f of r.failed.slice(0, 20)) console.log(`  FAIL ${f.name} ${f.detail}`);
+        if (r.failed.length) process.exitCode = 1;
+        return;
       }
       const common = { connections: argv.connections, durationS: argv.duration, keys: argv.keys, valueBytes: argv['value-size'] as number };
       const measure = async (target: string, urls: string[], query: { put?: string; get?: string }): Promise<TargetReport> => {
