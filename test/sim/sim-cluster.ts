@@ -78,6 +78,28 @@ export class SimCluster {
     }
   }
 
+  /**
+   * A node that joins the running cluster: its seeds are the founders, not itself, so it asks to be
+   * added and streams what it will own (start it with start(id)).
+   */
+  addJoiner(id: string): SimNode {
+    const address = `${id}:7000`;
+    const founders = this.nodes.slice(0, this.options.nodes).map((n) => n.address);
+    const config = buildConfig({
+      id, peer: address, http: `${id}:8000`, seeds: founders, engine: 'memory', durability: 'sync',
+      replicas: this.options.replicas, partitions: this.options.partitions, logLevel: 'silent',
+      requestTimeoutMs: this.options.requestTimeoutMs, gossipIntervalMs: this.options.gossipIntervalMs,
+      hintWindowMs: this.options.hintWindowMs, raftTickMs: 500,
+    });
+    this.network.addNode(id, address);
+    const node: SimNode = {
+      id, address, config, engine: new MemoryEngine(), skew: { skewMs: 0 }, status: 'stopped', incarnation: 0,
+      died: Promise.resolve(), markDied: () => undefined, crashes: 0,
+    };
+    this.nodes.push(node);
+    return node;
+  }
+
   node(id: string): SimNode {
     const n = this.nodes.find((x) => x.id === id);
     if (!n) throw new Error(`no node ${id}`);

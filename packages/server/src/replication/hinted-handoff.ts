@@ -98,20 +98,33 @@ export class HintedHandoff {
   }
 
   private async deliver(hint: Hint): Promise<boolean> {
-    const { cluster, liveness, transport, store } = this.deps;
+    const { cluster, liveness } = this.deps;
     try {
-      if (hint.target === cluster.selfId) {
-        await store.apply(hint.partition, hint.key, hint.record);
+      if (hint.target === cluster.selfId || cluster.member(hint.target)) {
+        if (!liveness.isUp(hint.target)) return false;
+        await this.send(hint.target, hint);
       } else {
-        const member = cluster.member(hint.target);
-        if (!member || !liveness.isUp(hint.target)) return false;
-        await transport.request(member.peer, replicaWrite(hint.partition, hint.key, hint.record), this.deps.requestTimeoutMs);
+        // The target was removed from the cluster: its replica now lives on the partition's current
+        // owners, so the write goes to every one of them (all must take it before the hint goes).
+        if (!cluster.ready) return false;
+        const owners = cluster.ring.preferenceList(hint.partition);
+        if (owners.some((o) => !liveness.isUp(o))) return false;
+        await Promise.all(owners.map((o) => this.send(o, hint)));
       }
       await this.deps.hints.remove(hint);
       return true;
     } catch {
       return false;
     }
+  }
+
+  private async send(node: string, hint: Hint): Promise<void> {
+    const { cluster, transport, store } = this.deps;
+    if (node === cluster.selfId) {
+      await store.apply(hint.partition, hint.key, hint.record);
+      return;
+    }
+    await transport.request(cluster.peerOf(node), replicaWrite(hint.partition, hint.key, hint.record), this.deps.requestTimeoutMs);
   }
 
   private schedule(): void {

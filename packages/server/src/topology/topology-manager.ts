@@ -192,51 +192,60 @@ export class TopologyManager {
     await this.progressStore.markCaughtUp(epoch);
   }
 
+  /**
+   * Pulls a partition from every live holder and merges them (last write wins): replicas may
+   * briefly disagree (a write acknowledged by two of three, its hint for the third not handed off
+   * yet), and a copy of one replica alone could miss it.
+   */
   private async pull(partition: number, sources: string[], purpose: string): Promise<void> {
     if (this.progressStore.isDone(purpose, partition)) {
       this.progress.partitionsDone++;
       return;
     }
-    const live = [...sources.filter((s) => this.deps.liveness.isUp(s)), ...sources.filter((s) => !this.deps.liveness.isUp(s))];
-    if (live.length === 0) {
-      await this.progressStore.finish(purpose, partition);
-      this.progress.partitionsDone++;
-      return;
+    const live = sources.filter((s) => this.deps.liveness.isUp(s));
+    let pulled = 0;
+    for (let attempt = 0; pulled === 0 && live.length > 0; attempt++) {
+      for (const source of live) {
+        if (this.stopped) return;
+        if (await this.pullFrom(partition, source, `${purpose}@${source}`)) pulled++;
+      }
+      if (pulled === 0) await sleepOn(this.deps.clock, Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
     }
-    let after = this.progressStore.cursor(purpose, partition);
-    for (let attempt = 0; ; attempt++) {
-      const source = live[attempt % live.length];
-      const address = this.deps.cluster.member(source)?.peer;
+    await this.progressStore.finish(purpose, partition);
+    this.progress.partitionsDone++;
+  }
+
+  /** One holder's copy of a partition, resumably; false if the holder failed a few times. */
+  private async pullFrom(partition: number, source: string, cursorKey: string): Promise<boolean> {
+    let after = this.progressStore.cursor(cursorKey, partition);
+    for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        if (!address) throw new Error(`no address for ${source}`);
+        const address = this.deps.cluster.member(source)?.peer;
+        if (!address) return false;
         for (;;) {
           const reply = await this.deps.transport.request(address, {
             type: PeerMessageType.StreamPartition, partition, maxBytes: this.deps.chunkBytes, ...(after ? { after } : {}),
           }, this.deps.requestTimeoutMs * 5);
           const entries = reply.entries as [Uint8Array, Uint8Array][];
-          const bytes = entries.reduce((s, [k, v]) => s + k.length + v.length, 0);
+          const bytes = entries.reduce((sum, [k, v]) => sum + k.length + v.length, 0);
           await this.throttle.take(bytes);
           await applyChunk(this.deps.store, partition, entries);
           this.progress.keys += entries.length;
           this.progress.bytes += bytes;
           if (entries.length > 0) {
             after = new Uint8Array(entries[entries.length - 1][0]);
-            await this.progressStore.advance(purpose, partition, after);
+            await this.progressStore.advance(cursorKey, partition, after);
           }
-          if (reply.done) break;
-          if (this.stopped) return;
+          if (reply.done) return true;
+          if (this.stopped) return false;
         }
-        await this.progressStore.finish(purpose, partition);
-        this.progress.partitionsDone++;
-        return;
       } catch (err) {
-        if (this.stopped) return;
-        if (attempt % live.length === live.length - 1) {
-          this.deps.log.warn({ partition, source, err: isRingkvError(err) ? err.code : (err as Error).message }, 'stream source failed; retrying');
-          await sleepOn(this.deps.clock, Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
-        }
+        if (this.stopped) return false;
+        this.deps.log.warn({ partition, source, err: isRingkvError(err) ? err.code : (err as Error).message }, 'stream source failed; retrying');
+        await sleepOn(this.deps.clock, 200 * 2 ** attempt);
       }
     }
+    return false;
   }
 
   private async push(partition: number, to: string): Promise<void> {
