@@ -1,12 +1,14 @@
 // The ceilings a benchmark compares ringkv with, each in its own process on a free loopback port:
 // a bare node:http server that answers every request at once, and a Map-backed key-value server
-// (the cost of HTTP plus an in-memory store, nothing distributed, nothing durable).
+// (the cost of HTTP plus an in-memory store, nothing distributed, nothing durable). Each answers
+// GET /__cpu with the CPU seconds it has used, so a benchmark can report CPU per request.
 import { spawn, type ChildProcess } from 'node:child_process';
 
 const SERVERS = {
   bare: `
     const http = require('node:http');
     const srv = http.createServer((req, res) => {
+      if (req.url === '/__cpu') { const u = process.cpuUsage(); res.end(String((u.user + u.system) / 1e6)); return; }
       req.resume();
       req.on('end', () => {
         if (req.method === 'PUT') { res.statusCode = 204; res.end(); }
@@ -20,6 +22,7 @@ const SERVERS = {
     const http = require('node:http');
     const store = new Map();
     const srv = http.createServer((req, res) => {
+      if (req.url === '/__cpu') { const u = process.cpuUsage(); res.end(String((u.user + u.system) / 1e6)); return; }
       const key = req.url.slice(4);
       if (req.method === 'PUT') {
         const chunks = [];
@@ -65,4 +68,20 @@ export function startCeiling(kind: CeilingKind): Promise<CeilingServer> {
       });
     });
   });
+}
+
+/** CPU seconds a target's processes have used so far: ceilings answer /__cpu, ringkv nodes /metrics. */
+export async function cpuSeconds(urls: string[], ceiling: boolean): Promise<number | undefined> {
+  try {
+    let total = 0;
+    for (const url of urls) {
+      const text = await (await fetch(`${url}${ceiling ? '/__cpu' : '/metrics'}`)).text();
+      const m = ceiling ? /^([\d.]+)$/.exec(text.trim()) : /^ringkv_process_process_cpu_seconds_total(?:\{[^}]*\})? ([\d.e+-]+)$/m.exec(text);
+      if (!m) return undefined;
+      total += Number(m[1]);
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
 }

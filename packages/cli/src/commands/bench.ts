@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { CEILING_KINDS, startCeiling, type CeilingKind } from '../bench/ceiling-servers.js';
+import { CEILING_KINDS, cpuSeconds, startCeiling, type CeilingKind } from '../bench/ceiling-servers.js';
 import { runLoad, type PhaseResult } from '../bench/http-load.js';
 import { runE2e, runMixed } from '../bench/scenarios.js';
 import { UsageError } from '../usage-error.js';
@@ -12,8 +12,8 @@ import { UsageError } from '../usage-error.js';
 interface TargetReport {
   target: string;
   endpoints: string[];
-  put: PhaseResult;
-  get: PhaseResult;
+  put: PhaseResult & { cpuUsPerOp?: number };
+  get: PhaseResult & { cpuUsPerOp?: number };
 }
 
 export function benchCommand(y: Argv): Argv {
@@ -25,6 +25,7 @@ export function benchCommand(y: Argv): Argv {
       .option('connections', { type: 'number', default: 64, describe: 'Concurrent connections' })
       .option('duration', { type: 'number', default: 20, describe: 'Seconds per measured phase' })
       .option('warmup', { type: 'number', default: 3, describe: 'Seconds of warm-up before each target' })
+      .option('rounds', { type: 'number', default: 1, describe: 'Rounds over all targets, interleaved; medians are reported (steadier on a shared machine)' })
       .option('keys', { type: 'number', default: 100_000, describe: 'Size of the key space' })
       .option('value-size', { type: 'number', default: 100, describe: 'Value size in bytes' })
       .option('ceilings', { type: 'string', default: CEILING_KINDS.join(','), describe: `Ceiling servers to run in the same sitting (${CEILING_KINDS.join(', ')}, or none)` })
@@ -40,7 +41,7 @@ export function benchCommand(y: Argv): Argv {
       const endpoints = String(argv.endpoint).split(',').map((e) => e.trim()).filter(Boolean).map((e) => (/^https?:/.test(e) ? e : `http://${e}`));
       const ceilings = String(argv.ceilings) === 'none' ? [] : String(argv.ceilings).split(',').map((c) => c.trim());
       for (const c of ceilings) if (!CEILING_KINDS.includes(c as CeilingKind)) throw new UsageError(`unknown ceiling "${c}"`);
-      for (const [name, v] of [['connections', argv.connections], ['duration', argv.duration], ['keys', argv.keys]] as const) {
+      for (const [name, v] of [['connections', argv.connections], ['duration', argv.duration], ['keys', argv.keys], ['rounds', argv.rounds]] as const) {
         if (!Number.isInteger(v) || (v as number) < 1) throw new UsageError(`--${name} must be a positive integer`);
       }
       for (const e of endpoints) {
@@ -64,47 +65,81 @@ export function benchCommand(y: Argv): Argv {
         if (r.failed.length) process.exitCode = 1;
         return;
       }
+      const perRound: TargetReport[][] = [];
       const common = { connections: argv.connections, durationS: argv.duration, keys: argv.keys, valueBytes: argv['value-size'] as number };
       const measure = async (target: string, urls: string[], query: { put?: string; get?: string }): Promise<TargetReport> => {
         console.error(`-- ${target}: warm-up ${argv.warmup}s, then PUT ${argv.duration}s, GET ${argv.duration}s`);
         if (argv.warmup > 0) await runLoad({ ...common, endpoints: urls, op: 'PUT', durationS: argv.warmup, query: query.put });
-        const put = await runLoad({ ...common, endpoints: urls, op: 'PUT', query: query.put });
-        const get = await runLoad({ ...common, endpoints: urls, op: 'GET', query: query.get });
+        // CPU the server spent per request: steadier than rates on a shared machine.
+        const phase = async (op: 'PUT' | 'GET', q: string | undefined): Promise<PhaseResult & { cpuUsPerOp?: number }> => {
+          const ceiling = target !== 'ringkv';
+          const before = await cpuSeconds(urls, ceiling);
+          const r = await runLoad({ ...common, endpoints: urls, op, query: q });
+          const after = await cpuSeconds(urls, ceiling);
+          return before === undefined || after === undefined || r.requests === 0 ? r : { ...r, cpuUsPerOp: ((after - before) * 1e6) / r.requests };
+        };
+        const put = await phase('PUT', query.put);
+        const get = await phase('GET', query.get);
         return { target, endpoints: urls, put, get };
       };
-      const reports: TargetReport[] = [];
-      reports.push(await measure('ringkv', endpoints, { put: argv.w ? `w=${argv.w}` : undefined, get: argv.r ? `r=${argv.r}` : undefined }));
-      for (const kind of ceilings as CeilingKind[]) {
-        const srv = await startCeiling(kind);
-        try {
-          reports.push(await measure(kind === 'bare' ? 'bare node:http' : 'Map-backed node:http', [srv.url], {}));
-        } finally {
-          await srv.stop();
+      // Every round measures every target once, so slow drift of a shared machine hits all alike;
+      // ratios are taken within a round and their median reported.
+      const servers = [];
+      try {
+        for (const kind of ceilings as CeilingKind[]) servers.push({ kind, srv: await startCeiling(kind) });
+        const targets = [
+          { target: 'ringkv', urls: endpoints, query: { put: argv.w ? `w=${argv.w}` : undefined, get: argv.r ? `r=${argv.r}` : undefined } },
+          ...servers.map(({ kind, srv }) => ({ target: kind === 'bare' ? 'bare node:http' : 'Map-backed node:http', urls: [srv.url], query: {} })),
+        ];
+        for (let round = 0; round < argv.rounds; round++) {
+          if (argv.rounds > 1) console.error(`-- round ${round + 1} of ${argv.rounds}`);
+          perRound.push([]);
+          for (const t of targets) perRound[round].push(await measure(t.target, t.urls, t.query));
         }
+      } finally {
+        for (const { srv } of servers) await srv.stop();
       }
+      const reports = perRound[0].map((_, i) => medianReport(perRound.map((r) => r[i])));
       const ceiling = reports.find((r) => r.target === 'bare node:http');
       const rows = reports.flatMap((r) => (['put', 'get'] as const).map((op) => ({
         target: r.target, op: op.toUpperCase(), ...r[op],
         ratioToBare: ceiling ? r[op].opsPerS / ceiling[op].opsPerS : undefined,
       })));
       console.log(`\nringkv bench: ${argv.connections} connections, ${argv.duration}s per phase, ${argv.keys} keys, ${argv['value-size']}-byte values`);
-      console.log(['target'.padEnd(22), 'op'.padEnd(4), 'ops/s'.padStart(9), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'p99.9 ms'.padStart(9), 'errors'.padStart(7), 'vs bare'.padStart(8)].join(' '));
+      console.log(['target'.padEnd(22), 'op'.padEnd(4), 'ops/s'.padStart(9), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'p99.9 ms'.padStart(9), 'errors'.padStart(7), 'vs bare'.padStart(8), 'cpu us/op'.padStart(10)].join(' '));
       for (const row of rows) {
         console.log([
           row.target.padEnd(22), row.op.padEnd(4), row.opsPerS.toFixed(0).padStart(9), row.p50Ms.toFixed(2).padStart(8),
           row.p99Ms.toFixed(2).padStart(8), row.p999Ms.toFixed(2).padStart(9), String(row.errors + (row.op === 'PUT' ? row.non2xx : 0)).padStart(7),
           (row.ratioToBare === undefined ? '' : row.ratioToBare.toFixed(2)).padStart(8),
+          (row.cpuUsPerOp === undefined ? '' : row.cpuUsPerOp.toFixed(1)).padStart(10),
         ].join(' '));
       }
       const map = reports.find((r) => r.target === 'Map-backed node:http');
       if (map) {
-        const ring = reports[0];
-        console.log(`ringkv / Map-backed: PUT ${(ring.put.opsPerS / map.put.opsPerS).toFixed(2)}, GET ${(ring.get.opsPerS / map.get.opsPerS).toFixed(2)}`);
+        const mapAt = reports.indexOf(map);
+        const ratio = (op: 'put' | 'get') => median(perRound.map((r) => r[0][op].opsPerS / r[mapAt][op].opsPerS));
+        const each = (op: 'put' | 'get') => (perRound.length > 1 ? ` (rounds: ${perRound.map((r) => (r[0][op].opsPerS / r[mapAt][op].opsPerS).toFixed(2)).join(' ')})` : '');
+        console.log(`ringkv / Map-backed${perRound.length > 1 ? ', median of rounds' : ''}: PUT ${ratio('put').toFixed(2)}${each('put')}, GET ${ratio('get').toFixed(2)}${each('get')}`);
       }
       const file = (argv.json as string | undefined) ?? path.join('bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
       mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-      writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), options: common, rows }, null, 2));
+      writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), options: { ...common, rounds: argv.rounds }, rows, rounds: perRound }, null, 2));
       console.log(`report written to ${file}`);
     },
   );
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Per op, the round whose rate is the median (its latencies come with it). */
+function medianReport(rounds: TargetReport[]): TargetReport {
+  const pick = (op: 'put' | 'get') => {
+    const sorted = [...rounds].sort((a, b) => a[op].opsPerS - b[op].opsPerS);
+    return sorted[Math.floor((sorted.length - 1) / 2)][op];
+  };
+  return { ...rounds[0], put: pick('put'), get: pick('get') };
 }
