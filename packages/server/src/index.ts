@@ -5,6 +5,7 @@ export * from './config/config.js';
 export * from './node.js';
 export * from './kv/kv-service.js';
 export * from './kv/replica-store.js';
+export * from './kv/record-cache.js';
 export * from './kv/request-params.js';
 export * from './observability/logger.js';
 export * from './observability/metrics.js';

@@ -28,6 +28,7 @@ import { HintedHandoff } from './replication/hinted-handoff.js';
 import { HlcCeiling } from './replication/hlc-ceiling.js';
 import { ReplicaHandler } from './replication/replica-handler.js';
 import { ReplicationMetrics } from './replication/replication-metrics.js';
+import { registerRecordCacheMetrics } from './kv/record-cache-metrics.js';
 import { TopologyManager } from './topology/topology-manager.js';
 import { sleepOn } from './clock.js';
 
@@ -70,11 +71,12 @@ export class NodeRuntime {
     const { clock, engine, transport, logger, metrics, random } = components;
     const sync = config.durability === 'sync';
     this.cluster = new ClusterState(config.id);
-    this.store = new ReplicaStore(engine, { sync });
+    this.store = new ReplicaStore(engine, { sync, cacheBytes: config.cacheMb * 1024 * 1024 });
     this.hints = new HintStore(engine, sync);
     this.hlc = new HybridLogicalClock({ node: nodeTag(config.id), maxDriftMs: MAX_DRIFT_MS });
     this.stamps = new HlcCeiling(this.hlc, engine, clock);
     this.replicationMetrics = new ReplicationMetrics(metrics.registry);
+    registerRecordCacheMetrics(metrics.registry, this.store.cache);
     const shared = { config, cluster: this.cluster, store: this.store, hints: this.hints, hlc: this.hlc, clock, log: logger, metrics: this.replicationMetrics };
     this.handler = new ReplicaHandler(shared);
     // Liveness by gossip; it never adds members (the Raft log does) and never changes ownership.
@@ -153,6 +155,7 @@ export class NodeRuntime {
   /** Starts the transport and the background work; membership comes from disk or the seeds. */
   async start(): Promise<void> {
     const { transport, engine, logger } = this.components;
+    await this.store.open();
     await this.stamps.restore();
     await transport.start();
     const persisted = await loadRaftState(engine);

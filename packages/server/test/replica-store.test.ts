@@ -1,10 +1,11 @@
-// The replica store's pipeline: whatever the interleaving of applies across event-loop turns, each
-// key ends with its newest record, listeners see an unbroken chain of changes, and a failed engine
-// write fails that batch and every later one.
+// The replica store's pipeline: whatever the interleaving of applies and reads across event-loop
+// turns, and whatever the record cache does (none, constant eviction, complete), each key ends with
+// its newest record, reads never go back behind an acknowledged apply, listeners see an unbroken
+// chain of changes, and a failed engine write fails that batch and every later one.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { compareRecords, type StoredRecord } from '@ringkv/core';
-import { MemoryEngine } from '@ringkv/storage';
+import { MemoryEngine, dataKey } from '@ringkv/storage';
 import { ReplicaStore } from '@ringkv/server';
 
 const rec = (wallMs: number, node: number, value: string): StoredRecord => ({
@@ -12,14 +13,28 @@ const rec = (wallMs: number, node: number, value: string): StoredRecord => ({
 });
 const turn = () => new Promise((r) => setImmediate(r));
 
+const CACHES = [
+  { name: 'no cache', cacheBytes: 0, cacheMaxEntryBytes: undefined },
+  // Room for about three entries: every few applies evict something.
+  { name: 'a cache that keeps evicting', cacheBytes: 3 * 260, cacheMaxEntryBytes: 260 },
+  { name: 'a complete cache', cacheBytes: 1 << 20, cacheMaxEntryBytes: undefined },
+];
+
 describe('ReplicaStore', () => {
-  test('concurrent applies over many turns leave each key with its newest record', async () => {
+  test.each(CACHES)('concurrent applies and reads over many turns leave each key with its newest record ($name)', async ({ cacheBytes, cacheMaxEntryBytes }) => {
     await fc.assert(fc.asyncProperty(
-      fc.array(fc.record({ key: fc.integer({ min: 0, max: 4 }), wall: fc.integer({ min: 1, max: 50 }), node: fc.integer({ min: 1, max: 3 }), gap: fc.boolean() }), { minLength: 1, maxLength: 120 }),
+      fc.array(fc.record({
+        key: fc.integer({ min: 0, max: 4 }), wall: fc.integer({ min: 1, max: 50 }), node: fc.integer({ min: 1, max: 3 }),
+        gap: fc.boolean(), read: fc.boolean(),
+      }), { minLength: 1, maxLength: 120 }),
       async (ops) => {
         const engine = new MemoryEngine();
         await engine.open();
-        const store = new ReplicaStore(engine, { sync: false, maxBatch: 7 });
+        const store = new ReplicaStore(engine, { sync: false, maxBatch: 7, cacheBytes, cacheMaxEntryBytes });
+        await store.open();
+        // The newest record of each key whose apply has resolved: a read issued later must not be older.
+        const acked = new Map<number, StoredRecord>();
+        const reads: Promise<void>[] = [];
         const chain = new Map<string, StoredRecord | undefined>();
         let broken = '';
         store.onChange((p, key, before, next) => {
@@ -31,21 +46,109 @@ describe('ReplicaStore', () => {
         const newest = new Map<number, StoredRecord>();
         for (const op of ops) {
           const r = rec(op.wall, op.node, `${op.key}@${op.wall}.${op.node}`);
-          applied.push(store.apply(0, new TextEncoder().encode(`k${op.key}`), r));
+          applied.push(store.apply(0, new TextEncoder().encode(`k${op.key}`), r).then((res) => {
+            const seen = acked.get(op.key);
+            if (!seen || compareRecords(res.current, seen) > 0) acked.set(op.key, res.current);
+          }));
+          if (op.read) {
+            const floor = acked.get(op.key);
+            reads.push(store.read(0, new TextEncoder().encode(`k${op.key}`)).then((got) => {
+              if (floor && (!got || compareRecords(got, floor) < 0)) broken = `k${op.key}: a read went back behind an acknowledged apply`;
+            }));
+          }
           const cur = newest.get(op.key);
           if (!cur || compareRecords(r, cur) > 0) newest.set(op.key, r);
           if (op.gap) await turn();
         }
         await Promise.all(applied);
+        await Promise.all(reads);
         await store.drain();
         for (const [key, r] of newest) {
           const stored = await store.read(0, new TextEncoder().encode(`k${key}`));
           expect(stored && compareRecords(stored, r)).toBe(0);
         }
         expect(broken).toBe('');
+        // What the cache answers is what the engine holds.
+        for (const key of newest.keys()) {
+          const onDisk = await engine.get(dataKey(0, new TextEncoder().encode(`k${key}`)));
+          const stored = await store.readRaw(0, new TextEncoder().encode(`k${key}`));
+          expect(stored && Buffer.from(stored).equals(Buffer.from(onDisk!))).toBe(true);
+        }
         await engine.close();
       },
     ), { numRuns: 80 });
+  });
+
+  test('a store opened over existing data reads it from the engine, and caches what it read', async () => {
+    const engine = new MemoryEngine();
+    await engine.open();
+    const k = (s: string) => new TextEncoder().encode(s);
+    const first = new ReplicaStore(engine, { sync: false });
+    await first.open();
+    await first.apply(3, k('there'), rec(5, 1, 'old'));
+    const store = new ReplicaStore(engine, { sync: false, cacheBytes: 1 << 20 });
+    await store.open();
+    expect(store.cache.complete).toBe(false);
+    expect(new TextDecoder().decode((await store.read(3, k('there')))!.value)).toBe('old');
+    expect(await store.read(3, k('absent'))).toBeUndefined();
+    const misses = store.cache.misses;
+    expect(new TextDecoder().decode((await store.read(3, k('there')))!.value)).toBe('old');
+    expect(await store.read(3, k('absent'))).toBeUndefined();
+    expect(store.cache.misses).toBe(misses);
+    // An older write loses against the stored record although the cache had it: last write wins.
+    expect((await store.apply(3, k('there'), rec(4, 1, 'older'))).applied).toBe(false);
+    await engine.close();
+  });
+
+  test('a read that raced a commit does not leave its older value in the cache', async () => {
+    const engine = new MemoryEngine();
+    await engine.open();
+    const k = (s: string) => new TextEncoder().encode(s);
+    const seed = new ReplicaStore(engine, { sync: false });
+    await seed.apply(0, k('k'), rec(1, 1, 'v1'));
+    const store = new ReplicaStore(engine, { sync: false, cacheBytes: 1 << 20 });
+    await store.open();
+    // The engine answers the first read with what it held when asked, but only once released.
+    let release!: () => void;
+    const released = new Promise<void>((r) => { release = r; });
+    const getMany = engine.getMany.bind(engine);
+    let calls = 0;
+    engine.getMany = async (keys) => {
+      const values = await getMany(keys);
+      if (++calls === 1) await released;
+      return values;
+    };
+    const racing = store.read(0, k('k'));
+    await turn();
+    await store.apply(0, k('k'), rec(2, 1, 'v2'));
+    release();
+    expect(new TextDecoder().decode((await racing)!.value)).toBe('v1');
+    expect(new TextDecoder().decode((await store.read(0, k('k')))!.value)).toBe('v2');
+    await engine.close();
+  });
+
+  test('a store opened empty has a complete cache: no lookup goes to the engine', async () => {
+    const engine = new MemoryEngine();
+    await engine.open();
+    const store = new ReplicaStore(engine, { sync: false, cacheBytes: 1 << 20 });
+    await store.open();
+    expect(store.cache.complete).toBe(true);
+    let engineReads = 0;
+    const getMany = engine.getMany.bind(engine);
+    engine.getMany = (keys) => {
+      engineReads++;
+      return getMany(keys);
+    };
+    const k = (s: string) => new TextEncoder().encode(s);
+    await store.apply(0, k('a'), rec(1, 1, 'a'));
+    await store.apply(0, k('a'), rec(2, 1, 'a2'));
+    expect(new TextDecoder().decode((await store.read(0, k('a')))!.value)).toBe('a2');
+    expect(await store.read(0, k('b'))).toBeUndefined();
+    expect(engineReads).toBe(0);
+    expect(await store.purge(0, k('a'), rec(2, 1, 'a2'))).toBe(true);
+    expect(await store.read(0, k('a'))).toBeUndefined();
+    expect(await engine.get(dataKey(0, k('a')))).toBeUndefined();
+    await engine.close();
   });
 
   test('a failed engine write rejects its batch and every batch after it', async () => {

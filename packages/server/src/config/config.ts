@@ -21,6 +21,7 @@ export interface NodeConfig {
   readonly zone: string | undefined;
   readonly secret: string | undefined;
   readonly logLevel: string;
+  readonly cacheMb: number;
   readonly maxValueBytes: number;
   readonly maxKeyBytes: number;
   readonly requestTimeoutMs: number;

@@ -6,7 +6,8 @@
 // read-compare-write needs no per-key locks; the next batch is read while the previous one is
 // written, through an overlay of winners not yet on disk.
 import { decodeRecord, encodeRecord, newerRecord, compareRecords, type StoredRecord } from '@ringkv/core';
-import { dataKey, parseDataKey, type BatchOp, type Engine } from '@ringkv/storage';
+import { dataKey, keyspaceRange, parseDataKey, type BatchOp, type Engine } from '@ringkv/storage';
+import { RecordCache, type CachedRecord } from './record-cache.js';
 
 export interface ApplyResult {
   /** The record now stored is the one given (it was newer than what was there). */
@@ -35,6 +36,10 @@ export interface ReplicaStoreOptions {
   sync: boolean;
   /** Upper bound on applies per engine batch, so one batch never grows without limit. */
   maxBatch?: number;
+  /** Bytes of recently used records kept in memory (0: no cache). */
+  cacheBytes?: number;
+  /** Largest record the cache keeps (default: an eighth of it). */
+  cacheMaxEntryBytes?: number;
 }
 
 export class ReplicaStore {
@@ -48,12 +53,26 @@ export class ReplicaStore {
   private failed: unknown;
   private scheduled = false;
   private readonly listeners: ChangeListener[] = [];
-  private reads: { key: Uint8Array; resolve: (v: Uint8Array | undefined) => void; reject: (e: unknown) => void }[] = [];
+  private reads: { id: string; key: Uint8Array; resolve: (v: CachedRecord | null) => void; reject: (e: unknown) => void }[] = [];
   private readScheduled = false;
   private readonly maxBatch: number;
+  readonly cache: RecordCache;
+  /** Counts committed batches: a read that saw a commit land meanwhile may hold an older value. */
+  private commits = 0;
 
   constructor(readonly engine: Engine, private readonly options: ReplicaStoreOptions) {
     this.maxBatch = options.maxBatch ?? 1024;
+    this.cache = new RecordCache(options.cacheBytes ?? 0, options.cacheMaxEntryBytes);
+  }
+
+  /**
+   * Call once before the first apply: when the store holds no data yet, the cache starts complete
+   * (every key written from now on passes through it).
+   */
+  async open(): Promise<void> {
+    if (!this.cache.enabled) return;
+    for await (const _ of this.engine.iterate({ ...keyspaceRange('data'), limit: 1 })) return;
+    this.cache.markComplete();
   }
 
   onChange(listener: ChangeListener): void {
@@ -61,17 +80,27 @@ export class ReplicaStore {
   }
 
   async read(partition: number, key: Uint8Array): Promise<StoredRecord | undefined> {
-    const bytes = await this.readRaw(partition, key);
-    return bytes === undefined ? undefined : decodeRecord(bytes);
+    const entry = await this.readEntry(partition, key);
+    return entry === null ? undefined : RecordCache.record(entry);
+  }
+
+  /** The stored encoding of a key's record (what replicas send each other). */
+  async readRaw(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
+    const entry = await this.readEntry(partition, key);
+    return entry === null ? undefined : entry.bytes;
   }
 
   /**
-   * The stored encoding of a key's record (what replicas send each other). Reads issued in the same
-   * event-loop turn share one engine getMany: one trip to the engine's thread pool, not one each.
+   * From the cache, or else from the engine: reads issued in the same event-loop turn share one
+   * engine getMany, one trip to the engine's thread pool rather than one each.
    */
-  readRaw(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
+  private readEntry(partition: number, key: Uint8Array): Promise<CachedRecord | null> {
+    const storageKey = dataKey(partition, key);
+    const id = idOf(storageKey);
+    const cached = this.cache.enabled ? this.cache.lookup(id) : undefined;
+    if (cached !== undefined) return Promise.resolve(cached);
     return new Promise((resolve, reject) => {
-      this.reads.push({ key: dataKey(partition, key), resolve, reject });
+      this.reads.push({ id, key: storageKey, resolve, reject });
       if (!this.readScheduled) {
         this.readScheduled = true;
         setImmediate(() => this.flushReads());
@@ -83,8 +112,18 @@ export class ReplicaStore {
     this.readScheduled = false;
     while (this.reads.length > 0) {
       const batch = this.reads.splice(0, this.maxBatch);
+      const commitsBefore = this.commits;
       this.engine.getMany(batch.map((r) => r.key)).then(
-        (values) => batch.forEach((r, i) => r.resolve(values[i])),
+        (values) => {
+          // A commit landed meanwhile: the value read may be the one it replaced, so not cached.
+          const cacheable = this.commits === commitsBefore && !this.failed;
+          batch.forEach((r, i) => {
+            const bytes = values[i];
+            const entry = bytes === undefined ? null : { bytes };
+            if (cacheable) this.cache.set(r.id, entry);
+            r.resolve(entry);
+          });
+        },
         (err: unknown) => batch.forEach((r) => r.reject(err)),
       );
     }
@@ -162,12 +201,18 @@ export class ReplicaStore {
     const slots = new Map<string, Slot>();
     const slotOf: Slot[] = batch.map((p) => {
       const storageKey = dataKey(p.partition, p.key);
-      const id = Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.byteLength).toString('latin1');
+      const id = idOf(storageKey);
       let slot = slots.get(id);
-      if (!slot) slots.set(id, (slot = { id, storageKey, before: undefined, winner: undefined }));
+      if (!slot) slots.set(id, (slot = { id, storageKey, before: undefined, winner: undefined, bytes: undefined }));
       return slot;
     });
-    const fromDisk = [...slots.values()].filter((slot) => !this.overlay.has(slot.id));
+    const fromDisk: Slot[] = [];
+    for (const slot of slots.values()) {
+      if (this.overlay.has(slot.id)) continue;
+      const cached = this.cache.enabled ? this.cache.lookup(slot.id) : undefined;
+      if (cached === undefined) fromDisk.push(slot);
+      else slot.before = cached === null ? undefined : RecordCache.record(cached);
+    }
     const stored = fromDisk.length > 0 ? await this.engine.getMany(fromDisk.map((slot) => slot.storageKey)) : [];
     fromDisk.forEach((slot, i) => {
       const bytes = stored[i];
@@ -200,7 +245,8 @@ export class ReplicaStore {
       if (slot.winner === slot.before) continue;
       changed.push(slot);
       this.overlay.set(slot.id, { record: slot.winner, token });
-      ops.push(slot.winner ? { type: 'put', key: slot.storageKey, value: encodeRecord(slot.winner) } : { type: 'del', key: slot.storageKey });
+      slot.bytes = slot.winner ? encodeRecord(slot.winner) : undefined;
+      ops.push(slot.bytes ? { type: 'put', key: slot.storageKey, value: slot.bytes } : { type: 'del', key: slot.storageKey });
     }
     return { batch, results, ops, changed, token };
   }
@@ -214,11 +260,15 @@ export class ReplicaStore {
       // Later batches were prepared on top of this one: none of them may be written either.
       this.failed ??= err;
       this.overlay.clear();
+      this.cache.clear();
       for (const p of batch) p.reject(err);
       throw err;
     }
+    this.commits++;
     for (const slot of changed) {
       if (this.overlay.get(slot.id)?.token === token) this.overlay.delete(slot.id);
+      // Only the fresh encoding: the winner's value may view a larger buffer (a peer frame).
+      this.cache.set(slot.id, slot.bytes ? { bytes: slot.bytes } : null);
       const { partition, userKey } = parseDataKey(slot.storageKey);
       for (const l of this.listeners) l(partition, userKey, slot.before, slot.winner);
     }
@@ -226,7 +276,19 @@ export class ReplicaStore {
   }
 }
 
-type Slot = { id: string; storageKey: Uint8Array; before: StoredRecord | undefined; winner: StoredRecord | undefined };
+type Slot = {
+  id: string;
+  storageKey: Uint8Array;
+  before: StoredRecord | undefined;
+  winner: StoredRecord | undefined;
+  /** The winner's encoding, when it changed and is written. */
+  bytes: Uint8Array | undefined;
+};
+
+/** A storage key as a Map key. */
+function idOf(storageKey: Uint8Array): string {
+  return Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.byteLength).toString('latin1');
+}
 
 interface Prepared {
   batch: PendingApply[];
@@ -237,4 +299,4 @@ interface Prepared {
 }
 
 /** Batches prepared but not yet written: bounds the overlay and the memory of a burst. */
-const MAX_COMMITS_IN_FLIGHT = 4;
+const MAX_COMMITS_IN_FLIGHT = 1;
