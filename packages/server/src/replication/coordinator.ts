@@ -88,6 +88,17 @@ export class Coordinator implements KvService {
     const ring = cluster.ring;
     const partition = ring.partitionOf(key);
     const owners = ring.preferenceList(partition);
+    if (owners.length === 1 && owners[0] === cluster.selfId && cluster.pendingReplicas(partition).length === 0) {
+      // This node is the key's only replica (a one-node cluster, or N=1): nothing to coordinate,
+      // same answers (a failed local write is the same 503, a stuck one the same 504).
+      return this.local('write', this.deps.store.apply(partition, key, record)).then(
+        () => undefined,
+        (err: unknown) => {
+          if (isRingkvError(err) && err.code === 'TIMEOUT') throw err;
+          throw new QuorumUnavailableError('write', 1, 0, { replicas: 1, strict });
+        },
+      );
+    }
     const isUp = (id: string) => liveness.isUp(id);
     const hintsOn = config.hintWindowMs > 0;
     const targets: WriteTarget[] = hintsOn
@@ -185,6 +196,13 @@ export class Coordinator implements KvService {
     const ring = cluster.ring;
     const partition = ring.partitionOf(key);
     const owners = ring.preferenceList(partition);
+    if (owners.length === 1 && owners[0] === cluster.selfId) {
+      // The only replica is this node's: nothing to wait for, nothing to repair.
+      return this.local('read', this.deps.store.read(partition, key)).catch((err: unknown) => {
+        if (isRingkvError(err) && err.code === 'TIMEOUT') throw err;
+        throw new QuorumUnavailableError('read', 1, 0, { replicas: 1 });
+      });
+    }
     r = effectiveQuorum(r, owners.length);
     const quorum = new ReadQuorum({ targets: owners, r });
     const repaired = new Map<string, StoredRecord>();
@@ -254,6 +272,36 @@ export class Coordinator implements KvService {
           },
         );
       }
+    });
+  }
+
+  /** A request answered by this node's replica alone: bounded by the request timeout, counted. */
+  private local<T>(op: 'read' | 'write', work: Promise<T>): Promise<T> {
+    const { clock, config, metrics } = this.deps;
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const timer = clock.setTimer(config.requestTimeoutMs, () => {
+        if (settled) return;
+        settled = true;
+        metrics.coordinated.inc({ op, outcome: 'timeout' });
+        reject(new RequestTimeoutError(config.requestTimeoutMs, { required: 1, acked: 0 }));
+      });
+      work.then(
+        (v) => {
+          if (settled) return;
+          settled = true;
+          timer.cancel();
+          metrics.coordinated.inc({ op, outcome: 'succeeded' });
+          resolve(v);
+        },
+        (err: unknown) => {
+          if (settled) return;
+          settled = true;
+          timer.cancel();
+          metrics.coordinated.inc({ op, outcome: 'failed' });
+          reject(err);
+        },
+      );
     });
   }
 
