@@ -5,8 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { CEILING_KINDS, cpuSeconds, startCeiling, type CeilingKind } from '../bench/ceiling-servers.js';
-import { runLoad, type PhaseResult } from '../bench/http-load.js';
-import { runE2e, runMixed } from '../bench/scenarios.js';
+import type { PhaseResult } from '../bench/http-load.js';
 import { UsageError } from '../usage-error.js';
 
 interface TargetReport {
@@ -38,6 +37,9 @@ export function benchCommand(y: Argv): Argv {
       .option('read-ratio', { type: 'number', default: 0.8, describe: 'mixed: share of reads' })
       .option('iterations', { type: 'number', default: 20, describe: 'e2e: iterations of the API walk' }),
     async (argv) => {
+      // Loaded here, not at start-up: `ringkv start` has no use for a load generator.
+      const { runLoad } = await import('../bench/http-load.js');
+      const { runE2e, runMixed } = await import('../bench/scenarios.js');
       const endpoints = String(argv.endpoint).split(',').map((e) => e.trim()).filter(Boolean).map((e) => (/^https?:/.test(e) ? e : `http://${e}`));
       const ceilings = String(argv.ceilings) === 'none' ? [] : String(argv.ceilings).split(',').map((c) => c.trim());
       for (const c of ceilings) if (!CEILING_KINDS.includes(c as CeilingKind)) throw new UsageError(`unknown ceiling "${c}"`);
