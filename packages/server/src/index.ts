@@ -25,6 +25,7 @@ export * from './replication/hint-store.js';
 export * from './replication/hinted-handoff.js';
 export * from './replication/replica-handler.js';
 export * from './replication/replication-metrics.js';
+export * from './replication/hlc-ceiling.js';
 export * from './config/config-docs.js';
 export * from './peer/ws-transport.js';
 export * from './peer/memory-transport.js';

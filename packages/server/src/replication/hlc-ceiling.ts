@@ -32,6 +32,11 @@ export class HlcCeiling {
     // waits until the ceiling above it is durable.
     const ts = this.hlc.now(this.clock.nowMs());
     while (ts.wallMs >= this.ceilingMs) await this.raise(ts.wallMs + HLC_CEILING_STEP_MS);
+    // Past half the step, raise it in the background, so writes do not all wait on that sync
+    // (a failure here is met again, and reported, by the wait above).
+    if (ts.wallMs >= this.ceilingMs - HLC_CEILING_STEP_MS / 2 && !this.raising) {
+      this.raise(ts.wallMs + HLC_CEILING_STEP_MS).catch(() => undefined);
+    }
     return ts;
   }
 
