@@ -4,7 +4,7 @@
 // new NodeRuntime on the same engine object, as a new process on the same disk would.
 import type { Prng } from './prng.js';
 import {
-  NodeMetrics, NodeRuntime, buildConfig, createLogger, type Logger, type NodeConfig,
+  NodeMetrics, NodeRuntime, buildConfig, createLogger, type AntiEntropyOptions, type Logger, type NodeConfig,
 } from '@ringkv/server';
 import { MemoryEngine } from '@ringkv/storage';
 import { SimClock, type ClockSkew, type Scheduler } from './scheduler.js';
@@ -15,6 +15,8 @@ export interface ClusterOptions {
   nodes: number;
   /** A planted bug (checker self-tests only). */
   sabotage?: Sabotage;
+  /** Anti-entropy overrides for every node (e.g. manual: the test runs the rounds itself). */
+  antiEntropy?: Partial<AntiEntropyOptions>;
   replicas: number;
   partitions: number;
   requestTimeoutMs: number;
@@ -135,7 +137,7 @@ export class SimCluster {
       clock: n.clock, engine: n.engine, transport: n.transport, logger: silent,
       metrics: new NodeMetrics(id, false), random: () => random.next(),
       // A planted bug must show in the checkers, not be repaired behind their back by anti-entropy.
-      ...(this.options.sabotage ? { antiEntropy: { manual: true } } : {}),
+      antiEntropy: { ...this.options.antiEntropy, ...(this.options.sabotage ? { manual: true } : {}) },
     });
     if (this.options.sabotage) plant(this.options.sabotage, n.runtime);
     n.died = new Promise((resolve) => { n.markDied = resolve; });

@@ -186,7 +186,22 @@ export class AntiEntropy {
     }
     for (const p of local) if (this.trees.add(p)) this.rebuildQueue.push(p);
     this.scheduler.setPartitions(local);
-    this.rebuilding ??= this.rebuildAll();
+    this.startRebuilds();
+  }
+
+  /**
+   * Runs the queued rebuilds unless they run already. `rebuilding` is cleared in a reaction, never
+   * inside rebuildAll: a run with nothing to do returns synchronously, and clearing there, before
+   * the assignment, left a settled promise behind that blocked every later rebuild (and made
+   * whenRebuilt spin on microtasks). Partitions queued as a run ends start the next one.
+   */
+  private startRebuilds(): void {
+    if (this.rebuilding || this.stopped || this.rebuildQueue.length === 0) return;
+    const run = this.rebuildAll().finally(() => {
+      this.rebuilding = undefined;
+      this.startRebuilds();
+    });
+    this.rebuilding = run;
   }
 
   private async rebuildAll(): Promise<void> {
@@ -194,19 +209,15 @@ export class AntiEntropy {
       engine: this.deps.engine, store: this.deps.store, trees: this.trees, scanBudget: this.scanBudget,
       pageEntries: this.options.pageEntries, log: this.deps.log, stopped: () => this.stopped,
     };
-    try {
-      for (let p = this.rebuildQueue.shift(); p !== undefined && !this.stopped; p = this.rebuildQueue.shift()) {
-        let done = false;
-        try {
-          done = await rebuildTree(deps, p);
-        } catch (err) {
-          if (!this.stopped) this.deps.log.error({ err, partition: p }, 'anti-entropy tree rebuild failed');
-        }
-        // A restarted node reaches out itself: its peers may have seen it up before this tree was built.
-        if (done && (this.trees.ready(p)?.size ?? 0) > 0) this.scheduler.trigger(p);
+    for (let p = this.rebuildQueue.shift(); p !== undefined && !this.stopped; p = this.rebuildQueue.shift()) {
+      let done = false;
+      try {
+        done = await rebuildTree(deps, p);
+      } catch (err) {
+        if (!this.stopped) this.deps.log.error({ err, partition: p }, 'anti-entropy tree rebuild failed');
       }
-    } finally {
-      this.rebuilding = undefined;
+      // A restarted node reaches out itself: its peers may have seen it up before this tree was built.
+      if (done && (this.trees.ready(p)?.size ?? 0) > 0) this.scheduler.trigger(p);
     }
   }
 

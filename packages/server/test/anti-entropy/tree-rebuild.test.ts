@@ -92,3 +92,21 @@ test('memory per partition is bounded by the bucket count', () => {
   expect(PartitionTrees.bytesPerTree({ buckets: 1024, fanout: 16 })).toBe(8 * (1024 + 64 + 4 + 1) + 69);
   expect(PartitionTrees.bytesPerTree({ buckets: 256, fanout: 16 })).toBe(8 * (256 + 16 + 1) + 17);
 });
+
+test('partitions gained at a later epoch are rebuilt, also after an epoch that gained none', async () => {
+  kit = new AeKit({ nodes: 3, replicas: 2, partitions: 8 });
+  await kit.start();
+  const [a] = kit.nodes;
+  const held = () => a.ae.trees.partitions();
+  const before = held();
+  // Epoch 2 changes nothing n1 holds: no tree to rebuild.
+  a.cluster.apply({ ...kit.membership, epoch: 2 });
+  expect(held()).toEqual(before);
+  // Epoch 3 removes n3: n1 gains partitions, whose trees must be built from storage.
+  a.cluster.apply({ ...kit.membership, epoch: 3, members: kit.membership.members.filter((m) => m.id !== 'n3') });
+  expect(held().length).toBeGreaterThan(before.length);
+  // Bounded turns, not whenRebuilt: with the rebuild never started, whenRebuilt spun on microtasks.
+  for (let i = 0; i < 100 && held().some((p) => a.ae.trees.isRebuilding(p)); i++) await new Promise((r) => setImmediate(r));
+  expect(held().filter((p) => a.ae.trees.isRebuilding(p))).toEqual([]);
+  await a.ae.whenRebuilt();
+});
