@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeNode, runCli, stopAll, tempDir, type NodeProcess } from '../support/processes.js';
 import { freePorts } from '../support/free-port.js';
+import { pollUntil } from '../support/poll.js';
 
 afterAll(stopAll);
 
@@ -83,7 +84,8 @@ describe('a node configured from file, environment and flags', () => {
     expect(view.node).toBe('from-env');
     const big = await fetch(`${node.url}/kv/x`, { method: 'PUT', body: new Uint8Array(1025) });
     expect(big.status).toBe(413);
-    expect(node.output).toMatch(/"engine":"memory"/);
+    // The start-up log line may reach the pipe after /ready answers: wait for it, with a deadline.
+    await pollUntil('the engine in the start-up log', () => /"engine":"memory"/.test(node.output));
   });
 
   test('put, get and del through the CLI, value from an argument or stdin', async () => {
