@@ -285,7 +285,10 @@ type Slot = {
   bytes: Uint8Array | undefined;
 };
 
-/** A storage key as a Map key. */
+/**
+ * A storage key as a Map key (one char per byte). Buffer's latin1 decoder measured faster here
+ * than building the string in JS, whose cons-strings Map lookups must flatten.
+ */
 function idOf(storageKey: Uint8Array): string {
   return Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.byteLength).toString('latin1');
 }
@@ -298,5 +301,8 @@ interface Prepared {
   token: object;
 }
 
-/** Batches prepared but not yet written: bounds the overlay and the memory of a burst. */
+/**
+ * Batches prepared but not yet written. One: what arrives while a batch is written joins the next
+ * one (group commit), so native calls stay few and batches large; measured best of 1, 2 and 4.
+ */
 const MAX_COMMITS_IN_FLIGHT = 1;
