@@ -176,6 +176,26 @@ describe('operational endpoints', () => {
     expect(Number(notFound?.split(' ')[1])).toBeGreaterThanOrEqual(1);
     const puts = line('ringkv_http_request_duration_seconds_count', 'method="PUT"', 'route="/kv/{key}"');
     expect(Number(puts?.split(' ')[1])).toBeGreaterThanOrEqual(10);
+    // The scrape itself is the one request in flight.
+    expect(line('ringkv_http_in_flight', 'node="api-test"')?.split(' ')[1]).toBe('1');
+  });
+
+  test('request counts are exact across scrapes (counted apart from prom-client, flushed when scraped)', async () => {
+    const scrape = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const value = (name: string, ...labels: string[]) =>
+        Number(text.split('\n').find((l) => l.startsWith(name + '{') && labels.every((x) => l.includes(x)))?.split(' ')[1] ?? 0);
+      return {
+        notFound: value('ringkv_http_requests_total', 'method="GET"', 'status="404"'),
+        reads: value('ringkv_coordinator_requests_total', 'op="read"', 'outcome="succeeded"'),
+      };
+    };
+    const before = await scrape();
+    for (let i = 0; i < 3; i++) expect((await fetch(`${base}/kv/count-probe-${i}`)).status).toBe(404);
+    const after = await scrape();
+    expect(after.notFound - before.notFound).toBe(3);
+    expect(after.reads - before.reads).toBe(3);
+    expect(await scrape()).toEqual(after);
   });
 
   test('cluster view names this node', async () => {

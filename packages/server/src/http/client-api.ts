@@ -37,7 +37,9 @@ export class ClientApi {
   private inFlight = 0;
   private draining = false;
 
-  constructor(private readonly deps: ClientApiDeps) {}
+  constructor(private readonly deps: ClientApiDeps) {
+    deps.metrics.inFlight = () => this.inFlight;
+  }
 
   get requestsInFlight(): number {
     return this.inFlight;
@@ -57,7 +59,6 @@ export class ClientApi {
     const method = req.method ?? 'GET';
     const route = path.startsWith(KV_PREFIX) ? '/kv/{key}' : path;
     this.inFlight++;
-    this.deps.metrics.httpInFlight.inc();
     let status = 500;
     this.dispatch(method, path, search, req, res)
       .then((s) => { status = s; })
@@ -67,9 +68,8 @@ export class ClientApi {
       })
       .finally(() => {
         this.inFlight--;
-        this.deps.metrics.httpInFlight.dec();
         const knownRoute = status === 404 && route !== '/kv/{key}' ? 'other' : route;
-        this.deps.metrics.httpRequests.inc({ method, route: knownRoute, status });
+        this.deps.metrics.httpRequestCounts.inc(`${method} ${knownRoute} ${status}`, { method, route: knownRoute, status });
         this.deps.metrics.httpDuration.observe({ method, route: knownRoute }, Number(process.hrtime.bigint() - started) / 1e9);
       });
   };

@@ -1,10 +1,15 @@
 // Prometheus metrics of one node, on a registry of its own (several nodes can share a process in
 // tests). Route labels are the route patterns, never raw paths, to keep cardinality bounded.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CountBuffer } from './count-buffer.js';
 
 export class NodeMetrics {
   readonly registry = new Registry();
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  /** Per-request increments of httpRequests, flushed when scraped. */
+  readonly httpRequestCounts = new CountBuffer<'method' | 'route' | 'status'>();
+  /** Read when scraped: the client API sets it to its in-flight count. */
+  inFlight: () => number = () => 0;
   readonly httpDuration: Histogram<'method' | 'route'>;
   readonly httpInFlight: Gauge;
   readonly shed: Counter;
@@ -15,13 +20,17 @@ export class NodeMetrics {
     this.httpRequests = new Counter({
       name: 'ringkv_http_requests_total', help: 'Client HTTP requests by route and status',
       labelNames: ['method', 'route', 'status'], registers: [this.registry],
+      collect: () => this.httpRequestCounts.flush(),
     });
+    this.httpRequestCounts.attach(this.httpRequests);
     this.httpDuration = new Histogram({
       name: 'ringkv_http_request_duration_seconds', help: 'Client HTTP request latency',
       labelNames: ['method', 'route'], registers: [this.registry],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     });
-    this.httpInFlight = new Gauge({ name: 'ringkv_http_in_flight', help: 'Client requests in flight', registers: [this.registry] });
+    const inFlight = () => this.inFlight();
+    this.httpInFlight = new Gauge({ name: 'ringkv_http_in_flight', help: 'Client requests in flight', registers: [this.registry],
+      collect() { this.set(inFlight()); } });
     this.shed = new Counter({ name: 'ringkv_http_shed_total', help: 'Requests refused with 503 because the node was overloaded', registers: [this.registry] });
   }
 }

@@ -111,7 +111,7 @@ export class Coordinator implements KvService {
     if (upfront.state === 'failed') {
       // Too few live replicas to ever reach W: refuse without writing anything (as Cassandra's
       // Unavailable), rather than leave a partial write behind a 503.
-      this.deps.metrics.coordinated.inc({ op: 'write', outcome: 'unavailable' });
+      this.deps.metrics.countCoordinated('write', 'unavailable');
       const alive = targets.filter((t) => !strict || !t.hinted).length;
       return Promise.reject(new QuorumUnavailableError('write', upfront.required, 0, { alive, replicas: owners.length, strict }));
     }
@@ -126,7 +126,7 @@ export class Coordinator implements KvService {
       const timer = clock.setTimer(config.requestTimeoutMs, () => {
         if (settled) return;
         settled = true;
-        this.deps.metrics.coordinated.inc({ op: 'write', outcome: 'timeout' });
+        this.deps.metrics.countCoordinated('write', 'timeout');
         reject(new RequestTimeoutError(config.requestTimeoutMs, { required: w, acked: quorum.acked() }));
       });
       const check = () => {
@@ -135,7 +135,7 @@ export class Coordinator implements KvService {
         if (outcome.state === 'pending') return;
         settled = true;
         timer.cancel();
-        this.deps.metrics.coordinated.inc({ op: 'write', outcome: outcome.state });
+        this.deps.metrics.countCoordinated('write', outcome.state);
         if (outcome.state === 'succeeded') resolve();
         else reject(new QuorumUnavailableError('write', outcome.required, outcome.acked, { replicas: owners.length, strict }));
       };
@@ -220,7 +220,7 @@ export class Coordinator implements KvService {
       const timer = clock.setTimer(config.requestTimeoutMs, () => {
         if (settled) return;
         settled = true;
-        this.deps.metrics.coordinated.inc({ op: 'read', outcome: 'timeout' });
+        this.deps.metrics.countCoordinated('read', 'timeout');
         reject(new RequestTimeoutError(config.requestTimeoutMs, { required: r }));
       });
       const check = () => {
@@ -230,7 +230,7 @@ export class Coordinator implements KvService {
         settled = true;
         if (outcome.state === 'failed') {
           timer.cancel();
-          this.deps.metrics.coordinated.inc({ op: 'read', outcome: 'failed' });
+          this.deps.metrics.countCoordinated('read', 'failed');
           reject(new QuorumUnavailableError('read', outcome.required, outcome.acked, { replicas: owners.length }));
           return;
         }
@@ -241,12 +241,12 @@ export class Coordinator implements KvService {
         Promise.all(now.map((fix) => this.repair(partition, key, fix.node, fix.record))).then(
           () => {
             timer.cancel();
-            this.deps.metrics.coordinated.inc({ op: 'read', outcome: 'succeeded' });
+            this.deps.metrics.countCoordinated('read', 'succeeded');
             resolve(outcome.winner);
           },
           (err: unknown) => {
             timer.cancel();
-            this.deps.metrics.coordinated.inc({ op: 'read', outcome: 'failed' });
+            this.deps.metrics.countCoordinated('read', 'failed');
             reject(isRingkvError(err) && err.code === 'TIMEOUT' ? err : new QuorumUnavailableError('read', r, r - 1, { repairFailed: true }));
           },
         );
@@ -283,7 +283,7 @@ export class Coordinator implements KvService {
       const timer = clock.setTimer(config.requestTimeoutMs, () => {
         if (settled) return;
         settled = true;
-        metrics.coordinated.inc({ op, outcome: 'timeout' });
+        metrics.countCoordinated(op, 'timeout');
         reject(new RequestTimeoutError(config.requestTimeoutMs, { required: 1, acked: 0 }));
       });
       work.then(
@@ -291,14 +291,14 @@ export class Coordinator implements KvService {
           if (settled) return;
           settled = true;
           timer.cancel();
-          metrics.coordinated.inc({ op, outcome: 'succeeded' });
+          metrics.countCoordinated(op, 'succeeded');
           resolve(v);
         },
         (err: unknown) => {
           if (settled) return;
           settled = true;
           timer.cancel();
-          metrics.coordinated.inc({ op, outcome: 'failed' });
+          metrics.countCoordinated(op, 'failed');
           reject(err);
         },
       );
