@@ -11,7 +11,7 @@ const entry = (value: string) => ({
 describe('RecordCache', () => {
   test('evicts the least recently used entries to stay within its budget', () => {
     const one = entry('x');
-    const cost = 'a'.length + one.bytes.byteLength + 120;
+    const cost = "a".length + one.bytes.byteLength + 140;
     const cache = new RecordCache(3 * cost, cost);
     cache.set('a', entry('x'));
     cache.set('b', entry('x'));
@@ -35,7 +35,7 @@ describe('RecordCache', () => {
 
   test('a complete cache answers misses as absent until it evicts a stored key', () => {
     const one = entry('x');
-    const cost = 'a'.length + one.bytes.byteLength + 120;
+    const cost = "a".length + one.bytes.byteLength + 140;
     const cache = new RecordCache(2 * cost, cost);
     cache.markComplete();
     expect(cache.lookup('nothing')).toBeNull();

@@ -157,8 +157,19 @@ export class ReplicaStore {
     }
   }
 
+  /**
+   * One batch is written at a time, and what arrives meanwhile joins the next one (group commit:
+   * few native calls, large batches). A full batch cannot grow, so it is prepared (its reads
+   * done) ahead while earlier ones are written: bulk applies (streaming, repair) keep both going.
+   */
+  private canPrepare(): boolean {
+    if (this.preparing || this.queue.length === 0) return false;
+    if (this.commitsInFlight === 0) return true;
+    return this.queue.length >= this.maxBatch && this.commitsInFlight < MAX_COMMITS_IN_FLIGHT;
+  }
+
   private schedule(): void {
-    if (this.preparing || this.scheduled || this.commitsInFlight >= MAX_COMMITS_IN_FLIGHT) return;
+    if (this.scheduled || !this.canPrepare()) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -172,7 +183,7 @@ export class ReplicaStore {
    * Winners not yet on disk sit in an overlay that later preparations read instead of the engine.
    */
   private async flush(): Promise<void> {
-    if (this.preparing || this.queue.length === 0 || this.commitsInFlight >= MAX_COMMITS_IN_FLIGHT) return;
+    if (!this.canPrepare()) return;
     this.preparing = true;
     const batch = this.queue.splice(0, this.maxBatch);
     let prepared: Prepared;
@@ -302,7 +313,8 @@ interface Prepared {
 }
 
 /**
- * Batches prepared but not yet written. One: what arrives while a batch is written joins the next
- * one (group commit), so native calls stay few and batches large; measured best of 1, 2 and 4.
+ * Batches prepared but not yet written, at most (see canPrepare: beyond the first, only full ones).
+ * Bounds the overlay and the memory of a burst. Letting partial batches through too measured
+ * worse for client writes (PUT 89-100 / 95-109 / 114-117 us CPU per op with 1 / 2 / 4).
  */
-const MAX_COMMITS_IN_FLIGHT = 1;
+const MAX_COMMITS_IN_FLIGHT = 4;
