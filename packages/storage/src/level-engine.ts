@@ -107,15 +107,10 @@ export class LevelEngine implements Engine {
     // abstract-level's batch() clones, re-validates and re-encodes every op (a tenth of a busy
     // node's main thread under PUT load); ours are checked already (checkOps), the engine is open
     // (Lifecycle), and the native batch takes Uint8Array keys and values as they are.
-    const native = (db as unknown as NativeBatch)._batch;
-    if (typeof native === 'function') {
-      await native.call(db, ops.map((op) => (op.type === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key })), { sync });
-      return;
-    }
-    await db.batch(
-      ops.map((op) => (op.type === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key })),
-      { sync },
-    );
+    const native = ops.map((op) => (op.type === 'put' ? { type: 'put' as const, key: op.key, value: op.value } : { type: 'del' as const, key: op.key }));
+    const batch = (db as unknown as NativeBatch)._batch;
+    if (typeof batch === 'function') await batch.call(db, native, { sync });
+    else await db.batch(native, { sync });
   }
 
   private openCursor(options: IterateOptions): Cursor {

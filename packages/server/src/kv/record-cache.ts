@@ -67,6 +67,7 @@ export class RecordCache {
 
   /** The entry (null: known absent), or undefined when not cached. Marks it recently used. */
   lookup(id: string): CachedRecord | null | undefined {
+    if (!this.enabled) return undefined;
     const node = this.nodes.get(id);
     if (node === undefined) {
       if (this.isComplete) {

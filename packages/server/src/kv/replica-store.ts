@@ -3,8 +3,8 @@
 // Applies are batched: the applies issued within one event-loop turn (or while the pipeline is
 // full) become one engine batch, read with one getMany and written with one batch, sharing one sync
 // when durability is `sync` (group commit). Batches are prepared in order and written in order, so
-// read-compare-write needs no per-key locks; the next batch is read while the previous one is
-// written, through an overlay of winners not yet on disk.
+// read-compare-write needs no per-key locks; a full next batch is read while the previous one is
+// written, through an overlay of winners not yet on disk. A record cache answers most reads.
 import { decodeRecord, encodeRecord, newerRecord, compareRecords, type StoredRecord } from '@ringkv/core';
 import { dataKey, keyspaceRange, parseDataKey, type BatchOp, type Engine } from '@ringkv/storage';
 import { RecordCache, type CachedRecord } from './record-cache.js';
@@ -97,7 +97,7 @@ export class ReplicaStore {
   private readEntry(partition: number, key: Uint8Array): Promise<CachedRecord | null> {
     const storageKey = dataKey(partition, key);
     const id = idOf(storageKey);
-    const cached = this.cache.enabled ? this.cache.lookup(id) : undefined;
+    const cached = this.cache.lookup(id);
     if (cached !== undefined) return Promise.resolve(cached);
     return new Promise((resolve, reject) => {
       this.reads.push({ id, key: storageKey, resolve, reject });
@@ -220,7 +220,7 @@ export class ReplicaStore {
     const fromDisk: Slot[] = [];
     for (const slot of slots.values()) {
       if (this.overlay.has(slot.id)) continue;
-      const cached = this.cache.enabled ? this.cache.lookup(slot.id) : undefined;
+      const cached = this.cache.lookup(slot.id);
       if (cached === undefined) fromDisk.push(slot);
       else slot.before = cached === null ? undefined : RecordCache.record(cached);
     }

@@ -91,13 +91,7 @@ export class Coordinator implements KvService {
     if (owners.length === 1 && owners[0] === cluster.selfId && cluster.pendingReplicas(partition).length === 0) {
       // This node is the key's only replica (a one-node cluster, or N=1): nothing to coordinate,
       // same answers (a failed local write is the same 503, a stuck one the same 504).
-      return this.local('write', this.deps.store.apply(partition, key, record)).then(
-        () => undefined,
-        (err: unknown) => {
-          if (isRingkvError(err) && err.code === 'TIMEOUT') throw err;
-          throw new QuorumUnavailableError('write', 1, 0, { replicas: 1, strict });
-        },
-      );
+      return this.local('write', this.deps.store.apply(partition, key, record), { replicas: 1, strict }).then(() => undefined);
     }
     const isUp = (id: string) => liveness.isUp(id);
     const hintsOn = config.hintWindowMs > 0;
@@ -198,10 +192,7 @@ export class Coordinator implements KvService {
     const owners = ring.preferenceList(partition);
     if (owners.length === 1 && owners[0] === cluster.selfId) {
       // The only replica is this node's: nothing to wait for, nothing to repair.
-      return this.local('read', this.deps.store.read(partition, key)).catch((err: unknown) => {
-        if (isRingkvError(err) && err.code === 'TIMEOUT') throw err;
-        throw new QuorumUnavailableError('read', 1, 0, { replicas: 1 });
-      });
+      return this.local('read', this.deps.store.read(partition, key), { replicas: 1 });
     }
     r = effectiveQuorum(r, owners.length);
     const quorum = new ReadQuorum({ targets: owners, r });
@@ -275,8 +266,11 @@ export class Coordinator implements KvService {
     });
   }
 
-  /** A request answered by this node's replica alone: bounded by the request timeout, counted. */
-  private local<T>(op: 'read' | 'write', work: Promise<T>): Promise<T> {
+  /**
+   * A request answered by this node's replica alone: bounded by the request timeout, counted, and
+   * failing as a coordinated one would (503 with the details given, 504 on timeout).
+   */
+  private local<T>(op: 'read' | 'write', work: Promise<T>, details: Record<string, unknown>): Promise<T> {
     const { clock, config, metrics } = this.deps;
     return new Promise<T>((resolve, reject) => {
       let settled = false;
@@ -299,7 +293,7 @@ export class Coordinator implements KvService {
           settled = true;
           timer.cancel();
           metrics.countCoordinated(op, 'failed');
-          reject(err);
+          reject(new QuorumUnavailableError(op, 1, 0, details));
         },
       );
     });
