@@ -4,7 +4,7 @@
 // chain of changes, and a failed engine write fails that batch and every later one.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { compareRecords, type StoredRecord } from '@ringkv/core';
+import { RecordCorruptError, compareRecords, type StoredRecord } from '@ringkv/core';
 import { MemoryEngine, dataKey } from '@ringkv/storage';
 import { ReplicaStore } from '@ringkv/server';
 
@@ -97,6 +97,25 @@ describe('ReplicaStore', () => {
     expect(store.cache.misses).toBe(misses);
     // An older write loses against the stored record although the cache had it: last write wins.
     expect((await store.apply(3, k('there'), rec(4, 1, 'older'))).applied).toBe(false);
+    await engine.close();
+  });
+
+  test('a record corrupted on disk is refused on every read, never cached as good', async () => {
+    const engine = new MemoryEngine();
+    await engine.open();
+    const k = new TextEncoder().encode('bad');
+    const first = new ReplicaStore(engine, { sync: false });
+    await first.open();
+    await first.apply(1, k, rec(5, 1, 'value'));
+    const stored = (await engine.get(dataKey(1, k)))!.slice();
+    stored[stored.length - 1] ^= 0x01; // the checksum no longer matches
+    await engine.put(dataKey(1, k), stored);
+    const store = new ReplicaStore(engine, { sync: false, cacheBytes: 1 << 20 });
+    await store.open();
+    await expect(store.read(1, k)).rejects.toBeInstanceOf(RecordCorruptError);
+    // The cache trusts what it holds (no checksum on a hit): the bad bytes must not be in it.
+    await expect(store.read(1, k)).rejects.toBeInstanceOf(RecordCorruptError);
+    await expect(store.readRaw(1, k)).rejects.toBeInstanceOf(RecordCorruptError);
     await engine.close();
   });
 

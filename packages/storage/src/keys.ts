@@ -6,6 +6,7 @@
 //   raftlog    0x03 | index u64
 //   raftstate  0x04 | name (utf8)
 //   meta       0x05 | name (utf8)
+import { allocBytes } from '@ringkv/core';
 import type { KeyRange } from './engine.js';
 
 export const KEYSPACES = { data: 0x01, hints: 0x02, raftlog: 0x03, raftstate: 0x04, meta: 0x05 } as const;
@@ -26,9 +27,13 @@ export function partitionPrefix(space: 'data' | 'hints', partition: number): Uin
   return Uint8Array.of(KEYSPACES[space], partition >>> 8, partition & 0xff);
 }
 
+/** A request-lived key (from a shared slab, see allocBytes): copy it to keep it. */
 export function dataKey(partition: number, userKey: Uint8Array): Uint8Array {
-  const out = new Uint8Array(3 + userKey.length);
-  out.set(partitionPrefix('data', partition), 0);
+  checkPartition(partition);
+  const out = allocBytes(3 + userKey.length);
+  out[0] = KEYSPACES.data;
+  out[1] = partition >>> 8;
+  out[2] = partition & 0xff;
   out.set(userKey, 3);
   return out;
 }

@@ -1,2 +1,3 @@
 // Small pure utilities shared by core's areas.
 export { Prng } from './prng.js';
+export * from './byte-slab.js';

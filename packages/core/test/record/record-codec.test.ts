@@ -8,6 +8,7 @@ import {
   WALL_MS_MAX,
   decodeRecord,
   decodeRecordHeader,
+  decodeRecordUnchecked,
   encodeRecord,
   encodedRecordSize,
   isRingkvError,
@@ -143,6 +144,19 @@ describe('record codec: rejects bad bytes', () => {
   });
 });
 
+describe('record codec: unchecked decode (bytes a cache already verified)', () => {
+  test('skips only the checksum: a bad CRC decodes, a bad structure still throws', () => {
+    const bytes = encodeRecord(rec());
+    bytes[bytes.length - 1] ^= 0xff;
+    expect(() => decodeRecord(bytes)).toThrow(RecordCorruptError);
+    expect(plain(decodeRecordUnchecked(bytes))).toEqual(plain(rec()));
+    expect(() => decodeRecordUnchecked(bytes.subarray(0, bytes.length - 1))).toThrow(RecordTruncatedError);
+    const badMagic = encodeRecord(rec());
+    badMagic[0] = 0;
+    expect(() => decodeRecordUnchecked(badMagic)).toThrow(RecordCorruptError);
+  });
+});
+
 describe('record codec: properties', () => {
   test('round trip, and the header agrees with the record', () => {
     fc.assert(
@@ -150,6 +164,7 @@ describe('record codec: properties', () => {
         const bytes = encodeRecord(r);
         expect(bytes.length).toBe(encodedRecordSize(r));
         expect(plain(decodeRecord(bytes))).toEqual(plain(r));
+        expect(plain(decodeRecordUnchecked(bytes))).toEqual(plain(r));
         expect(decodeRecordHeader(bytes)).toEqual({ ts: r.ts, tombstone: r.tombstone, expiresAtMs: r.expiresAtMs, valueLength: r.value.length });
       }),
       { numRuns: 300 },

@@ -6,9 +6,9 @@
 // A cache that has held every stored key since the store was empty, and never evicted one, is
 // `complete`: a key it does not hold is absent, so no lookup ever goes to the engine (the whole
 // data set fits in memory, as in Redis). The first eviction ends that for the process's life.
-import { decodeRecord, type StoredRecord } from '@ringkv/core';
+import { decodeRecordUnchecked, type StoredRecord } from '@ringkv/core';
 
-/** What the cache holds for one key: the stored encoding, and its decoding once asked for. */
+/** What the cache holds for one key: the stored encoding (verified), and its decoding once asked for. */
 export interface CachedRecord {
   bytes: Uint8Array;
   record?: StoredRecord;
@@ -83,9 +83,12 @@ export class RecordCache {
     return node.entry;
   }
 
-  /** The decoded record of an entry, decoded once. */
+  /**
+   * The decoded record of an entry, decoded once. Entries hold only verified bytes (the store
+   * checks what it reads from the engine before caching it), so no checksum here.
+   */
   static record(entry: CachedRecord): StoredRecord {
-    return (entry.record ??= decodeRecord(entry.bytes));
+    return (entry.record ??= decodeRecordUnchecked(entry.bytes));
   }
 
   set(id: string, entry: CachedRecord | null): void {

@@ -6,7 +6,7 @@
 // read-compare-write needs no per-key locks; a full next batch is read while the previous one is
 // written, through an overlay of winners not yet on disk. A record cache answers most reads.
 import { decodeRecord, encodeRecord, newerRecord, compareRecords, type StoredRecord } from '@ringkv/core';
-import { dataKey, keyspaceRange, parseDataKey, type BatchOp, type Engine } from '@ringkv/storage';
+import { dataKey, keyspaceRange, type BatchOp, type Engine } from '@ringkv/storage';
 import { RecordCache, type CachedRecord } from './record-cache.js';
 
 export interface ApplyResult {
@@ -28,9 +28,11 @@ interface PendingApply {
   record: StoredRecord;
   /** Delete the key if its stored record is exactly `record` (see purge()). */
   purge?: boolean;
-  resolve: (r: ApplyResult) => void;
-  reject: (e: unknown) => void;
+  done: ApplyCallback;
 }
+
+/** Told once how an apply ended: an error, or its result. */
+export type ApplyCallback = (err: unknown, result?: ApplyResult) => void;
 
 export interface ReplicaStoreOptions {
   sync: boolean;
@@ -119,7 +121,16 @@ export class ReplicaStore {
           const cacheable = this.commits === commitsBefore && !this.failed;
           batch.forEach((r, i) => {
             const bytes = values[i];
-            const entry = bytes === undefined ? null : { bytes };
+            let entry: CachedRecord | null = null;
+            if (bytes !== undefined) {
+              // Verified here, once: the cache then trusts its bytes (RecordCache.record).
+              try {
+                entry = { bytes, record: decodeRecord(bytes) };
+              } catch (err) {
+                r.reject(err);
+                return;
+              }
+            }
             if (cacheable) this.cache.set(r.id, entry);
             r.resolve(entry);
           });
@@ -132,9 +143,14 @@ export class ReplicaStore {
   /** Stores `record` unless a newer version is already there. Resolves once durable per the options. */
   apply(partition: number, key: Uint8Array, record: StoredRecord): Promise<ApplyResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ partition, key, record, resolve, reject });
-      this.schedule();
+      this.applyThen(partition, key, record, (err, result) => (err === undefined ? resolve(result!) : reject(err)));
     });
+  }
+
+  /** apply() with a callback: the client write path, where each promise layer is felt. */
+  applyThen(partition: number, key: Uint8Array, record: StoredRecord, done: ApplyCallback): void {
+    this.queue.push({ partition, key, record, done });
+    this.schedule();
   }
 
   /**
@@ -145,7 +161,7 @@ export class ReplicaStore {
    */
   purge(partition: number, key: Uint8Array, expected: StoredRecord): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ partition, key, record: expected, purge: true, resolve: (r) => resolve(r.applied), reject });
+      this.queue.push({ partition, key, record: expected, purge: true, done: (err, r) => (err === undefined ? resolve(r!.applied) : reject(err)) });
       this.schedule();
     });
   }
@@ -190,7 +206,7 @@ export class ReplicaStore {
     try {
       prepared = await this.prepare(batch);
     } catch (err) {
-      for (const p of batch) p.reject(err);
+      for (const p of batch) p.done(err);
       this.preparing = false;
       if (this.queue.length > 0) this.schedule();
       return;
@@ -214,7 +230,7 @@ export class ReplicaStore {
       const storageKey = dataKey(p.partition, p.key);
       const id = idOf(storageKey);
       let slot = slots.get(id);
-      if (!slot) slots.set(id, (slot = { id, storageKey, before: undefined, winner: undefined, bytes: undefined }));
+      if (!slot) slots.set(id, (slot = { id, storageKey, partition: p.partition, userKey: p.key, before: undefined, winner: undefined, bytes: undefined }));
       return slot;
     });
     const fromDisk: Slot[] = [];
@@ -272,7 +288,7 @@ export class ReplicaStore {
       this.failed ??= err;
       this.overlay.clear();
       this.cache.clear();
-      for (const p of batch) p.reject(err);
+      for (const p of batch) p.done(err);
       throw err;
     }
     this.commits++;
@@ -280,16 +296,17 @@ export class ReplicaStore {
       if (this.overlay.get(slot.id)?.token === token) this.overlay.delete(slot.id);
       // Only the fresh encoding: the winner's value may view a larger buffer (a peer frame).
       this.cache.set(slot.id, slot.bytes ? { bytes: slot.bytes } : null);
-      const { partition, userKey } = parseDataKey(slot.storageKey);
-      for (const l of this.listeners) l(partition, userKey, slot.before, slot.winner);
+      for (const l of this.listeners) l(slot.partition, slot.userKey, slot.before, slot.winner);
     }
-    batch.forEach((p, i) => p.resolve(results[i]));
+    for (let i = 0; i < batch.length; i++) batch[i].done(undefined, results[i]);
   }
 }
 
 type Slot = {
   id: string;
   storageKey: Uint8Array;
+  partition: number;
+  userKey: Uint8Array;
   before: StoredRecord | undefined;
   winner: StoredRecord | undefined;
   /** The winner's encoding, when it changed and is written. */

@@ -1,5 +1,6 @@
 // Parsing of what a client sends on the KV routes: the key in the path and the query parameters.
 // Everything is validated before anything is read or written, so bad input changes nothing.
+import { allocBytes } from '@ringkv/core';
 import { InvalidKeyError, InvalidParameterError } from '../errors.js';
 
 const utf8 = new TextEncoder();
@@ -13,18 +14,30 @@ export interface ParsedKey {
 
 /** The part of the path after `/kv/`, percent-decoded as UTF-8; 1 to maxKeyBytes bytes. */
 export function parseKey(encoded: string, maxKeyBytes: number): ParsedKey {
-  let text: string;
-  try {
-    text = decodeURIComponent(encoded);
-  } catch {
-    throw new InvalidKeyError('key is not valid percent-encoded UTF-8');
+  let text = encoded;
+  if (encoded.includes('%')) {
+    try {
+      text = decodeURIComponent(encoded);
+    } catch {
+      throw new InvalidKeyError('key is not valid percent-encoded UTF-8');
+    }
   }
-  const bytes = utf8.encode(text);
+  const bytes = encodeKey(text);
   if (bytes.length === 0) throw new InvalidKeyError('key is empty; keys are 1 to 1024 bytes');
   if (bytes.length > maxKeyBytes) {
     throw new InvalidKeyError(`key is ${bytes.length} bytes; the limit is ${maxKeyBytes}`);
   }
   return { text, bytes };
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** UTF-8 bytes of a key for one request: ASCII keys (the common case) go into a slab view. */
+function encodeKey(text: string): Uint8Array {
+  if (text.length > 512 || !ASCII.test(text)) return utf8.encode(text);
+  const out = allocBytes(text.length);
+  utf8.encodeInto(text, out);
+  return out;
 }
 
 export type QueryParams = Map<string, string>;

@@ -16,6 +16,7 @@ import type { KvService, ReadOptions, WriteOptions } from '../kv/kv-service.js';
 import type { ReplicaStore } from '../kv/replica-store.js';
 import type { Logger } from '../observability/logger.js';
 import type { PeerTransport } from '../peer/transport.js';
+import { DeadlineQueue } from './deadline-queue.js';
 import type { HintStore } from './hint-store.js';
 import type { HlcCeiling } from './hlc-ceiling.js';
 import type { ReplicationMetrics } from './replication-metrics.js';
@@ -40,7 +41,12 @@ export class Coordinator implements KvService {
   /** Replica writes and hint stores still running after their request was answered. */
   private readonly inFlight = new Set<Promise<unknown>>();
 
-  constructor(private readonly deps: CoordinatorDeps) {}
+  /** Timeouts of requests answered by this node's replica alone (one timer for all of them). */
+  private readonly localDeadlines: DeadlineQueue;
+
+  constructor(private readonly deps: CoordinatorDeps) {
+    this.localDeadlines = new DeadlineQueue(deps.clock, deps.config.requestTimeoutMs);
+  }
 
   /** Waits for every background replica write and hint store (before the engine closes). */
   async drain(): Promise<void> {
@@ -54,20 +60,34 @@ export class Coordinator implements KvService {
     return p;
   }
 
-  async put(key: Uint8Array, value: Uint8Array, options: WriteOptions): Promise<{ ts: Timestamp }> {
-    const w = resolveConsistency(options.w, this.deps.config.replicas, this.deps.config.w, 'w');
-    const ts = await this.deps.stamps.now();
-    const now = this.deps.clock.nowMs();
-    const expiresAtMs = options.ttlSeconds ? now + options.ttlSeconds * 1000 : 0;
-    await this.write(key, { ts, tombstone: false, expiresAtMs, value }, w, options.strict ?? false);
-    return { ts };
+  put(key: Uint8Array, value: Uint8Array, options: WriteOptions): Promise<{ ts: Timestamp }> {
+    return this.writeNew(key, options, (ts) => {
+      const expiresAtMs = options.ttlSeconds ? this.deps.clock.nowMs() + options.ttlSeconds * 1000 : 0;
+      return { ts, tombstone: false, expiresAtMs, value };
+    });
   }
 
-  async delete(key: Uint8Array, options: WriteOptions): Promise<{ ts: Timestamp }> {
-    const w = resolveConsistency(options.w, this.deps.config.replicas, this.deps.config.w, 'w');
-    const ts = await this.deps.stamps.now();
-    await this.write(key, { ts, tombstone: true, expiresAtMs: 0, value: new Uint8Array(0) }, w, options.strict ?? false);
-    return { ts };
+  delete(key: Uint8Array, options: WriteOptions): Promise<{ ts: Timestamp }> {
+    return this.writeNew(key, options, (ts) => ({ ts, tombstone: true, expiresAtMs: 0, value: new Uint8Array(0) }));
+  }
+
+  /**
+   * A client write: a new timestamp, then the record made with it goes to the replicas. Written
+   * without async/await: on the local path this is the one promise of the request.
+   */
+  private writeNew(key: Uint8Array, options: WriteOptions, make: (ts: Timestamp) => StoredRecord): Promise<{ ts: Timestamp }> {
+    let w: number;
+    let stamp: { ts: Timestamp; durable?: Promise<void> };
+    try {
+      w = resolveConsistency(options.w, this.deps.config.replicas, this.deps.config.w, 'w');
+      stamp = this.deps.stamps.issue();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const { ts, durable } = stamp;
+    const result = { ts };
+    const go = () => this.writeFor(key, make(ts), w, options.strict ?? false, result);
+    return durable ? durable.then(go) : go();
   }
 
   async get(key: Uint8Array, options: ReadOptions): Promise<StoredRecord | undefined> {
@@ -83,16 +103,30 @@ export class Coordinator implements KvService {
 
   /** Writes a record to the key's replicas; resolves once W count. */
   write(key: Uint8Array, record: StoredRecord, w: number, strict: boolean): Promise<void> {
-    this.requireReady();
+    return this.writeFor(key, record, w, strict, undefined);
+  }
+
+  /** write(), resolving with `result`. Never throws: every failure rejects. */
+  private writeFor<T>(key: Uint8Array, record: StoredRecord, w: number, strict: boolean, result: T): Promise<T> {
+    try {
+      this.requireReady();
+      const { cluster } = this.deps;
+      const partition = cluster.ring.partitionOf(key);
+      const owners = cluster.ring.preferenceList(partition);
+      if (owners.length === 1 && owners[0] === cluster.selfId && cluster.pendingReplicas(partition).length === 0) {
+        // This node is the key's only replica (a one-node cluster, or N=1): nothing to coordinate,
+        // same answers (a failed local write is the same 503, a stuck one the same 504).
+        return this.writeLocal(partition, key, record, strict, result);
+      }
+      return this.writeReplicas(partition, owners, key, record, w, strict).then(() => result);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private writeReplicas(partition: number, owners: readonly string[], key: Uint8Array, record: StoredRecord, w: number, strict: boolean): Promise<void> {
     const { cluster, liveness, config, clock } = this.deps;
     const ring = cluster.ring;
-    const partition = ring.partitionOf(key);
-    const owners = ring.preferenceList(partition);
-    if (owners.length === 1 && owners[0] === cluster.selfId && cluster.pendingReplicas(partition).length === 0) {
-      // This node is the key's only replica (a one-node cluster, or N=1): nothing to coordinate,
-      // same answers (a failed local write is the same 503, a stuck one the same 504).
-      return this.local('write', this.deps.store.apply(partition, key, record), { replicas: 1, strict }).then(() => undefined);
-    }
     const isUp = (id: string) => liveness.isUp(id);
     const hintsOn = config.hintWindowMs > 0;
     const targets: WriteTarget[] = hintsOn
@@ -270,11 +304,33 @@ export class Coordinator implements KvService {
    * A request answered by this node's replica alone: bounded by the request timeout, counted, and
    * failing as a coordinated one would (503 with the details given, 504 on timeout).
    */
-  private local<T>(op: 'read' | 'write', work: Promise<T>, details: Record<string, unknown>): Promise<T> {
-    const { clock, config, metrics } = this.deps;
+  /** A write this node's replica alone takes (see local()): one promise, no async layers. */
+  private writeLocal<T>(partition: number, key: Uint8Array, record: StoredRecord, strict: boolean, result: T): Promise<T> {
+    const { config, metrics } = this.deps;
     return new Promise<T>((resolve, reject) => {
       let settled = false;
-      const timer = clock.setTimer(config.requestTimeoutMs, () => {
+      const deadline = this.localDeadlines.add(() => {
+        if (settled) return;
+        settled = true;
+        metrics.countCoordinated('write', 'timeout');
+        reject(new RequestTimeoutError(config.requestTimeoutMs, { required: 1, acked: 0 }));
+      });
+      this.deps.store.applyThen(partition, key, record, (err) => {
+        if (settled) return;
+        settled = true;
+        deadline.done();
+        metrics.countCoordinated('write', err === undefined ? 'succeeded' : 'failed');
+        if (err === undefined) resolve(result);
+        else reject(new QuorumUnavailableError('write', 1, 0, { replicas: 1, strict }));
+      });
+    });
+  }
+
+  private local<T>(op: 'read' | 'write', work: Promise<T>, details: Record<string, unknown>): Promise<T> {
+    const { config, metrics } = this.deps;
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const deadline = this.localDeadlines.add(() => {
         if (settled) return;
         settled = true;
         metrics.countCoordinated(op, 'timeout');
@@ -284,14 +340,14 @@ export class Coordinator implements KvService {
         (v) => {
           if (settled) return;
           settled = true;
-          timer.cancel();
+          deadline.done();
           metrics.countCoordinated(op, 'succeeded');
           resolve(v);
         },
         (err: unknown) => {
           if (settled) return;
           settled = true;
-          timer.cancel();
+          deadline.done();
           metrics.countCoordinated(op, 'failed');
           reject(new QuorumUnavailableError(op, 1, 0, details));
         },

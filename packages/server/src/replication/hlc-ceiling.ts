@@ -28,16 +28,29 @@ export class HlcCeiling {
 
   /** A new timestamp, durable-safe: never below one issued before a crash. */
   async now(): Promise<Timestamp> {
-    // Issued synchronously (callers may rely on hlc.last() right after the call); only its use
-    // waits until the ceiling above it is durable.
+    const { ts, durable } = this.issue();
+    if (durable) await durable;
+    return ts;
+  }
+
+  /**
+   * now() without a promise when none is needed: the timestamp is issued at once (callers may rely
+   * on hlc.last() right after the call), and `durable` is set only when it may not be used before
+   * the ceiling above it is synced.
+   */
+  issue(): { ts: Timestamp; durable?: Promise<void> } {
     const ts = this.hlc.now(this.clock.nowMs());
-    while (ts.wallMs >= this.ceilingMs) await this.raise(ts.wallMs + HLC_CEILING_STEP_MS);
+    if (ts.wallMs >= this.ceilingMs) return { ts, durable: this.raiseAbove(ts) };
     // Past half the step, raise it in the background, so writes do not all wait on that sync
-    // (a failure here is met again, and reported, by the wait above).
+    // (a failure here is met again, and reported, by the wait in raiseAbove).
     if (ts.wallMs >= this.ceilingMs - HLC_CEILING_STEP_MS / 2 && !this.raising) {
       this.raise(ts.wallMs + HLC_CEILING_STEP_MS).catch(() => undefined);
     }
-    return ts;
+    return { ts };
+  }
+
+  private async raiseAbove(ts: Timestamp): Promise<void> {
+    while (ts.wallMs >= this.ceilingMs) await this.raise(ts.wallMs + HLC_CEILING_STEP_MS);
   }
 
   private raise(toMs: number): Promise<void> {

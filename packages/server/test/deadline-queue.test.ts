@@ -1,0 +1,101 @@
+// One timer for many request timeouts: each expires exactly when a timer per request would have,
+// never after it was settled, and nothing stays armed once every request is settled.
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import type { Clock } from '@ringkv/server';
+import { DeadlineQueue } from '../src/replication/deadline-queue.js';
+
+/** A clock whose timers fire only when the test advances it. */
+class ManualClock implements Clock {
+  ms = 0;
+  private timers: { at: number; fn: () => void; live: boolean }[] = [];
+  nowMs(): number {
+    return this.ms;
+  }
+  monotonicMs(): number {
+    return this.ms;
+  }
+  setTimer(delayMs: number, fn: () => void) {
+    const t = { at: this.ms + delayMs, fn, live: true };
+    this.timers.push(t);
+    return { cancel: () => { t.live = false; } };
+  }
+  get armed(): number {
+    return this.timers.filter((t) => t.live).length;
+  }
+  advance(ms: number): void {
+    const end = this.ms + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.live && t.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.ms = Math.max(this.ms, due.at);
+      due.live = false;
+      due.fn();
+    }
+    this.ms = end;
+  }
+}
+
+describe('DeadlineQueue', () => {
+  test('expires what is not settled in time, and only that', () => {
+    const clock = new ManualClock();
+    const q = new DeadlineQueue(clock, 100);
+    const expired: string[] = [];
+    const a = q.add(() => expired.push('a'));
+    clock.advance(40);
+    const b = q.add(() => expired.push('b'));
+    q.add(() => expired.push('c'));
+    a.done();
+    clock.advance(60); // a's deadline: a was settled
+    expect(expired).toEqual([]);
+    clock.advance(39);
+    expect(expired).toEqual([]);
+    clock.advance(1); // b's and c's deadline
+    expect(expired).toEqual(['b', 'c']);
+    b.done(); // after expiry: no effect
+    expect(expired).toEqual(['b', 'c']);
+    expect(clock.armed).toBe(0);
+    expect(q.size).toBe(0);
+  });
+
+  test('matches a timer per request under any interleaving, and leaves no timer armed', () => {
+    type Step = { kind: 'add' } | { kind: 'done'; pick: number } | { kind: 'advance'; ms: number };
+    const step = fc.oneof(
+      fc.constant<Step>({ kind: 'add' }),
+      fc.nat(50).map<Step>((pick) => ({ kind: 'done', pick })),
+      fc.integer({ min: 0, max: 80 }).map<Step>((ms) => ({ kind: 'advance', ms })),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 80 }), (steps) => {
+        const clock = new ManualClock();
+        const delay = 50;
+        const q = new DeadlineQueue(clock, delay);
+        const reqs: { addedAt: number; doneAt?: number; expiredAt?: number; handle: { done(): void } }[] = [];
+        for (const s of steps) {
+          if (s.kind === 'add') {
+            const r: (typeof reqs)[number] = { addedAt: clock.ms, handle: { done() {} } };
+            r.handle = q.add(() => {
+              expect(r.expiredAt).toBeUndefined();
+              r.expiredAt = clock.ms;
+            });
+            reqs.push(r);
+          } else if (s.kind === 'done' && reqs.length > 0) {
+            const r = reqs[s.pick % reqs.length];
+            r.handle.done();
+            if (r.doneAt === undefined && r.expiredAt === undefined) r.doneAt = clock.ms;
+          } else if (s.kind === 'advance') {
+            clock.advance(s.ms);
+          }
+        }
+        clock.advance(delay); // everything still waiting is now due
+        for (const r of reqs) {
+          if (r.doneAt !== undefined) expect(r.expiredAt).toBeUndefined();
+          else expect(r.expiredAt).toBe(r.addedAt + delay);
+        }
+        expect(clock.armed).toBe(0);
+        expect(q.size).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
