@@ -31,7 +31,7 @@ interface PendingApply {
   done: ApplyCallback;
 }
 
-/** Told once how an apply ended: an error, or its result. */
+/** Told once how an apply ended: an error (never undefined), or undefined and its result. */
 export type ApplyCallback = (err: unknown, result?: ApplyResult) => void;
 
 export interface ReplicaStoreOptions {
@@ -206,7 +206,7 @@ export class ReplicaStore {
     try {
       prepared = await this.prepare(batch);
     } catch (err) {
-      for (const p of batch) p.done(err);
+      for (const p of batch) p.done(err ?? new Error('apply failed'));
       this.preparing = false;
       if (this.queue.length > 0) this.schedule();
       return;
@@ -288,7 +288,7 @@ export class ReplicaStore {
       this.failed ??= err;
       this.overlay.clear();
       this.cache.clear();
-      for (const p of batch) p.done(err);
+      for (const p of batch) p.done(err ?? new Error('engine write failed'));
       throw err;
     }
     this.commits++;

@@ -226,7 +226,7 @@ export class Coordinator implements KvService {
     const owners = ring.preferenceList(partition);
     if (owners.length === 1 && owners[0] === cluster.selfId) {
       // The only replica is this node's: nothing to wait for, nothing to repair.
-      return this.local('read', this.deps.store.read(partition, key), { replicas: 1 });
+      return this.local<StoredRecord | undefined>('read', (done) => this.deps.store.read(partition, key).then((rec) => done(undefined, rec), (err: unknown) => done(err ?? new Error('local read failed'))), { replicas: 1 });
     }
     r = effectiveQuorum(r, owners.length);
     const quorum = new ReadQuorum({ targets: owners, r });
@@ -300,33 +300,17 @@ export class Coordinator implements KvService {
     });
   }
 
-  /**
-   * A request answered by this node's replica alone: bounded by the request timeout, counted, and
-   * failing as a coordinated one would (503 with the details given, 504 on timeout).
-   */
-  /** A write this node's replica alone takes (see local()): one promise, no async layers. */
+  /** A write this node's replica alone takes: one promise from here to the engine batch. */
   private writeLocal<T>(partition: number, key: Uint8Array, record: StoredRecord, strict: boolean, result: T): Promise<T> {
-    const { config, metrics } = this.deps;
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const deadline = this.localDeadlines.add(() => {
-        if (settled) return;
-        settled = true;
-        metrics.countCoordinated('write', 'timeout');
-        reject(new RequestTimeoutError(config.requestTimeoutMs, { required: 1, acked: 0 }));
-      });
-      this.deps.store.applyThen(partition, key, record, (err) => {
-        if (settled) return;
-        settled = true;
-        deadline.done();
-        metrics.countCoordinated('write', err === undefined ? 'succeeded' : 'failed');
-        if (err === undefined) resolve(result);
-        else reject(new QuorumUnavailableError('write', 1, 0, { replicas: 1, strict }));
-      });
-    });
+    return this.local<T>('write', (done) => this.deps.store.applyThen(partition, key, record, (err) => done(err, result)), { replicas: 1, strict });
   }
 
-  private local<T>(op: 'read' | 'write', work: Promise<T>, details: Record<string, unknown>): Promise<T> {
+  /**
+   * A request answered by this node's replica alone: bounded by the request timeout, counted, and
+   * failing as a coordinated one would (503 with the details given, 504 on timeout). `start`
+   * begins the work and reports its end through a callback, so no promise sits below this one.
+   */
+  private local<T>(op: 'read' | 'write', start: (done: (err: unknown, value?: T) => void) => void, details: Record<string, unknown>): Promise<T> {
     const { config, metrics } = this.deps;
     return new Promise<T>((resolve, reject) => {
       let settled = false;
@@ -336,24 +320,17 @@ export class Coordinator implements KvService {
         metrics.countCoordinated(op, 'timeout');
         reject(new RequestTimeoutError(config.requestTimeoutMs, { required: 1, acked: 0 }));
       });
-      work.then(
-        (v) => {
-          if (settled) return;
-          settled = true;
-          deadline.done();
-          metrics.countCoordinated(op, 'succeeded');
-          resolve(v);
-        },
-        (err: unknown) => {
-          if (settled) return;
-          settled = true;
-          deadline.done();
-          metrics.countCoordinated(op, 'failed');
-          reject(new QuorumUnavailableError(op, 1, 0, details));
-        },
-      );
+      start((err, value) => {
+        if (settled) return;
+        settled = true;
+        deadline.done();
+        metrics.countCoordinated(op, err === undefined ? 'succeeded' : 'failed');
+        if (err === undefined) resolve(value as T);
+        else reject(new QuorumUnavailableError(op, 1, 0, details));
+      });
     });
   }
+
 
   private async readReplica(partition: number, key: Uint8Array, node: string): Promise<StoredRecord | undefined> {
     if (node === this.deps.cluster.selfId) return this.deps.store.read(partition, key);
