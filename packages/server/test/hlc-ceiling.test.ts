@@ -9,30 +9,38 @@ function fakeClock(start: number): Clock & { ms: number } {
   return { ms: start, nowMs() { return this.ms; }, setTimer: () => ({ cancel() {} }) };
 }
 
+/** A node's ceiling over engine, restored as at start-up. */
+async function restoredCeiling(engine: MemoryEngine, clock: Clock): Promise<HlcCeiling> {
+  const ceiling = new HlcCeiling(new HybridLogicalClock({ node: 1, maxDriftMs: 60_000 }), engine, clock);
+  await ceiling.restore();
+  return ceiling;
+}
+
+async function openEngine(): Promise<MemoryEngine> {
+  const engine = new MemoryEngine();
+  await engine.open();
+  return engine;
+}
+
 describe('HlcCeiling', () => {
   test('after a restart with the clock set back, timestamps stay above every one issued', async () => {
-    const engine = new MemoryEngine();
-    await engine.open();
+    const engine = await openEngine();
     const clock = fakeClock(1_000_000);
-    const first = new HlcCeiling(new HybridLogicalClock({ node: 1, maxDriftMs: 60_000 }), engine, clock);
-    await first.restore();
+    const first = await restoredCeiling(engine, clock);
     let last: Timestamp | undefined;
     for (let i = 0; i < 50; i++) {
       clock.ms += 997;
       last = await first.now();
     }
     clock.ms -= 40_000; // the machine's clock went back while the node was down
-    const second = new HlcCeiling(new HybridLogicalClock({ node: 1, maxDriftMs: 60_000 }), engine, clock);
-    await second.restore();
+    const second = await restoredCeiling(engine, clock);
     expect(compareTimestamps(await second.now(), last!)).toBeGreaterThan(0);
   });
 
   test('past half its step the ceiling is raised in the background; only reaching it makes writes wait', async () => {
-    const engine = new MemoryEngine();
-    await engine.open();
+    const engine = await openEngine();
     const clock = fakeClock(5_000_000);
-    const ceiling = new HlcCeiling(new HybridLogicalClock({ node: 1, maxDriftMs: 60_000 }), engine, clock);
-    await ceiling.restore();
+    const ceiling = await restoredCeiling(engine, clock);
     await ceiling.now(); // the first raise, to 5_000_000 + step
     // From here the synced write hangs until released.
     let started = 0;

@@ -17,8 +17,7 @@ type Db = ClassicLevel<Uint8Array, Uint8Array>;
  */
 const WRITE_BUFFER_BYTES = 32 * 1024 * 1024;
 /** classic-level's implementation of batch(), below abstract-level's checks and encodings. */
-type NativeOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
-type NativeBatch = { _batch?: (ops: NativeOp[], options: { sync: boolean }) => Promise<void> };
+type NativeBatch = { _batch?: (ops: readonly BatchOp[], options: { sync: boolean }) => Promise<void> };
 
 export class LevelEngine implements Engine {
   readonly kind = 'level' as const;
@@ -108,10 +107,9 @@ export class LevelEngine implements Engine {
     // abstract-level's batch() clones, re-validates and re-encodes every op (a tenth of a busy
     // node's main thread under PUT load); ours are checked already (checkOps), the engine is open
     // (Lifecycle), and the native batch reads exactly type, key and value, which a BatchOp is.
-    const native = ops as NativeOp[];
     const batch = (db as unknown as NativeBatch)._batch;
-    if (typeof batch === 'function') await batch.call(db, native, { sync });
-    else await db.batch(native, { sync });
+    if (typeof batch === 'function') await batch.call(db, ops, { sync });
+    else await db.batch([...ops], { sync });
   }
 
   private openCursor(options: IterateOptions): Cursor {

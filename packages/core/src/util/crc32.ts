@@ -41,4 +41,3 @@ export function crc32(data: Uint8Array, previous = 0, start = 0, end = data.leng
   for (; i < end; i++) c = T0[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;
 }
-

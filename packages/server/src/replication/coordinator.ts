@@ -331,7 +331,6 @@ export class Coordinator implements KvService {
     });
   }
 
-
   private async readReplica(partition: number, key: Uint8Array, node: string): Promise<StoredRecord | undefined> {
     if (node === this.deps.cluster.selfId) return this.deps.store.read(partition, key);
     const reply = await this.peerRequest(node, replicaRead(partition, key));

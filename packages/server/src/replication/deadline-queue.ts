@@ -9,10 +9,17 @@ export interface Deadline {
   done(): void;
 }
 
-interface Entry extends Deadline {
-  readonly at: number;
-  readonly onExpire: () => void;
-  settled: boolean;
+/** One request's deadline; a class, so a request costs one object and no closure. */
+class Entry implements Deadline {
+  settled = false;
+  constructor(private readonly queue: DeadlineQueue, readonly at: number, readonly onExpire: () => void) {}
+
+  done(): void {
+    this.settled = true;
+    // Requests mostly finish in order: drop the settled ones at the front at once, so the
+    // queue holds about what is in flight rather than every request of the last delayMs.
+    this.queue.dropSettledHead();
+  }
 }
 
 export class DeadlineQueue {
@@ -25,17 +32,7 @@ export class DeadlineQueue {
 
   /** Calls onExpire once delayMs have passed, unless done() is called first. */
   add(onExpire: () => void): Deadline {
-    const entry: Entry = {
-      at: monotonicMs(this.clock) + this.delayMs,
-      onExpire,
-      settled: false,
-      done: () => {
-        entry.settled = true;
-        // Requests mostly finish in order: drop the settled ones at the front at once, so the
-        // queue holds about what is in flight rather than every request of the last delayMs.
-        this.dropSettledHead();
-      },
-    };
+    const entry = new Entry(this, monotonicMs(this.clock) + this.delayMs, onExpire);
     this.entries.push(entry);
     if (this.timer === undefined) this.arm();
     return entry;
@@ -46,7 +43,8 @@ export class DeadlineQueue {
     return this.entries.length - this.head;
   }
 
-  private dropSettledHead(): void {
+  /** Forgets the settled entries at the front; disarms the timer when none is left. */
+  dropSettledHead(): void {
     while (this.head < this.entries.length && this.entries[this.head].settled) this.head++;
     if (this.head === this.entries.length) {
       this.entries = [];
