@@ -33,7 +33,7 @@ export interface AntiEntropyOptions {
   maxPurgeCandidates: number;
   /** Seed of the jitter; by default derived from the node id. */
   seed?: number;
-  /** No round starts by itself (no timers, no triggers): tools and benchmarks drive rounds. */
+  /** No round starts by itself (no timers, no triggers): `antiEntropy: passive`, or tools drive rounds. */
   manual?: boolean;
 }
 
@@ -64,6 +64,7 @@ export function antiEntropyOptions(config: NodeConfig, over: Partial<AntiEntropy
     requestTimeoutMs: config.requestTimeoutMs,
     ...ANTI_ENTROPY_DEFAULTS,
     retryMs: Math.min(ANTI_ENTROPY_DEFAULTS.retryMs, config.antiEntropyIntervalMs),
+    manual: config.antiEntropy === 'passive',
     ...over,
   };
   for (const k of ['intervalMs', 'requestTimeoutMs', 'maxConcurrentRounds', 'pageEntries', 'pageBytes', 'scanKeysPerStep', 'retryMs', 'maxPurgeCandidates'] as const) {

@@ -34,6 +34,7 @@ export interface NodeConfig {
   readonly hintWindowMs: number;
   readonly tombstoneGraceMs: number;
   readonly antiEntropyIntervalMs: number;
+  readonly antiEntropy: 'active' | 'passive';
   readonly raftTickMs: number;
   readonly streamBytesPerSec: number;
   readonly streamChunkBytes: number;

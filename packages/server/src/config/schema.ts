@@ -84,6 +84,9 @@ export const CONFIG_SCHEMA = {
     reason: 'large enough to amortize a round trip, small enough to keep memory and latency bounded' },
   antiEntropyIntervalMs: { type: 'int', min: 100, max: 7 * 86400_000, default: 600_000, describe: 'Anti-entropy round per partition (ms, jittered)',
     reason: 'DESIGN.md default' },
+  antiEntropy: { type: 'enum', values: ['active', 'passive'], default: 'active',
+    describe: 'active: this node starts Merkle-tree rounds with its peers (on a timer, and when a peer comes back) and repairs what differs; passive: it starts none (it still answers rounds peers start), so only read repair and hinted handoff repair its writes, and tombstones are not purged',
+    reason: 'a write a replica missed is repaired even when its key is never read again (as Riak\'s anti_entropy = active)' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;

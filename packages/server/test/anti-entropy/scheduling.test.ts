@@ -3,6 +3,8 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { keyspaceRange } from '@ringkv/storage';
 import { TokenBucket } from '../../src/anti-entropy/token-bucket.js';
+import { antiEntropyOptions } from '../../src/anti-entropy/anti-entropy-options.js';
+import { buildConfig } from '../../src/config/config.js';
 import { ManualClock } from '../peer/peer-test-kit.js';
 import { AeKit, dump, ts, type TestNode } from './ae-test-kit.js';
 
@@ -152,5 +154,29 @@ describe('the round scheduler', () => {
       const p = kit.partitionOf(`k${i}`);
       if (shared.includes(p)) expect(await kit.text(n2, `k${i}`)).toBe(`v${i}`);
     }
+  });
+
+  test('antiEntropy: passive starts no round when a peer comes back, yet answers the rounds an active peer starts', async () => {
+    const passive = antiEntropyOptions(buildConfig({ id: 'n1', antiEntropy: 'passive' }));
+    expect(passive.manual).toBe(true);
+    expect(antiEntropyOptions(buildConfig({ id: 'n1' })).manual).toBe(false);
+    kit = new AeKit({ nodes: 2, partitions: 4, replicas: 2 });
+    await kit.start();
+    const a = await kit.restart('n1', { manual: passive.manual });
+    const b = kit.node('n2');
+    for (const n of kit.nodes) n.liveness.setUp('n2', false);
+    kit.network.setDown('n2:7000', true);
+    for (let i = 0; i < 20; i++) await kit.put(a, `k${i}`, `v${i}`, ts(i));
+    kit.network.setDown('n2:7000', false);
+    a.liveness.setUp('n2', true);
+    await a.ae.idle();
+    expect(a.ae.status().partitions.flatMap((s) => s.peers)).toEqual([]);
+    expect(await kit.text(b, 'k0')).toBeUndefined();
+    // n2 is active: its rounds with the passive n1 still bring it every key.
+    b.liveness.setUp('n1', true);
+    b.liveness.setUp('n1', false);
+    b.liveness.setUp('n1', true);
+    await b.ae.idle();
+    for (let i = 0; i < 20; i++) expect(await kit.text(b, `k${i}`)).toBe(`v${i}`);
   });
 });
