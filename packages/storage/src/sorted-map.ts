@@ -1,89 +1,74 @@
-// A map from byte keys to byte values kept in bytewise key order: two parallel arrays and a
-// binary search. Inserts are O(n) array splices, which is fine for tests and the simulator
-// (thousands of keys, not millions) and keeps range scans and range deletes trivial.
+// A map from byte keys to byte values kept in bytewise key order, on a B+ tree (sorted-btree):
+// O(log n) inserts and deletes, range scans and range deletes in key order, and an O(1)
+// copy-on-write clone (what the memory engine's crash() takes of its durable state).
+import btree from 'sorted-btree';
 import type { KeyRange } from './engine.js';
 import { compareBytes } from './bytes.js';
 
+// A CommonJS module whose class is its `default` export.
+const BTree = btree.default;
+type Tree = InstanceType<typeof BTree<Uint8Array, Uint8Array>>;
+
 export class SortedMap {
-  private keys: Uint8Array[] = [];
-  private values: Uint8Array[] = [];
+  private tree: Tree;
+
+  constructor(tree?: Tree) {
+    this.tree = tree ?? new BTree<Uint8Array, Uint8Array>(undefined, compareBytes);
+  }
 
   get size(): number {
-    return this.keys.length;
+    return this.tree.size;
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
-    const i = this.search(key);
-    return i >= 0 ? this.values[i] : undefined;
+    return this.tree.get(key);
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    const i = this.search(key);
-    if (i >= 0) {
-      this.values[i] = value;
-    } else {
-      this.keys.splice(~i, 0, key);
-      this.values.splice(~i, 0, value);
-    }
+    this.tree.set(key, value, true);
   }
 
   delete(key: Uint8Array): void {
-    const i = this.search(key);
-    if (i >= 0) {
-      this.keys.splice(i, 1);
-      this.values.splice(i, 1);
-    }
+    this.tree.delete(key);
   }
 
   deleteRange(range: KeyRange): void {
-    const [from, to] = this.bounds(range);
-    if (to > from) {
-      this.keys.splice(from, to - from);
-      this.values.splice(from, to - from);
-    }
+    const bounds = this.bounds(range);
+    if (bounds) this.tree.deleteRange(bounds[0], bounds[1], bounds[2]);
   }
 
   /** A snapshot of the entries in range, in order (or reverse), at most limit of them. */
   entries(range: KeyRange, reverse = false, limit = -1): Array<[Uint8Array, Uint8Array]> {
-    const [from, to] = this.bounds(range);
-    const count = limit >= 0 ? Math.min(limit, to - from) : to - from;
-    const out: Array<[Uint8Array, Uint8Array]> = new Array(Math.max(count, 0));
-    for (let n = 0; n < out.length; n++) {
-      const i = reverse ? to - 1 - n : from + n;
-      out[n] = [this.keys[i], this.values[i]];
+    const out: Array<[Uint8Array, Uint8Array]> = [];
+    if (limit === 0) return out;
+    const bounds = this.bounds(range);
+    if (!bounds) return out;
+    const [low, high, includeHigh] = bounds;
+    if (!reverse) {
+      this.tree.forRange(low, high, includeHigh, (k, v) => {
+        out.push([k, v]);
+        return out.length === limit ? { break: true } : undefined;
+      });
+      return out;
+    }
+    for (const [k, v] of this.tree.entriesReversed(high, undefined, !includeHigh)) {
+      if (compareBytes(k, low) < 0) break;
+      out.push([k, v]);
+      if (out.length === limit) break;
     }
     return out;
   }
 
+  /** An independent copy, O(1): the two share nodes until either changes. */
   clone(): SortedMap {
-    const copy = new SortedMap();
-    copy.keys = this.keys.slice();
-    copy.values = this.values.slice();
-    return copy;
+    return new SortedMap(this.tree.clone());
   }
 
-  /** Index of key, or ~insertionPoint when absent (as Java's binarySearch). */
-  private search(key: Uint8Array): number {
-    let lo = 0;
-    let hi = this.keys.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = compareBytes(this.keys[mid], key);
-      if (c === 0) return mid;
-      if (c < 0) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return ~lo;
+  /** [low, high, includeHigh] covering the keys in range, or undefined when none can be. */
+  private bounds(range: KeyRange): [Uint8Array, Uint8Array, boolean] | undefined {
+    const low = range.gte ?? this.tree.minKey();
+    const high = range.lt ?? this.tree.maxKey();
+    if (low === undefined || high === undefined || compareBytes(low, high) > 0) return undefined;
+    return [low, high, range.lt === undefined];
   }
-
-  /** [from, to) indexes of the keys inside range. */
-  private bounds(range: KeyRange): [number, number] {
-    const from = range.gte === undefined ? 0 : lowerBound(this.search(range.gte));
-    const to = range.lt === undefined ? this.keys.length : lowerBound(this.search(range.lt));
-    return [from, Math.max(from, to)];
-  }
-}
-
-function lowerBound(searchResult: number): number {
-  return searchResult >= 0 ? searchResult : ~searchResult;
 }
