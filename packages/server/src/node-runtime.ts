@@ -127,6 +127,7 @@ export class NodeRuntime {
       selfId: config.id, cluster: this.cluster, change: (cmd) => this.membership.change(cmd), store: this.store, engine, transport,
       liveness: this.liveness, clock, log: logger.child({ component: 'topology' }),
       bytesPerSec: config.streamBytesPerSec, chunkBytes: config.streamChunkBytes, requestTimeoutMs: config.requestTimeoutMs,
+      handOverHints: () => this.handoff.handOver(),
     });
     this.handler.register(PeerMessageType.StreamPartition, (_from, body) => this.topology.serveChunk(body));
     this.handler.register(PeerMessageType.StreamPush, (_from, body) => this.topology.acceptPush(body));
@@ -136,7 +137,7 @@ export class NodeRuntime {
 
   /** Serving: the membership is known and this node holds what it owns (not joining, not gone). */
   get ready(): boolean {
-    if (!this.cluster.ready || this.stopped || this.topology.left) return false;
+    if (!this.cluster.ready || this.stopped || this.topology.removed) return false;
     const status = this.cluster.member(this.config.id)?.status;
     return status === 'normal' || status === 'leaving';
   }
@@ -145,6 +146,7 @@ export class NodeRuntime {
   readinessReason(): string {
     if (!this.cluster.ready) return this.joining ? 'joining the cluster through the seeds' : 'waiting for the seeds to form the cluster';
     if (this.topology.left) return 'decommissioned';
+    if (this.topology.removed) return 'decommissioned; handing its hints over';
     const status = this.cluster.member(this.config.id)?.status;
     if (status === 'joining') return `joining: receiving partitions (${this.topology.progress.partitionsDone}/${this.topology.progress.partitionsTotal})`;
     return status ? `member status ${status}` : 'not a member of the cluster';
@@ -277,6 +279,8 @@ export class NodeRuntime {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // Its loops end at their next step (a move or hand-over resumes at the next start).
+    void this.topology.stop();
     this.antiEntropy.stop();
     this.raft.stop();
     this.liveness.stop();

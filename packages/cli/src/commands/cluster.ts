@@ -106,14 +106,15 @@ export function clusterCommand(y: Argv): Argv {
         if (!argv.wait) return;
         for (;;) {
           await new Promise((r) => setTimeout(r, 500));
-          const view = (await client.cluster().catch(() => undefined)) as (ClusterView & { topology?: { phase: string; partitionsDone: number; partitionsTotal: number } }) | undefined;
+          const view = (await client.cluster().catch(() => undefined)) as (ClusterView & { topology?: { phase: string; partitionsDone: number; partitionsTotal: number; hintsPending?: number } }) | undefined;
           if (!view) continue;
           const t = view.topology;
           if (t?.phase === 'left') {
             console.error('the node has left the cluster and can be stopped');
             return;
           }
-          if (t) console.error(`  ${t.phase}: ${t.partitionsDone}/${t.partitionsTotal} partitions`);
+          if (t?.phase === 'handing-over-hints') console.error(`  handing over hints${t.hintsPending ? ` (${t.hintsPending} not placed yet)` : ''}`);
+          else if (t) console.error(`  ${t.phase}: ${t.partitionsDone}/${t.partitionsTotal} partitions`);
         }
       })
       .command('remove <id>', 'Drop a dead node from the cluster; survivors re-replicate its partitions', (b) => common(b).positional('id', { type: 'string' }),

@@ -1,5 +1,8 @@
 // Hands hints back to their target replicas once they are reachable: periodically, and at once when
 // a peer comes back up. Expired hints are dropped. One pass at a time, bounded in size.
+// A node that leaves the cluster hands its hints over before it goes (handOver): a hint whose target
+// is down moves to a live member, which keeps it for the target (Cassandra transfers hints at
+// decommission for the same reason: they may be the only copy a down replica will ever get).
 import type { Clock, TimerHandle } from '../clock.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import type { Liveness } from '../cluster/liveness.js';
@@ -26,11 +29,22 @@ export interface HintedHandoffDeps {
   batch?: number;
 }
 
+export interface HandoffPassResult {
+  delivered: number;
+  expired: number;
+  /** Hints still held (their target unreachable, and no live member to take them over). */
+  pending: number;
+}
+
 export class HintedHandoff {
   private timer?: TimerHandle;
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
+  /** Passes run one after another: the last one queued. */
+  private passes: Promise<unknown> = Promise.resolve();
+  /** This node is leaving: hints for a target that is down move to a live member (handOver). */
+  private handingOver = false;
 
   constructor(private readonly deps: HintedHandoffDeps) {
     deps.liveness.onUp(() => this.kick());
@@ -64,8 +78,27 @@ export class HintedHandoff {
     });
   }
 
-  /** One pass over every hint; resolves when done (tests and shutdown use it). */
-  async pass(): Promise<{ delivered: number; expired: number; pending: number }> {
+  /**
+   * For a node that is leaving: from now on every pass delivers what it can and moves the hints of
+   * unreachable targets to a live member. Resolves with the hints still held after one such pass.
+   */
+  async handOver(): Promise<number> {
+    this.handingOver = true;
+    const { pending } = await this.pass();
+    // A pass cut short by stop() has not seen every hint: never report that as all handed over.
+    if (this.stopped) throw new Error('hinted handoff stopped before every hint was handed over');
+    return pending;
+  }
+
+  /** One pass over every hint, after any pass in progress; resolves when done (tests and shutdown use it). */
+  pass(): Promise<HandoffPassResult> {
+    const run = () => this.scanAll();
+    const p = this.passes.then(run, run);
+    this.passes = p.catch(() => undefined);
+    return p;
+  }
+
+  private async scanAll(): Promise<HandoffPassResult> {
     const { hints, clock } = this.deps;
     const batch = this.deps.batch ?? 256;
     let delivered = 0;
@@ -100,22 +133,52 @@ export class HintedHandoff {
   private async deliver(hint: Hint): Promise<boolean> {
     const { cluster, liveness } = this.deps;
     try {
+      let targets: readonly string[];
       if (hint.target === cluster.selfId || cluster.member(hint.target)) {
-        if (!liveness.isUp(hint.target)) return false;
-        await this.send(hint.target, hint);
+        targets = [hint.target];
       } else {
         // The target was removed from the cluster: its replica now lives on the partition's current
         // owners, so the write goes to every one of them (all must take it before the hint goes).
         if (!cluster.ready) return false;
-        const owners = cluster.ring.preferenceList(hint.partition);
-        if (owners.some((o) => !liveness.isUp(o))) return false;
-        await Promise.all(owners.map((o) => this.send(o, hint)));
+        targets = cluster.ring.preferenceList(hint.partition);
       }
+      const down = targets.filter((t) => t !== cluster.selfId && !liveness.isUp(t));
+      const standIns = new Map<string, string>();
+      for (const t of down) {
+        const standIn = this.handingOver ? this.standInFor(hint.partition, t) : undefined;
+        if (standIn === undefined) return false;
+        standIns.set(t, standIn);
+      }
+      await Promise.all(targets.map((t) => {
+        const standIn = standIns.get(t);
+        return standIn === undefined ? this.send(t, hint) : this.sendHint(standIn, t, hint);
+      }));
       await this.deps.hints.remove(hint);
       return true;
     } catch {
       return false;
     }
+  }
+
+  /**
+   * A live member to keep a hint for a target that is down, while this node leaves: the stand-in a
+   * coordinator would pick for it (the next live node on the ring), else a live owner of the
+   * partition, else any live member.
+   */
+  private standInFor(partition: number, target: string): string | undefined {
+    const { cluster, liveness } = this.deps;
+    if (!cluster.ready) return undefined;
+    const usable = (id: string) => id !== cluster.selfId && id !== target && cluster.member(id) !== undefined && liveness.isUp(id);
+    const ring = cluster.ring;
+    const standIn = ring.fallbackTargets(partition, usable).find((t) => t.forNode === target)?.node;
+    const candidates = [...(standIn ? [standIn] : []), ...ring.preferenceList(partition), ...cluster.membership.members.map((m) => m.id)];
+    return candidates.find(usable);
+  }
+
+  /** Gives a hint for `target` to `standIn`, which keeps it as its own hint for that target. */
+  private async sendHint(standIn: string, target: string, hint: Hint): Promise<void> {
+    const { cluster, transport } = this.deps;
+    await transport.request(cluster.peerOf(standIn), replicaWrite(hint.partition, hint.key, hint.record, target), this.deps.requestTimeoutMs);
   }
 
   private async send(node: string, hint: Hint): Promise<void> {

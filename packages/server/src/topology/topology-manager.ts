@@ -2,7 +2,8 @@
 // - a joining node pulls every partition it will own from the current holders, then asks to be
 //   activated (normal); until then coordinators also send it every write (pending replica);
 // - a leaving node pushes every partition it holds to the nodes that will own it, then asks to be
-//   removed, and stops serving;
+//   removed, stops serving, and hands its hints over (to their targets, or to a live member that
+//   keeps them for a target that is down) before it reports that it has left;
 // - a normal node that gains partitions at a new epoch (a dead member was removed) pulls them from
 //   the previous holders.
 // Partition by partition, throttled, resumable after a crash of either side; progress is visible in
@@ -21,7 +22,7 @@ import { applyChunk, chunkReply, readChunk } from './partition-stream.js';
 import { StreamProgress } from './stream-progress.js';
 import { ByteThrottle } from './throttle.js';
 
-export type TopologyPhase = 'idle' | 'receiving' | 'sending' | 'catching-up' | 'left';
+export type TopologyPhase = 'idle' | 'receiving' | 'sending' | 'catching-up' | 'handing-over-hints' | 'left';
 
 export interface TopologyProgress {
   phase: TopologyPhase;
@@ -32,6 +33,8 @@ export interface TopologyProgress {
   startedAtMs?: number;
   finishedAtMs?: number;
   lastError?: string;
+  /** While handing over hints: how many the last pass could not place. */
+  hintsPending?: number;
 }
 
 export interface TopologyDeps {
@@ -47,6 +50,8 @@ export interface TopologyDeps {
   bytesPerSec: number;
   chunkBytes: number;
   requestTimeoutMs: number;
+  /** One hand-over pass of this node's hints (see HintedHandoff.handOver); resolves with those still held. */
+  handOverHints: () => Promise<number>;
 }
 
 export class TopologyManager {
@@ -74,6 +79,11 @@ export class TopologyManager {
   }
 
   /** True once this node has been removed after leaving: it must not serve any more. */
+  get removed(): boolean {
+    return this.progress.phase === 'handing-over-hints' || this.progress.phase === 'left';
+  }
+
+  /** True once this node has left and handed everything over: it can be stopped and its data deleted. */
   get left(): boolean {
     return this.progress.phase === 'left';
   }
@@ -119,7 +129,7 @@ export class TopologyManager {
     if (!cluster.ready) return;
     const self = cluster.member(selfId);
     if (!self) {
-      if (this.progress.phase === 'sending') this.finishLeaving();
+      if (this.progress.phase === 'sending' || this.progress.phase === 'handing-over-hints') await this.finishLeaving();
       return;
     }
     if (self.status === 'joining') await this.join();
@@ -161,7 +171,7 @@ export class TopologyManager {
     }
     this.deps.log.info({ moves: jobs.length, keys: this.progress.keys, bytes: this.progress.bytes }, 'decommission: every partition handed over; removing this node');
     await this.deps.change({ op: 'remove', id: selfId });
-    this.finishLeaving();
+    await this.finishLeaving();
   }
 
   /** Partitions gained at this epoch (not received by a join) come from their previous holders. */
@@ -299,9 +309,26 @@ export class TopologyManager {
     this.progress = { ...this.progress, phase: 'idle', finishedAtMs: this.deps.clock.nowMs() };
   }
 
-  private finishLeaving(): void {
+  /**
+   * Removed: no partition is this node's any more, but its hints may be the only copy some down
+   * replica will get. They go to their targets or to a live member before the node reports that it
+   * has left (after which an operator deletes its data).
+   */
+  private async finishLeaving(): Promise<void> {
+    if (this.progress.phase !== 'handing-over-hints') {
+      this.progress = { ...this.progress, phase: 'handing-over-hints' };
+      this.deps.log.info('removed from the cluster; handing hints over');
+    }
+    for (let attempt = 0; ; attempt++) {
+      if (this.stopped) return;
+      const pending = await this.deps.handOverHints();
+      this.progress.hintsPending = pending;
+      if (pending === 0) break;
+      this.deps.log.warn({ pending }, 'hints not handed over yet (their targets and every other member unreachable); retrying');
+      await sleepOn(this.deps.clock, Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
+    }
     this.progress = { ...this.progress, phase: 'left', finishedAtMs: this.deps.clock.nowMs() };
-    void this.progressStore.clear();
-    this.deps.log.info('decommissioned: this node holds no partitions any more and can be stopped');
+    await this.progressStore.clear();
+    this.deps.log.info('decommissioned: this node holds no partitions and no hints any more and can be stopped');
   }
 }
