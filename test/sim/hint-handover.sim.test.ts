@@ -90,6 +90,31 @@ describe('hint hand-over when a node leaves', () => {
     }
   }, 120_000);
 
+  test('a node removed while alive stops serving and hands its hints over', async () => {
+    const { scheduler, cluster } = simCluster(7);
+    try {
+      await scheduler.runUntilSettled(cluster.startAll(), 60_000, 'cluster start');
+      const [n2, n3, n4] = ['n2', 'n3', 'n4'].map((id) => cluster.runtime(id));
+      cluster.crash('n1');
+      await scheduler.runUntil(scheduler.nowMs + 120_000, () => [n2, n3, n4].every((rt) => !rt.liveness.isUp('n1')));
+      for (let i = 0; i < 60; i++) {
+        await scheduler.runUntilSettled(n2.coordinator.put(enc(`k${i}`), enc(`v${i}`), { w: '2' }), 10_000, `put k${i}`);
+      }
+      const held = await allHints(scheduler, n4);
+      expect(held.length).toBeGreaterThan(0);
+      // An operator takes n4 for dead and removes it; n4 learns of the new epoch.
+      await scheduler.runUntilSettled(n2.membership.change({ op: 'remove', id: 'n4' }), 60_000, 'remove n4');
+      await scheduler.runUntil(scheduler.nowMs + 120_000, () => n4.topology.left);
+      expect(n4.topology.left).toBe(true);
+      expect(n4.ready).toBe(false);
+      expect(await allHints(scheduler, n4)).toEqual([]);
+      const takenOver = [...await allHints(scheduler, n2), ...await allHints(scheduler, n3)].filter((h) => h.target === 'n1');
+      for (const h of held) expect(takenOver.some((t) => t.partition === h.partition && text(t.key) === text(h.key))).toBe(true);
+    } finally {
+      scheduler.uninstall();
+    }
+  }, 120_000);
+
   test('a leaving node reports that it has left only after a hand-over pass placed every hint', async () => {
     const { scheduler, cluster } = simCluster(8);
     try {

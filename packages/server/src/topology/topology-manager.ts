@@ -5,7 +5,9 @@
 //   removed, stops serving, and hands its hints over (to their targets, or to a live member that
 //   keeps them for a target that is down) before it reports that it has left;
 // - a normal node that gains partitions at a new epoch (a dead member was removed) pulls them from
-//   the previous holders.
+//   the previous holders;
+// - a node removed while alive (`cluster remove` of a node that was only cut off) stops serving and
+//   hands its hints over, as a leaving one does.
 // Partition by partition, throttled, resumable after a crash of either side; progress is visible in
 // /cluster and the logs. One move runs at a time; a membership change during a move re-plans it.
 import type { MembershipCommand } from '@ringkv/core';
@@ -60,6 +62,8 @@ export class TopologyManager {
   private running?: Promise<void>;
   private rerun = false;
   private stopped = false;
+  /** Seen in the membership by this process: missing from it later means removed (not yet joined). */
+  private wasMember = false;
   progress: TopologyProgress = { phase: 'idle', partitionsTotal: 0, partitionsDone: 0, keys: 0, bytes: 0 };
 
   constructor(private readonly deps: TopologyDeps) {
@@ -129,9 +133,12 @@ export class TopologyManager {
     if (!cluster.ready) return;
     const self = cluster.member(selfId);
     if (!self) {
-      if (this.progress.phase === 'sending' || this.progress.phase === 'handing-over-hints') await this.finishLeaving();
+      // Removed: after its own leave, or by `cluster remove` while it was alive (cut off, say).
+      const leaving = this.progress.phase === 'sending' || this.progress.phase === 'handing-over-hints';
+      if (leaving || (this.wasMember && this.progress.phase !== 'left')) await this.finishLeaving();
       return;
     }
+    this.wasMember = true;
     if (self.status === 'joining') await this.join();
     else if (self.status === 'leaving') await this.leave();
     else if (self.status === 'normal') await this.catchUp();
