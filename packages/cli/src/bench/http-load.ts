@@ -1,5 +1,6 @@
 // One load phase with autocannon: PUTs or GETs of fixed-size values over a key space, spread over
-// the target's endpoints (one autocannon instance per endpoint, connections split between them).
+// the target's endpoints (one autocannon instance per endpoint, connections split between them);
+// and the preload that writes every key of the space once, so a GET phase reads stored values.
 import autocannon from 'autocannon';
 
 export interface LoadOptions {
@@ -25,6 +26,34 @@ export interface PhaseResult {
   combined: boolean;
 }
 
+/** The path of key number i of the benchmark's key space. */
+function keyPath(i: number, suffix: string): string {
+  return `/kv/bench-${i}${suffix}`;
+}
+
+/** Writes keys 0..keys-1 once each (endpoint j takes every j-th); resolves with the requests that failed. */
+export async function preload(o: Omit<LoadOptions, 'op' | 'durationS'>): Promise<number> {
+  const body = Buffer.alloc(o.valueBytes, 'v');
+  const per = Math.max(1, Math.floor(o.connections / o.endpoints.length));
+  const suffix = o.query ? `?${o.query}` : '';
+  const results = await Promise.all(o.endpoints.map((url, j) => {
+    const amount = Math.ceil((o.keys - j) / o.endpoints.length);
+    let next = j;
+    return amount <= 0 ? undefined : autocannon({
+      url, connections: Math.min(per, amount), amount, pipelining: 1,
+      requests: [{
+        method: 'PUT',
+        setupRequest: (req) => {
+          const path = keyPath(next, suffix);
+          next += o.endpoints.length;
+          return { ...req, path, body };
+        },
+      }],
+    });
+  }));
+  return results.reduce((s, r) => s + (r ? r.errors + r.timeouts + r.non2xx : 0), 0);
+}
+
 export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
   const body = Buffer.alloc(o.valueBytes, 'v');
   const per = Math.max(1, Math.floor(o.connections / o.endpoints.length));
@@ -38,7 +67,7 @@ export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
       method: o.op,
       setupRequest: (req) => ({
         ...req,
-        path: `/kv/bench-${Math.floor(Math.random() * o.keys)}${suffix}`,
+        path: keyPath(Math.floor(Math.random() * o.keys), suffix),
         ...(o.op === 'PUT' ? { body } : {}),
       }),
     }],
@@ -46,7 +75,7 @@ export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
   const total = results.reduce((s, r) => s + r.requests.total, 0);
   const weighted = (f: (r: autocannon.Result) => number) =>
     total === 0 ? 0 : results.reduce((s, r) => s + f(r) * r.requests.total, 0) / total;
-  // 404s on GET of keys the PUT phase never wrote are answers, not failures: count them apart.
+  // 404s on GET of keys never written (no preload) are answers, not failures: count them apart.
   return {
     opsPerS: results.reduce((s, r) => s + r.requests.total / Math.max(r.duration, 1e-9), 0),
     requests: total,

@@ -28,6 +28,7 @@ export function benchCommand(y: Argv): Argv {
       .option('keys', { type: 'number', default: 100_000, describe: 'Size of the key space' })
       .option('value-size', { type: 'number', default: 100, describe: 'Value size in bytes' })
       .option('ceilings', { type: 'string', default: CEILING_KINDS.join(','), describe: `Ceiling servers to run in the same sitting (${CEILING_KINDS.join(', ')}, or none)` })
+      .option('preload', { type: 'boolean', default: true, describe: 'Before the first round, write every key once to each target, so GETs read stored values, not 404s (--no-preload to skip)' })
       .option('w', { type: 'string', describe: 'w for the PUTs (default: the cluster default)' })
       .option('r', { type: 'string', describe: 'r for the GETs (default: the cluster default)' })
       .option('json', { type: 'string', describe: 'Write the report as JSON to this file (default bench-results/bench-<time>.json)' })
@@ -38,7 +39,7 @@ export function benchCommand(y: Argv): Argv {
       .option('iterations', { type: 'number', default: 20, describe: 'e2e: iterations of the API walk' }),
     async (argv) => {
       // Loaded here, not at start-up: `ringkv start` has no use for a load generator.
-      const { runLoad } = await import('../bench/http-load.js');
+      const { preload, runLoad } = await import('../bench/http-load.js');
       const { runE2e, runMixed } = await import('../bench/scenarios.js');
       const endpoints = String(argv.endpoint).split(',').map((e) => e.trim()).filter(Boolean).map((e) => (/^https?:/.test(e) ? e : `http://${e}`));
       const ceilings = String(argv.ceilings) === 'none' ? [] : String(argv.ceilings).split(',').map((c) => c.trim());
@@ -69,7 +70,12 @@ export function benchCommand(y: Argv): Argv {
       }
       const perRound: TargetReport[][] = [];
       const common = { connections: argv.connections, durationS: argv.duration, keys: argv.keys, valueBytes: argv['value-size'] as number };
-      const measure = async (target: string, urls: string[], query: { put?: string; get?: string }): Promise<TargetReport> => {
+      const measure = async (target: string, urls: string[], query: { put?: string; get?: string }, first: boolean): Promise<TargetReport> => {
+        if (first && argv.preload) {
+          console.error(`-- ${target}: preloading ${argv.keys} keys`);
+          const failed = await preload({ ...common, endpoints: urls, query: query.put });
+          if (failed > 0) console.error(`   ${failed} preload writes failed: some GETs will be 404s`);
+        }
         console.error(`-- ${target}: warm-up ${argv.warmup}s, then PUT ${argv.duration}s, GET ${argv.duration}s`);
         if (argv.warmup > 0) await runLoad({ ...common, endpoints: urls, op: 'PUT', durationS: argv.warmup, query: query.put });
         // CPU the server spent per request: steadier than rates on a shared machine.
@@ -96,7 +102,7 @@ export function benchCommand(y: Argv): Argv {
         for (let round = 0; round < argv.rounds; round++) {
           if (argv.rounds > 1) console.error(`-- round ${round + 1} of ${argv.rounds}`);
           perRound.push([]);
-          for (const t of targets) perRound[round].push(await measure(t.target, t.urls, t.query));
+          for (const t of targets) perRound[round].push(await measure(t.target, t.urls, t.query, round === 0));
         }
       } finally {
         for (const { srv } of servers) await srv.stop();
