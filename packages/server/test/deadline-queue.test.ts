@@ -1,5 +1,6 @@
 // One timer for many request timeouts: each expires exactly when a timer per request would have,
-// never after it was settled, and nothing stays armed once every request is settled.
+// never after it was settled, and nothing stays armed once every request is settled and the delay
+// has passed.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import type { Clock } from '@ringkv/server';
@@ -15,7 +16,10 @@ class ManualClock implements Clock {
   monotonicMs(): number {
     return this.ms;
   }
+  /** Timers ever armed. */
+  started = 0;
   setTimer(delayMs: number, fn: () => void) {
+    this.started++;
     const t = { at: this.ms + delayMs, fn, live: true };
     this.timers.push(t);
     return { cancel: () => { t.live = false; } };
@@ -56,6 +60,20 @@ describe('DeadlineQueue', () => {
     expect(expired).toEqual(['b', 'c']);
     expect(clock.armed).toBe(0);
     expect(q.size).toBe(0);
+  });
+
+  test('requests settled at once (cache hits) share one timer instead of arming one each', () => {
+    const clock = new ManualClock();
+    const q = new DeadlineQueue(clock, 100);
+    for (let i = 0; i < 1000; i++) {
+      q.add(() => { throw new Error('a settled request expired'); }).done();
+      clock.advance(i % 20 === 0 ? 1 : 0); // 50 ms in all, within one delay
+    }
+    expect(q.size).toBe(0);
+    expect(clock.started).toBe(1);
+    clock.advance(100); // the one timer fires, finds nothing, and is not re-armed
+    expect(clock.armed).toBe(0);
+    expect(clock.started).toBe(1);
   });
 
   test('matches a timer per request under any interleaving, and leaves no timer armed', () => {

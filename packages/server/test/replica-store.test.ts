@@ -52,6 +52,9 @@ describe('ReplicaStore', () => {
           }));
           if (op.read) {
             const floor = acked.get(op.key);
+            // The cache's answer without waiting, when it has one, obeys the same floor.
+            const cached = store.readCached(0, new TextEncoder().encode(`k${op.key}`));
+            if (cached !== undefined && floor && (!cached || compareRecords(cached, floor) < 0)) broken = `k${op.key}: readCached went back behind an acknowledged apply`;
             reads.push(store.read(0, new TextEncoder().encode(`k${op.key}`)).then((got) => {
               if (floor && (!got || compareRecords(got, floor) < 0)) broken = `k${op.key}: a read went back behind an acknowledged apply`;
             }));
@@ -89,8 +92,13 @@ describe('ReplicaStore', () => {
     const store = new ReplicaStore(engine, { sync: false, cacheBytes: 1 << 20 });
     await store.open();
     expect(store.cache.complete).toBe(false);
+    // Only the engine can tell yet.
+    expect(store.readCached(3, k('there'))).toBeUndefined();
+    expect(store.readCached(3, k('absent'))).toBeUndefined();
     expect(new TextDecoder().decode((await store.read(3, k('there')))!.value)).toBe('old');
     expect(await store.read(3, k('absent'))).toBeUndefined();
+    expect(new TextDecoder().decode(store.readCached(3, k('there'))!.value)).toBe('old');
+    expect(store.readCached(3, k('absent'))).toBeNull();
     const misses = store.cache.misses;
     expect(new TextDecoder().decode((await store.read(3, k('there')))!.value)).toBe('old');
     expect(await store.read(3, k('absent'))).toBeUndefined();

@@ -93,6 +93,15 @@ export class ReplicaStore {
   }
 
   /**
+   * What the cache knows of a key, without waiting: its record, null if known absent, undefined if
+   * only the engine can tell (then read()). The cache is exact, so this is what read() would give.
+   */
+  readCached(partition: number, key: Uint8Array): StoredRecord | null | undefined {
+    const cached = this.cache.lookup(idOf(dataKey(partition, key)));
+    return cached === undefined || cached === null ? cached : RecordCache.record(cached);
+  }
+
+  /**
    * From the cache, or else from the engine: reads issued in the same event-loop turn share one
    * engine getMany, one trip to the engine's thread pool rather than one each.
    */

@@ -90,10 +90,13 @@ export class Coordinator implements KvService {
     return durable ? durable.then(go) : go();
   }
 
-  async get(key: Uint8Array, options: ReadOptions): Promise<StoredRecord | undefined> {
-    const r = resolveConsistency(options.r, this.deps.config.replicas, this.deps.config.r, 'r');
-    const rec = await this.read(key, r);
-    return rec && isLive(rec, this.deps.clock.nowMs()) ? rec : undefined;
+  get(key: Uint8Array, options: ReadOptions): Promise<StoredRecord | undefined> {
+    try {
+      const r = resolveConsistency(options.r, this.deps.config.replicas, this.deps.config.r, 'r');
+      return this.read(key, r).then((rec) => (rec && isLive(rec, this.deps.clock.nowMs()) ? rec : undefined));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   getLocal(key: Uint8Array): Promise<StoredRecord | undefined> {
@@ -225,7 +228,13 @@ export class Coordinator implements KvService {
     const partition = ring.partitionOf(key);
     const owners = ring.preferenceList(partition);
     if (owners.length === 1 && owners[0] === cluster.selfId) {
-      // The only replica is this node's: nothing to wait for, nothing to repair.
+      // The only replica is this node's: nothing to wait for, nothing to repair. A cache hit is
+      // the answer as it stands: no deadline, no trip through the store.
+      const cached = this.deps.store.readCached(partition, key);
+      if (cached !== undefined) {
+        this.deps.metrics.countCoordinated('read', 'succeeded');
+        return Promise.resolve(cached ?? undefined);
+      }
       return this.local<StoredRecord | undefined>('read', (done) => this.deps.store.read(partition, key).then((rec) => done(undefined, rec), (err: unknown) => done(err ?? new Error('local read failed'))), { replicas: 1 });
     }
     r = effectiveQuorum(r, owners.length);

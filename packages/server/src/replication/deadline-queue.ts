@@ -43,14 +43,16 @@ export class DeadlineQueue {
     return this.entries.length - this.head;
   }
 
-  /** Forgets the settled entries at the front; disarms the timer when none is left. */
+  /**
+   * Forgets the settled entries at the front. An armed timer stays armed when none is left: requests
+   * answered at once (cache hits) would otherwise arm and cancel a timer each; it fires at most once
+   * per delayMs for nothing.
+   */
   dropSettledHead(): void {
     while (this.head < this.entries.length && this.entries[this.head].settled) this.head++;
     if (this.head === this.entries.length) {
       this.entries = [];
       this.head = 0;
-      this.timer?.cancel();
-      this.timer = undefined;
     } else if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
