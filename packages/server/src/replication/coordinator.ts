@@ -41,11 +41,11 @@ export class Coordinator implements KvService {
   /** Replica writes and hint stores still running after their request was answered. */
   private readonly inFlight = new Set<Promise<unknown>>();
 
-  /** Timeouts of requests answered by this node's replica alone (one timer for all of them). */
-  private readonly localDeadlines: DeadlineQueue;
+  /** Timeouts of every request this node coordinates (one timer for all of them). */
+  private readonly deadlines: DeadlineQueue;
 
   constructor(private readonly deps: CoordinatorDeps) {
-    this.localDeadlines = new DeadlineQueue(deps.clock, deps.config.requestTimeoutMs);
+    this.deadlines = new DeadlineQueue(deps.clock, deps.config.requestTimeoutMs);
   }
 
   /** Waits for every background replica write and hint store (before the engine closes). */
@@ -128,7 +128,7 @@ export class Coordinator implements KvService {
   }
 
   private writeReplicas(partition: number, owners: readonly string[], key: Uint8Array, record: StoredRecord, w: number, strict: boolean): Promise<void> {
-    const { cluster, liveness, config, clock } = this.deps;
+    const { cluster, liveness, config } = this.deps;
     const ring = cluster.ring;
     const isUp = (id: string) => liveness.isUp(id);
     const hintsOn = config.hintWindowMs > 0;
@@ -154,7 +154,7 @@ export class Coordinator implements KvService {
     }
     return new Promise<void>((resolve, reject) => {
       let settled = false;
-      const timer = clock.setTimer(config.requestTimeoutMs, () => {
+      const deadline = this.deadlines.add(() => {
         if (settled) return;
         settled = true;
         this.deps.metrics.countCoordinated('write', 'timeout');
@@ -165,7 +165,7 @@ export class Coordinator implements KvService {
         const outcome = quorum.outcome();
         if (outcome.state === 'pending') return;
         settled = true;
-        timer.cancel();
+        deadline.done();
         this.deps.metrics.countCoordinated('write', outcome.state);
         if (outcome.state === 'succeeded') resolve();
         else reject(new QuorumUnavailableError('write', outcome.required, outcome.acked, { replicas: owners.length, strict }));
@@ -223,7 +223,7 @@ export class Coordinator implements KvService {
   /** Reads a key from its replicas: the newest once R replied, with read repair. */
   read(key: Uint8Array, r: number): Promise<StoredRecord | undefined> {
     this.requireReady();
-    const { cluster, liveness, config, clock } = this.deps;
+    const { cluster, liveness, config } = this.deps;
     const ring = cluster.ring;
     const partition = ring.partitionOf(key);
     const owners = ring.preferenceList(partition);
@@ -251,7 +251,7 @@ export class Coordinator implements KvService {
     };
     return new Promise<StoredRecord | undefined>((resolve, reject) => {
       let settled = false;
-      const timer = clock.setTimer(config.requestTimeoutMs, () => {
+      const deadline = this.deadlines.add(() => {
         if (settled) return;
         settled = true;
         this.deps.metrics.countCoordinated('read', 'timeout');
@@ -263,7 +263,7 @@ export class Coordinator implements KvService {
         if (outcome.state === 'pending') return;
         settled = true;
         if (outcome.state === 'failed') {
-          timer.cancel();
+          deadline.done();
           this.deps.metrics.countCoordinated('read', 'failed');
           reject(new QuorumUnavailableError('read', outcome.required, outcome.acked, { replicas: owners.length }));
           return;
@@ -274,12 +274,12 @@ export class Coordinator implements KvService {
         for (const fix of now) repaired.set(fix.node, fix.record);
         Promise.all(now.map((fix) => this.repair(partition, key, fix.node, fix.record))).then(
           () => {
-            timer.cancel();
+            deadline.done();
             this.deps.metrics.countCoordinated('read', 'succeeded');
             resolve(outcome.winner);
           },
           (err: unknown) => {
-            timer.cancel();
+            deadline.done();
             this.deps.metrics.countCoordinated('read', 'failed');
             reject(isRingkvError(err) && err.code === 'TIMEOUT' ? err : new QuorumUnavailableError('read', r, r - 1, { repairFailed: true }));
           },
@@ -323,7 +323,7 @@ export class Coordinator implements KvService {
     const { config, metrics } = this.deps;
     return new Promise<T>((resolve, reject) => {
       let settled = false;
-      const deadline = this.localDeadlines.add(() => {
+      const deadline = this.deadlines.add(() => {
         if (settled) return;
         settled = true;
         metrics.countCoordinated(op, 'timeout');
