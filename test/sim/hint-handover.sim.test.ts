@@ -141,4 +141,34 @@ describe('hint hand-over when a node leaves', () => {
       scheduler.uninstall();
     }
   }, 120_000);
+
+  test('a removed node that restarts stays removed: the hand-over resumes, and after it the node has left', async () => {
+    const { scheduler, cluster } = simCluster(9);
+    try {
+      await scheduler.runUntilSettled(cluster.startAll(), 60_000, 'cluster start');
+      const first = cluster.runtime('n4');
+      // The hand-over cannot finish in this incarnation.
+      first.handoff.handOver = async () => 1;
+      await scheduler.runUntilSettled(first.membership.change({ op: 'leave', id: 'n4' }), 60_000, 'leave');
+      await scheduler.runUntil(scheduler.nowMs + 60_000, () => first.topology.progress.hintsPending === 1);
+      expect(first.topology.progress.phase).toBe('handing-over-hints');
+
+      cluster.crash('n4');
+      await scheduler.runUntilSettled(cluster.start('n4'), 60_000, 'restart n4');
+      const second = cluster.runtime('n4');
+      expect(second.topology.removed).toBe(true);
+      expect(second.ready).toBe(false);
+      await scheduler.runUntil(scheduler.nowMs + 60_000, () => second.topology.left);
+      expect(second.topology.left).toBe(true);
+
+      cluster.crash('n4');
+      await scheduler.runUntilSettled(cluster.start('n4'), 60_000, 'restart n4 again');
+      const third = cluster.runtime('n4');
+      expect(third.topology.left).toBe(true);
+      expect(third.ready).toBe(false);
+      expect(third.readinessReason()).toBe('decommissioned');
+    } finally {
+      scheduler.uninstall();
+    }
+  }, 120_000);
 });

@@ -11,6 +11,8 @@ export interface StreamProgressState {
   cursors: Record<string, Record<string, string>>;
   /** Highest epoch whose gained partitions this node has already pulled (or had none). */
   caughtUpEpoch?: number;
+  /** This node saw itself removed: handing its hints over, or done (it has left). Survives a restart. */
+  removed?: 'handing-over-hints' | 'left';
 }
 
 export class StreamProgress {
@@ -53,9 +55,20 @@ export class StreamProgress {
     await this.save();
   }
 
+  get removed(): StreamProgressState['removed'] {
+    return this.state.removed;
+  }
+
+  async markRemoved(phase: StreamProgressState['removed']): Promise<void> {
+    if (this.state.removed === phase) return;
+    if (phase === undefined) delete this.state.removed;
+    else this.state.removed = phase;
+    await this.save();
+  }
+
   async clear(purpose?: string): Promise<void> {
     const before = JSON.stringify(this.state);
-    if (purpose === undefined) this.state = { done: {}, cursors: {}, caughtUpEpoch: this.state.caughtUpEpoch };
+    if (purpose === undefined) this.state = { done: {}, cursors: {}, caughtUpEpoch: this.state.caughtUpEpoch, removed: this.state.removed };
     else {
       delete this.state.done[purpose];
       delete this.state.cursors[purpose];

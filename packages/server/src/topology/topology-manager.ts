@@ -73,6 +73,9 @@ export class TopologyManager {
 
   async start(): Promise<void> {
     await this.progressStore.load();
+    // Removed before a restart: still not serving, and the hand-over resumes (or it has left).
+    const removed = this.progressStore.removed;
+    if (removed) this.progress = { ...this.progress, phase: removed };
     this.deps.cluster.onChange(() => this.kick());
     this.kick();
   }
@@ -132,8 +135,15 @@ export class TopologyManager {
     const { cluster, selfId } = this.deps;
     if (!cluster.ready) return;
     const self = cluster.member(selfId);
-    if (!self) {
-      // Removed: after its own leave, or by `cluster remove` while it was alive (cut off, say).
+    if (self?.status === 'joining' && this.removed) {
+      // Added again after it was removed (a new join): the old removal no longer holds.
+      await this.progressStore.markRemoved(undefined);
+      this.progress = { ...this.progress, phase: 'idle' };
+    }
+    // Removed: after its own leave, or by `cluster remove` while it was alive (cut off, say). A
+    // removal seen before a restart holds even if the restored view still lists this node: its
+    // Raft log may not have replayed the removal, and a removed node is sent no more entries.
+    if (!self || this.removed) {
       const leaving = this.progress.phase === 'sending' || this.progress.phase === 'handing-over-hints';
       if (leaving || (this.wasMember && this.progress.phase !== 'left')) await this.finishLeaving();
       return;
@@ -326,6 +336,7 @@ export class TopologyManager {
       this.progress = { ...this.progress, phase: 'handing-over-hints' };
       this.deps.log.info('removed from the cluster; handing hints over');
     }
+    await this.progressStore.markRemoved('handing-over-hints');
     for (let attempt = 0; ; attempt++) {
       if (this.stopped) return;
       const pending = await this.deps.handOverHints();
@@ -335,6 +346,7 @@ export class TopologyManager {
       await sleepOn(this.deps.clock, Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
     }
     this.progress = { ...this.progress, phase: 'left', finishedAtMs: this.deps.clock.nowMs() };
+    await this.progressStore.markRemoved('left');
     await this.progressStore.clear();
     this.deps.log.info('decommissioned: this node holds no partitions and no hints any more and can be stopped');
   }
