@@ -141,6 +141,19 @@ export class AeKit {
     await n.store.apply(this.partitionOf(key), Buffer.from(key), { ts, tombstone: false, expiresAtMs: 0, value: Buffer.from(value) });
   }
 
+  /**
+   * While `down` is unreachable and every node sees it down, `writer` alone takes k0..k{count-1}
+   * (values v0.., timestamps ts(0)..); then `down` is back, and `writer` sees it come up.
+   */
+  async writeWhileDown(writer: TestNode, down: string, count: number): Promise<void> {
+    const address = this.node(down).address;
+    for (const n of this.nodes) n.liveness.setUp(down, false);
+    this.network.setDown(address, true);
+    for (let i = 0; i < count; i++) await this.put(writer, `k${i}`, `v${i}`, ts(i));
+    this.network.setDown(address, false);
+    writer.liveness.setUp(down, true);
+  }
+
   async del(n: TestNode, key: string, ts: Timestamp): Promise<void> {
     await n.store.apply(this.partitionOf(key), Buffer.from(key), { ts, tombstone: true, expiresAtMs: 0, value: new Uint8Array(0) });
   }

@@ -135,11 +135,7 @@ describe('the round scheduler', () => {
     kit = new AeKit({ nodes: 3, partitions: 8, replicas: 2 });
     await kit.start();
     const [a] = kit.nodes;
-    for (const n of kit.nodes) n.liveness.setUp('n2', false);
-    kit.network.setDown('n2:7000', true);
-    for (let i = 0; i < 60; i++) await kit.put(a, `k${i}`, `v${i}`, ts(i));
-    kit.network.setDown('n2:7000', false);
-    a.liveness.setUp('n2', true);
+    await kit.writeWhileDown(a, 'n2', 60);
     await a.ae.idle();
     const ring = a.cluster.ring;
     const shared = a.ae.trees.partitions().filter((p) => ring.preferenceList(p).includes('n2'));
@@ -164,11 +160,7 @@ describe('the round scheduler', () => {
     await kit.start();
     const a = await kit.restart('n1', { manual: passive.manual });
     const b = kit.node('n2');
-    for (const n of kit.nodes) n.liveness.setUp('n2', false);
-    kit.network.setDown('n2:7000', true);
-    for (let i = 0; i < 20; i++) await kit.put(a, `k${i}`, `v${i}`, ts(i));
-    kit.network.setDown('n2:7000', false);
-    a.liveness.setUp('n2', true);
+    await kit.writeWhileDown(a, 'n2', 20);
     await a.ae.idle();
     expect(a.ae.status().partitions.flatMap((s) => s.peers)).toEqual([]);
     expect(await kit.text(b, 'k0')).toBeUndefined();
