@@ -1,17 +1,17 @@
 // The record cache: least recently used entries go first when over budget, and "complete" (a miss
 // means absent) holds only until the cache forgets a stored key.
 import { describe, expect, test } from '@jest/globals';
-import { encodeRecord } from '@ringkv/core';
+import type { StoredRecord } from '@ringkv/core';
 import { RecordCache } from '@ringkv/server';
 
-const entry = (value: string) => ({
-  bytes: encodeRecord({ ts: { wallMs: 1, logical: 0, node: 1 }, tombstone: false, expiresAtMs: 0, value: new TextEncoder().encode(value) }),
-});
+const record = (value: Uint8Array): StoredRecord => ({ ts: { wallMs: 1, logical: 0, node: 1 }, tombstone: false, expiresAtMs: 0, value });
+const entry = (value: string) => record(new TextEncoder().encode(value));
+/** Bookkeeping charged per entry on top of its key and value (record-cache.ts). */
+const OVERHEAD = 140;
 
 describe('RecordCache', () => {
   test('evicts the least recently used entries to stay within its budget', () => {
-    const one = entry('x');
-    const cost = "a".length + one.bytes.byteLength + 140;
+    const cost = 'a'.length + 1 + OVERHEAD;
     const cache = new RecordCache(3 * cost, cost);
     cache.set('a', entry('x'));
     cache.set('b', entry('x'));
@@ -24,18 +24,40 @@ describe('RecordCache', () => {
     expect(cache.size).toBe(3);
   });
 
-  test('decodes an entry once and answers the decoded record', () => {
+  test('answers the record it was given, value for value', () => {
     const cache = new RecordCache(1 << 20);
     cache.set('k', entry('hello'));
-    const e = cache.lookup('k')!;
-    const rec = RecordCache.record(e);
+    const rec = cache.lookup('k')!;
     expect(new TextDecoder().decode(rec.value)).toBe('hello');
-    expect(RecordCache.record(e)).toBe(rec);
+    expect(rec.ts).toEqual({ wallMs: 1, logical: 0, node: 1 });
+  });
+
+  test('a value sharing a buffer little larger than itself is kept as it is and charged the whole buffer', () => {
+    const cache = new RecordCache(1 << 20);
+    const frame = new Uint8Array(new ArrayBuffer(300));
+    frame.fill(7);
+    const rec = record(frame.subarray(100, 200));
+    cache.set('k', rec);
+    expect(cache.lookup('k')).toBe(rec);
+    expect(cache.sizeBytes).toBe('k'.length + 300 + OVERHEAD);
+  });
+
+  test('a value viewing a much larger buffer is copied out, so the cache does not keep the buffer alive', () => {
+    const cache = new RecordCache(1 << 20);
+    const frame = new Uint8Array(new ArrayBuffer(64 * 1024));
+    frame.fill(7, 1000, 1100);
+    cache.set('k', record(frame.subarray(1000, 1100)));
+    const kept = cache.lookup('k')!;
+    expect(kept.value.buffer).not.toBe(frame.buffer);
+    expect(kept.value.buffer.byteLength).toBe(100);
+    expect(Array.from(kept.value)).toEqual(Array.from(frame.subarray(1000, 1100)));
+    expect(cache.sizeBytes).toBe('k'.length + 100 + OVERHEAD);
+    frame.fill(0);
+    expect(kept.value[0]).toBe(7);
   });
 
   test('a complete cache answers misses as absent until it evicts a stored key', () => {
-    const one = entry('x');
-    const cost = "a".length + one.bytes.byteLength + 140;
+    const cost = 'a'.length + 1 + OVERHEAD;
     const cache = new RecordCache(2 * cost, cost);
     cache.markComplete();
     expect(cache.lookup('nothing')).toBeNull();

@@ -37,7 +37,10 @@ export interface Engine {
   getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>;
   put(key: Uint8Array, value: Uint8Array, options?: WriteOptions): Promise<void>;
   del(key: Uint8Array, options?: WriteOptions): Promise<void>;
-  /** Applies every op or none. */
+  /**
+   * Applies every op or none. The engine keeps copies of keys and values, never the arrays given:
+   * callers may pass views of shared slabs (allocBytes) without pinning them.
+   */
   batch(ops: readonly BatchOp[], options?: WriteOptions): Promise<void>;
   /** Entries in bytewise key order (or reverse) within the range. */
   iterate(options?: IterateOptions): AsyncIterable<Entry>;

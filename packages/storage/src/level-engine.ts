@@ -16,8 +16,18 @@ type Db = ClassicLevel<Uint8Array, Uint8Array>;
  * over; 32 MiB absorbs overwrites in memory (RocksDB's default is 64 MiB) and costs that much RAM.
  */
 const WRITE_BUFFER_BYTES = 32 * 1024 * 1024;
-/** classic-level's implementation of batch(), below abstract-level's checks and encodings. */
-type NativeBatch = { _batch?: (ops: readonly BatchOp[], options: { sync: boolean }) => Promise<void> };
+/**
+ * classic-level's implementation of a chained batch, below abstract-level's checks and encodings:
+ * one native call per op with the key and value as arguments. Its array form (_batch) reads
+ * type, key and value of each op by name through N-API, about twice the main-thread cost per op
+ * (measured: 1.6 against 0.6 us per op in batches of 30).
+ */
+type NativeChainedBatch = {
+  _put(key: Uint8Array, value: Uint8Array): void;
+  _del(key: Uint8Array): void;
+  _write(options: { sync: boolean }): Promise<void>;
+};
+type NativeDb = { _chainedBatch?: () => NativeChainedBatch };
 
 export class LevelEngine implements Engine {
   readonly kind = 'level' as const;
@@ -105,11 +115,19 @@ export class LevelEngine implements Engine {
   private async writeBatch(ops: readonly BatchOp[], sync: boolean): Promise<void> {
     const db = this.requireDb();
     // abstract-level's batch() clones, re-validates and re-encodes every op (a tenth of a busy
-    // node's main thread under PUT load); ours are checked already (checkOps), the engine is open
-    // (Lifecycle), and the native batch reads exactly type, key and value, which a BatchOp is.
-    const batch = (db as unknown as NativeBatch)._batch;
-    if (typeof batch === 'function') await batch.call(db, ops, { sync });
-    else await db.batch([...ops], { sync });
+    // node's main thread under PUT load); ours are checked already (checkOps) and the engine is
+    // open (Lifecycle), so they go straight to the native batch.
+    const chained = (db as unknown as NativeDb)._chainedBatch;
+    if (typeof chained !== 'function') return db.batch([...ops], { sync });
+    const batch = chained.call(db);
+    // abstract-level tracks it to close it with the database; it is written at once, and a Set
+    // entry per batch that nothing removes would only grow.
+    db.detachResource(batch as never);
+    for (const op of ops) {
+      if (op.type === 'put') batch._put(op.key, op.value);
+      else batch._del(op.key);
+    }
+    return batch._write({ sync });
   }
 
   private openCursor(options: IterateOptions): Cursor {

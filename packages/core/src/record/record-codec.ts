@@ -47,29 +47,38 @@ export function encodedRecordSize(rec: StoredRecord): number {
   return FIXED_HEADER_SIZE + expiry + LENGTH_SIZE + rec.value.length + CRC_SIZE;
 }
 
-/** Encode a record. Out-of-range fields are a programmer mistake and throw RangeError. */
-export function encodeRecord(rec: StoredRecord): Uint8Array {
+/**
+ * Encode a record into a fresh array from `alloc` (default: one of its own). Out-of-range fields
+ * are a programmer mistake and throw RangeError. Bytes only handed to an engine, which copies
+ * them, can come from a shared slab (allocBytes): no allocation of their own per record.
+ */
+export function encodeRecord(rec: StoredRecord, alloc: (size: number) => Uint8Array = newBytes): Uint8Array {
   checkEncodable(rec);
-  const out = new Uint8Array(encodedRecordSize(rec));
-  const view = new DataView(out.buffer);
+  const out = alloc(encodedRecordSize(rec));
   const hasExpiry = rec.expiresAtMs !== 0;
   out[0] = RECORD_MAGIC;
   out[1] = RECORD_VERSION;
   out[2] = (rec.tombstone ? FLAG_TOMBSTONE : 0) | (hasExpiry ? FLAG_EXPIRY : 0);
-  writeU48(view, 3, rec.ts.wallMs);
-  view.setUint16(9, rec.ts.logical);
-  view.setUint32(11, rec.ts.node);
+  // Byte by byte rather than through a DataView: one object less per record.
+  putU48(out, 3, rec.ts.wallMs);
+  out[9] = rec.ts.logical >>> 8;
+  out[10] = rec.ts.logical & 0xff;
+  putU32(out, 11, rec.ts.node);
   let at = FIXED_HEADER_SIZE;
   if (hasExpiry) {
-    writeU48(view, at, rec.expiresAtMs);
+    putU48(out, at, rec.expiresAtMs);
     at += EXPIRY_SIZE;
   }
-  view.setUint32(at, rec.value.length);
+  putU32(out, at, rec.value.length);
   at += LENGTH_SIZE;
   out.set(rec.value, at);
   at += rec.value.length;
-  view.setUint32(at, crc32(out, 0, 0, at));
+  putU32(out, at, crc32(out, 0, 0, at));
   return out;
+}
+
+function newBytes(size: number): Uint8Array {
+  return new Uint8Array(size);
 }
 
 /**
@@ -157,9 +166,18 @@ function isUint(n: number, max: number): boolean {
 }
 
 // u48 as a u16 high part and a u32 low part: exact for every integer up to 2^48 - 1.
-function writeU48(view: DataView, at: number, n: number): void {
-  view.setUint16(at, Math.floor(n / 2 ** 32));
-  view.setUint32(at + 2, n % 2 ** 32);
+function putU48(out: Uint8Array, at: number, n: number): void {
+  const hi = Math.floor(n / 2 ** 32);
+  out[at] = hi >>> 8;
+  out[at + 1] = hi & 0xff;
+  putU32(out, at + 2, n % 2 ** 32);
+}
+
+function putU32(out: Uint8Array, at: number, n: number): void {
+  out[at] = n >>> 24;
+  out[at + 1] = (n >>> 16) & 0xff;
+  out[at + 2] = (n >>> 8) & 0xff;
+  out[at + 3] = n & 0xff;
 }
 
 function readU48(view: DataView, at: number): number {

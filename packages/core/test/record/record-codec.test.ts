@@ -171,6 +171,20 @@ describe('record codec: properties', () => {
     );
   });
 
+  test('encoding into an allocator\'s view of a shared, dirty buffer gives the same bytes there', () => {
+    fc.assert(
+      fc.property(recordArb, fc.integer({ min: 0, max: 64 }), (r, offset) => {
+        const shared = new Uint8Array(offset + 256).fill(0xa5);
+        const bytes = encodeRecord(r, (size) => shared.subarray(offset, offset + size));
+        expect(bytes.buffer).toBe(shared.buffer);
+        expect(bytes.byteOffset).toBe(offset);
+        expect(Array.from(bytes)).toEqual(Array.from(encodeRecord(r)));
+        expect(shared.subarray(offset + bytes.length).every((b) => b === 0xa5)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   test('every truncation of a valid encoding is RecordTruncatedError', () => {
     fc.assert(
       fc.property(recordArb, (r) => {

@@ -6,13 +6,13 @@
 // A cache that has held every stored key since the store was empty, and never evicted one, is
 // `complete`: a key it does not hold is absent, so no lookup ever goes to the engine (the whole
 // data set fits in memory, as in Redis). The first eviction ends that for the process's life.
-import { decodeRecordUnchecked, type StoredRecord } from '@ringkv/core';
-
-/** What the cache holds for one key: the stored encoding (verified), and its decoding once asked for. */
-export interface CachedRecord {
-  bytes: Uint8Array;
-  record?: StoredRecord;
-}
+//
+// Entries are decoded records, not encodings: a write caches its winner as it is, so no write
+// allocates a copy of its record for the cache (an off-heap allocation per op, measured at about
+// a microsecond) and no later write decodes one back. A record's value may view a larger buffer
+// (a client request as read from its socket, a peer frame): the cache charges the whole buffer
+// it keeps alive, and copies a value out of a buffer much larger than itself.
+import type { StoredRecord } from '@ringkv/core';
 
 /** Bookkeeping per entry (key string, list node, Map slot): a rough, constant estimate. */
 const ENTRY_OVERHEAD_BYTES = 140;
@@ -24,7 +24,7 @@ const ENTRY_OVERHEAD_BYTES = 140;
  */
 interface Node {
   id: string;
-  entry: CachedRecord | null;
+  entry: StoredRecord | null;
   cost: number;
   /** Towards the least recently used end. */
   older: Node | undefined;
@@ -66,7 +66,7 @@ export class RecordCache {
   }
 
   /** The entry (null: known absent), or undefined when not cached. Marks it recently used. */
-  lookup(id: string): CachedRecord | null | undefined {
+  lookup(id: string): StoredRecord | null | undefined {
     if (!this.enabled) return undefined;
     const node = this.nodes.get(id);
     if (node === undefined) {
@@ -83,28 +83,21 @@ export class RecordCache {
     return node.entry;
   }
 
-  /**
-   * The decoded record of an entry, decoded once. Entries hold only verified bytes (the store
-   * checks what it reads from the engine before caching it), so no checksum here.
-   */
-  static record(entry: CachedRecord): StoredRecord {
-    return (entry.record ??= decodeRecordUnchecked(entry.bytes));
-  }
-
-  set(id: string, entry: CachedRecord | null): void {
+  /** Caches a key's record (null: known absent). The record must not be mutated afterwards. */
+  set(id: string, record: StoredRecord | null): void {
     if (!this.enabled) return;
-    const cost = costOf(id, entry);
-    if (cost > this.maxEntryBytes) {
+    if (record !== null && id.length + ENTRY_OVERHEAD_BYTES + record.value.byteLength > this.maxEntryBytes) {
       // Not kept (see the constructor): the cache no longer knows this key.
       this.delete(id);
-      if (entry !== null) this.isComplete = false;
+      this.isComplete = false;
       return;
     }
     // A complete cache needs no "absent" entries: a miss already means absent.
-    if (entry === null && this.isComplete) {
+    if (record === null && this.isComplete) {
       this.delete(id);
       return;
     }
+    const { entry, cost } = record === null ? { entry: null, cost: id.length + ENTRY_OVERHEAD_BYTES } : compact(id, record);
     const old = this.nodes.get(id);
     if (old !== undefined) {
       this.bytes += cost - old.cost;
@@ -163,7 +156,23 @@ export class RecordCache {
   }
 }
 
-function costOf(id: string, entry: CachedRecord | null): number {
-  // A decoded record's value views the same bytes: no second copy to count.
-  return id.length + (entry === null ? 0 : entry.bytes.byteLength) + ENTRY_OVERHEAD_BYTES;
+/** A value viewing a buffer larger than this many bytes beyond itself is copied out of it. */
+const MAX_SHARED_SLACK_BYTES = 512;
+/**
+ * V8 keeps typed arrays up to this size on its own heap: copying such a value costs little and
+ * pins nothing, and asking one for its `.buffer` would move it off the heap (see allocBytes).
+ */
+const SMALL_VALUE_BYTES = 64;
+
+/** The record as the cache keeps it, and what it costs: its value in its own buffer unless sharing costs little. */
+function compact(id: string, record: StoredRecord): { entry: StoredRecord; cost: number } {
+  const v = record.value;
+  const base = id.length + ENTRY_OVERHEAD_BYTES;
+  if (v.byteLength > SMALL_VALUE_BYTES) {
+    // The whole buffer the value keeps alive, not only the value's own bytes.
+    const held = v.buffer.byteLength;
+    if (held - v.byteLength <= MAX_SHARED_SLACK_BYTES) return { entry: record, cost: base + held };
+  }
+  const entry = { ts: record.ts, tombstone: record.tombstone, expiresAtMs: record.expiresAtMs, value: new Uint8Array(v) };
+  return { entry, cost: base + v.byteLength };
 }

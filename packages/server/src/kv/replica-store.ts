@@ -5,9 +5,9 @@
 // when durability is `sync` (group commit). Batches are prepared in order and written in order, so
 // read-compare-write needs no per-key locks; a full next batch is read while the previous one is
 // written, through an overlay of winners not yet on disk. A record cache answers most reads.
-import { decodeRecord, encodeRecord, newerRecord, compareRecords, type StoredRecord } from '@ringkv/core';
+import { allocBytes, decodeRecord, encodeRecord, newerRecord, compareRecords, type StoredRecord } from '@ringkv/core';
 import { dataKey, keyspaceRange, type BatchOp, type Engine } from '@ringkv/storage';
-import { RecordCache, type CachedRecord } from './record-cache.js';
+import { RecordCache } from './record-cache.js';
 
 export interface ApplyResult {
   /** The record now stored is the one given (it was newer than what was there). */
@@ -55,7 +55,7 @@ export class ReplicaStore {
   private failed: unknown;
   private scheduled = false;
   private readonly listeners: ChangeListener[] = [];
-  private reads: { id: string; key: Uint8Array; resolve: (v: CachedRecord | null) => void; reject: (e: unknown) => void }[] = [];
+  private reads: { id: string; key: Uint8Array; resolve: (v: StoredRecord | null) => void; reject: (e: unknown) => void }[] = [];
   private readScheduled = false;
   private readonly maxBatch: number;
   readonly cache: RecordCache;
@@ -82,14 +82,13 @@ export class ReplicaStore {
   }
 
   async read(partition: number, key: Uint8Array): Promise<StoredRecord | undefined> {
-    const entry = await this.readEntry(partition, key);
-    return entry === null ? undefined : RecordCache.record(entry);
+    return (await this.readEntry(partition, key)) ?? undefined;
   }
 
-  /** The stored encoding of a key's record (what replicas send each other). */
+  /** The encoding of a key's record (what replicas send each other). */
   async readRaw(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
-    const entry = await this.readEntry(partition, key);
-    return entry === null ? undefined : entry.bytes;
+    const record = await this.readEntry(partition, key);
+    return record === null ? undefined : encodeRecord(record);
   }
 
   /**
@@ -97,15 +96,14 @@ export class ReplicaStore {
    * only the engine can tell (then read()). The cache is exact, so this is what read() would give.
    */
   readCached(partition: number, key: Uint8Array): StoredRecord | null | undefined {
-    const cached = this.cache.lookup(idOf(dataKey(partition, key)));
-    return cached === undefined || cached === null ? cached : RecordCache.record(cached);
+    return this.cache.lookup(idOf(dataKey(partition, key)));
   }
 
   /**
    * From the cache, or else from the engine: reads issued in the same event-loop turn share one
    * engine getMany, one trip to the engine's thread pool rather than one each.
    */
-  private readEntry(partition: number, key: Uint8Array): Promise<CachedRecord | null> {
+  private readEntry(partition: number, key: Uint8Array): Promise<StoredRecord | null> {
     const storageKey = dataKey(partition, key);
     const id = idOf(storageKey);
     const cached = this.cache.lookup(id);
@@ -130,11 +128,11 @@ export class ReplicaStore {
           const cacheable = this.commits === commitsBefore && !this.failed;
           batch.forEach((r, i) => {
             const bytes = values[i];
-            let entry: CachedRecord | null = null;
+            let entry: StoredRecord | null = null;
             if (bytes !== undefined) {
-              // Verified here, once: the cache then trusts its bytes (RecordCache.record).
+              // Verified here, once: the cache then holds the decoded record.
               try {
-                entry = { bytes, record: decodeRecord(bytes) };
+                entry = decodeRecord(bytes);
               } catch (err) {
                 r.reject(err);
                 return;
@@ -239,7 +237,7 @@ export class ReplicaStore {
       const storageKey = dataKey(p.partition, p.key);
       const id = idOf(storageKey);
       let slot = slots.get(id);
-      if (!slot) slots.set(id, (slot = { id, storageKey, partition: p.partition, userKey: p.key, before: undefined, winner: undefined, bytes: undefined }));
+      if (!slot) slots.set(id, (slot = { id, storageKey, partition: p.partition, userKey: p.key, before: undefined, winner: undefined }));
       return slot;
     });
     const fromDisk: Slot[] = [];
@@ -247,7 +245,7 @@ export class ReplicaStore {
       if (this.overlay.has(slot.id)) continue;
       const cached = this.cache.lookup(slot.id);
       if (cached === undefined) fromDisk.push(slot);
-      else slot.before = cached === null ? undefined : RecordCache.record(cached);
+      else slot.before = cached ?? undefined;
     }
     const stored = fromDisk.length > 0 ? await this.engine.getMany(fromDisk.map((slot) => slot.storageKey)) : [];
     fromDisk.forEach((slot, i) => {
@@ -281,8 +279,8 @@ export class ReplicaStore {
       if (slot.winner === slot.before) continue;
       changed.push(slot);
       this.overlay.set(slot.id, { record: slot.winner, token });
-      slot.bytes = slot.winner ? encodeRecord(slot.winner) : undefined;
-      ops.push(slot.bytes ? { type: 'put', key: slot.storageKey, value: slot.bytes } : { type: 'del', key: slot.storageKey });
+      // The engine copies what it is given: the encoding needs no allocation of its own.
+      ops.push(slot.winner ? { type: 'put', key: slot.storageKey, value: encodeRecord(slot.winner, allocBytes) } : { type: 'del', key: slot.storageKey });
     }
     return { batch, results, ops, changed, token };
   }
@@ -303,8 +301,7 @@ export class ReplicaStore {
     this.commits++;
     for (const slot of changed) {
       if (this.overlay.get(slot.id)?.token === token) this.overlay.delete(slot.id);
-      // Only the fresh encoding: the winner's value may view a larger buffer (a peer frame).
-      this.cache.set(slot.id, slot.bytes ? { bytes: slot.bytes } : null);
+      this.cache.set(slot.id, slot.winner ?? null);
       for (const l of this.listeners) l(slot.partition, slot.userKey, slot.before, slot.winner);
     }
     for (let i = 0; i < batch.length; i++) batch[i].done(undefined, results[i]);
@@ -318,8 +315,6 @@ type Slot = {
   userKey: Uint8Array;
   before: StoredRecord | undefined;
   winner: StoredRecord | undefined;
-  /** The winner's encoding, when it changed and is written. */
-  bytes: Uint8Array | undefined;
 };
 
 /**
