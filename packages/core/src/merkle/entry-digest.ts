@@ -17,6 +17,7 @@ export interface TreeEntry extends EntryDigest {
 
 /** Bytes after the key: wallMs (6), logical (2), node (4), tombstone (1). */
 const SUFFIX_BYTES = 13;
+let scratch = new Uint8Array(256);
 /**
  * The bucket hash uses its own seed, unrelated to the key-to-partition hash (xxHash64 mod Q): were
  * both taken from one hash's low bits, every key of a partition would fall in Q-th of the buckets.
@@ -33,7 +34,11 @@ export function bucketOfKey(key: Uint8Array, buckets: number): number {
  * The suffix has a fixed length, so the key/suffix boundary is unambiguous.
  */
 export function entryHashInto(key: Uint8Array, entry: EntryDigest, out: Uint32Array, offset: number): void {
-  const buf = new Uint8Array(key.length + SUFFIX_BYTES);
+  const size = key.length + SUFFIX_BYTES;
+  // One scratch buffer for every call (hashing is synchronous): no allocation per entry hashed,
+  // which is twice per write.
+  if (scratch.length < size) scratch = new Uint8Array(Math.max(size, 2 * scratch.length));
+  const buf = scratch;
   buf.set(key, 0);
   let p = key.length;
   const { wallMs, logical, node } = entry.ts;
@@ -52,7 +57,7 @@ export function entryHashInto(key: Uint8Array, entry: EntryDigest, out: Uint32Ar
   buf[p++] = (node >>> 16) & 0xff;
   buf[p++] = (node >>> 24) & 0xff;
   buf[p] = entry.tombstone ? 1 : 0;
-  hashBytes64(buf, out, offset);
+  hashBytes64(buf, out, offset, size);
 }
 
 /** The 64-bit hash of (key, ts, tombstone) as a bigint (for tests, logs and tools). */

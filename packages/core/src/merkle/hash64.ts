@@ -32,10 +32,10 @@ function fmix(h: number, length: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** The 1 to 3 bytes after the last whole 4-byte block, little-endian. */
-function tailWord(bytes: Uint8Array, from: number): number {
+/** The 1 to 3 bytes of [from, end) after the last whole 4-byte block, little-endian. */
+function tailWord(bytes: Uint8Array, from: number, end: number): number {
   let k = 0;
-  for (let i = bytes.length - 1; i >= from; i--) k = (k << 8) | bytes[i];
+  for (let i = end - 1; i >= from; i--) k = (k << 8) | bytes[i];
   return k;
 }
 
@@ -48,13 +48,12 @@ export function murmur32(bytes: Uint8Array, seed: number): number {
     const k = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
     h = mixH(h, mixK(k));
   }
-  if (n & 3) h ^= mixK(tailWord(bytes, blocks));
+  if (n & 3) h ^= mixK(tailWord(bytes, blocks, n));
   return fmix(h, n);
 }
 
-/** The 64-bit hash of bytes, written as two 32-bit words (high, low) into out at offset. */
-export function hashBytes64(bytes: Uint8Array, out: Uint32Array, offset: number): void {
-  const n = bytes.length;
+/** The 64-bit hash of the first n bytes, written as two 32-bit words (high, low) into out at offset. */
+export function hashBytes64(bytes: Uint8Array, out: Uint32Array, offset: number, n = bytes.length): void {
   const blocks = n & ~3;
   let hi = SEED_HI;
   let lo = SEED_LO;
@@ -64,7 +63,7 @@ export function hashBytes64(bytes: Uint8Array, out: Uint32Array, offset: number)
     lo = mixH(lo, k);
   }
   if (n & 3) {
-    const k = mixK(tailWord(bytes, blocks));
+    const k = mixK(tailWord(bytes, blocks, n));
     hi ^= k;
     lo ^= k;
   }

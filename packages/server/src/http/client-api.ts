@@ -62,8 +62,9 @@ export class ClientApi {
     const finished = (status: number) => {
       this.inFlight--;
       const knownRoute = status === 404 && route !== '/kv/{key}' ? 'other' : route;
-      this.deps.metrics.httpRequestCounts.inc(`${method} ${knownRoute} ${status}`, { method, route: knownRoute, status });
-      this.deps.metrics.httpDuration.observe({ method, route: knownRoute }, (performance.now() - started) / 1000);
+      const series = `${method} ${knownRoute}`;
+      this.deps.metrics.httpRequestCounts.inc(`${series} ${status}`, { method, route: knownRoute, status });
+      this.deps.metrics.httpDuration.observe(series, { method, route: knownRoute }, (performance.now() - started) / 1000);
     };
     // One then() with both handlers: .then().catch().finally() would make three promises a request.
     this.dispatch(method, path, search, req, res).then(finished, (err: unknown) => {

@@ -208,7 +208,7 @@ export class ReplicaStore {
   private async flush(): Promise<void> {
     if (!this.canPrepare()) return;
     this.preparing = true;
-    const batch = this.queue.splice(0, this.maxBatch);
+    const batch = this.takeBatch();
     let prepared: Prepared;
     try {
       prepared = await this.prepare(batch);
@@ -228,6 +228,14 @@ export class ReplicaStore {
     };
     commit.then(settled, settled);
     if (this.queue.length > 0) this.schedule();
+  }
+
+  /** The next batch: the whole queue when it fits (taken, not copied), else its first maxBatch. */
+  private takeBatch(): PendingApply[] {
+    if (this.queue.length > this.maxBatch) return this.queue.splice(0, this.maxBatch);
+    const batch = this.queue;
+    this.queue = [];
+    return batch;
   }
 
   private async prepare(batch: PendingApply[]): Promise<Prepared> {
