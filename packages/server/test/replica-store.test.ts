@@ -196,4 +196,18 @@ describe('ReplicaStore', () => {
     expect(await store.read(0, k('c'))).toBeUndefined();
     await engine.close();
   });
+  test.each(CACHES)('keys that share a prefix, short or longer than 4 KiB, stay apart ($name)', async ({ cacheBytes, cacheMaxEntryBytes }) => {
+    const engine = new MemoryEngine();
+    await engine.open();
+    const store = new ReplicaStore(engine, { sync: false, cacheBytes, cacheMaxEntryBytes });
+    await store.open();
+    const long = 'k'.repeat(5000);
+    const keys = ['k', 'kk', 'k\u00ff', long, `${long}k`, `${long}\u00ff`].map((t) => new TextEncoder().encode(t));
+    await Promise.all(keys.map((key, i) => store.apply(0, key, rec(1, 1, `v${i}`))));
+    for (const [i, key] of keys.entries()) {
+      expect(new TextDecoder().decode((await store.read(0, key))!.value)).toBe(`v${i}`);
+    }
+    expect(await store.read(0, new TextEncoder().encode(`${long}x`))).toBeUndefined();
+    await engine.close();
+  });
 });
