@@ -7,7 +7,7 @@ import type { KvService } from '../kv/kv-service.js';
 import { parseFlag, parseKey, parseQuery, parseTtlSeconds } from '../kv/request-params.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
-import { readBody } from './read-body.js';
+import { readBody, readBodyThen } from './read-body.js';
 import { sendError } from './error-response.js';
 
 export interface ClientApiDeps {
@@ -32,10 +32,13 @@ export interface ClientApiDeps {
 }
 
 const KV_PREFIX = '/kv/';
+const KV_ROUTE = '/kv/{key}';
 
 export class ClientApi {
   private inFlight = 0;
   private draining = false;
+  /** Metric keys by method, route and status (see seriesKeys). */
+  private readonly keys = new Map<string, Map<string, Map<number, { series: string; counted: string }>>>();
 
   constructor(private readonly deps: ClientApiDeps) {
     deps.metrics.inFlight = () => this.inFlight;
@@ -57,17 +60,17 @@ export class ClientApi {
     const path = q < 0 ? url : url.slice(0, q);
     const search = q < 0 ? '' : url.slice(q + 1);
     const method = req.method ?? 'GET';
-    const route = path.startsWith(KV_PREFIX) ? '/kv/{key}' : path;
+    const isKv = path.startsWith(KV_PREFIX);
+    const route = isKv ? KV_ROUTE : path;
     this.inFlight++;
     const finished = (status: number) => {
       this.inFlight--;
-      const knownRoute = status === 404 && route !== '/kv/{key}' ? 'other' : route;
-      const series = `${method} ${knownRoute}`;
-      this.deps.metrics.httpRequestCounts.inc(`${series} ${status}`, { method, route: knownRoute, status });
-      this.deps.metrics.httpDuration.observe(series, { method, route: knownRoute }, (performance.now() - started) / 1000);
+      const knownRoute = status === 404 && !isKv ? 'other' : route;
+      const keys = this.seriesKeys(method, knownRoute, status);
+      this.deps.metrics.httpRequestCounts.inc(keys.counted, { method, route: knownRoute, status });
+      this.deps.metrics.httpDuration.observe(keys.series, { method, route: knownRoute }, (performance.now() - started) / 1000);
     };
-    // One then() with both handlers: .then().catch().finally() would make three promises a request.
-    this.dispatch(method, path, search, req, res).then(finished, (err: unknown) => {
+    const failed = (err: unknown) => {
       let status = 500;
       try {
         status = sendError(res, err);
@@ -75,29 +78,61 @@ export class ClientApi {
       } finally {
         finished(status);
       }
-    });
+    };
+    if (isKv) {
+      // The data routes answer through callbacks and the one promise of the KvService call: no
+      // async function of their own (each promise layer is felt at this rate).
+      try {
+        this.kvRequest(method, path, search, req, res, finished, failed);
+      } catch (err) {
+        failed(err);
+      }
+      return;
+    }
+    this.dispatch(method, path, search, req, res).then(finished, failed);
   };
 
-  private async dispatch(method: string, path: string, search: string, req: IncomingMessage, res: ServerResponse): Promise<number> {
-    if (path.startsWith(KV_PREFIX)) {
-      if (this.draining) throw new ShuttingDownError();
-      if (this.inFlight > this.deps.maxInFlight) {
-        this.deps.metrics.shed.inc();
-        throw new OverloadedError(1);
-      }
-      const key = parseKey(path.slice(KV_PREFIX.length), this.deps.maxKeyBytes);
-      switch (method) {
-        case 'GET':
-        case 'HEAD':
-          return this.get(key.bytes, key.text, search, method === 'HEAD', res);
-        case 'PUT':
-          return this.put(key.bytes, search, req, res);
-        case 'DELETE':
-          return this.del(key.bytes, search, res);
-        default:
-          throw new MethodNotAllowedError(method, '/kv/{key}', ['GET', 'HEAD', 'PUT', 'DELETE']);
-      }
+  /**
+   * The metric keys of a (method, route, status), built once: the request path then finds its
+   * series without assembling strings. Methods are the parser's, routes are patterns: bounded.
+   */
+  private seriesKeys(method: string, route: string, status: number): { series: string; counted: string } {
+    let byRoute = this.keys.get(method);
+    if (!byRoute) this.keys.set(method, (byRoute = new Map()));
+    let byStatus = byRoute.get(route);
+    if (!byStatus) byRoute.set(route, (byStatus = new Map()));
+    let keys = byStatus.get(status);
+    if (!keys) byStatus.set(status, (keys = { series: `${method} ${route}`, counted: `${method} ${route} ${status}` }));
+    return keys;
+  }
+
+  private kvRequest(
+    method: string, path: string, search: string, req: IncomingMessage, res: ServerResponse,
+    finished: (status: number) => void, failed: (err: unknown) => void,
+  ): void {
+    if (this.draining) throw new ShuttingDownError();
+    if (this.inFlight > this.deps.maxInFlight) {
+      this.deps.metrics.shed.inc();
+      throw new OverloadedError(1);
     }
+    const key = parseKey(path.slice(KV_PREFIX.length), this.deps.maxKeyBytes);
+    switch (method) {
+      case 'GET':
+      case 'HEAD':
+        this.get(key.bytes, key.text, search, method === 'HEAD', res).then(finished, failed);
+        return;
+      case 'PUT':
+        this.put(key.bytes, search, req, res, finished, failed);
+        return;
+      case 'DELETE':
+        this.del(key.bytes, search, res).then(finished, failed);
+        return;
+      default:
+        throw new MethodNotAllowedError(method, KV_ROUTE, ['GET', 'HEAD', 'PUT', 'DELETE']);
+    }
+  }
+
+  private async dispatch(method: string, path: string, search: string, req: IncomingMessage, res: ServerResponse): Promise<number> {
     switch (path) {
       case '/health':
         this.only(method, path, ['GET', 'HEAD']);
@@ -190,17 +225,29 @@ export class ClientApi {
     return 200;
   }
 
-  /** Parameters are checked before the body is read; a then() chain, not async: PUT is the hot path. */
-  private put(key: Uint8Array, search: string, req: IncomingMessage, res: ServerResponse): Promise<number> {
+  /** Parameters are checked before the body is read (a bad one throws here, unread). */
+  private put(
+    key: Uint8Array, search: string, req: IncomingMessage, res: ServerResponse,
+    finished: (status: number) => void, failed: (err: unknown) => void,
+  ): void {
     const params = parseQuery(search, ['w', 'ttl', 'strict']);
     const options = { w: params.get('w'), ttlSeconds: parseTtlSeconds(params, this.deps.maxTtlSeconds), strict: parseFlag(params, 'strict') };
-    return readBody(req, this.deps.maxValueBytes)
-      .then((value) => this.deps.kv.put(key, value, options))
-      .then(({ ts }) => {
-        res.writeHead(204, { 'x-ringkv-timestamp': formatTimestamp(ts) });
-        res.end();
-        return 204;
-      });
+    readBodyThen(req, this.deps.maxValueBytes, (err, value) => {
+      if (err) {
+        failed(err);
+        return;
+      }
+      this.deps.kv.put(key, value!, options).then(({ ts }) => {
+        try {
+          res.writeHead(204, { 'x-ringkv-timestamp': formatTimestamp(ts) });
+          res.end();
+        } catch (e) {
+          failed(e);
+          return;
+        }
+        finished(204);
+      }, failed);
+    });
   }
 
   private async del(key: Uint8Array, search: string, res: ServerResponse): Promise<number> {

@@ -3,38 +3,44 @@
 import type { IncomingMessage } from 'node:http';
 import { ValueTooLargeError, InvalidParameterError } from '../errors.js';
 
-export function readBody(req: IncomingMessage, limitBytes: number): Promise<Uint8Array> {
+/** Told once: an error, or undefined and the body. */
+export type BodyCallback = (err: Error | undefined, body?: Uint8Array) => void;
+
+/**
+ * readBody() with a callback: the PUT path, where each promise layer is felt. Calls `done` exactly
+ * once, never synchronously from here.
+ */
+export function readBodyThen(req: IncomingMessage, limitBytes: number, done: BodyCallback): void {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limitBytes) {
-    return Promise.reject(new ValueTooLargeError(limitBytes));
+    const err = new ValueTooLargeError(limitBytes);
+    process.nextTick(done, err);
+    return;
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    // Listeners stay on the request (it is dropped after the response): detaching four costs
-    // more than the events that can still arrive, which `done` ignores.
-    const finish = (err: Error | undefined, body?: Uint8Array) => {
-      if (done) return;
-      done = true;
-      if (err) reject(err);
-      else resolve(body!);
-    };
-    const onData = (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limitBytes) {
-        finish(new ValueTooLargeError(limitBytes));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => finish(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-    const onError = (e: Error) => finish(new InvalidParameterError(`request body could not be read: ${e.message}`));
-    const onAborted = () => finish(new InvalidParameterError('request aborted by the client'));
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('aborted', onAborted);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let finished = false;
+  // Listeners stay on the request (it is dropped after the response): detaching four costs more
+  // than the events that can still arrive, which `finished` ignores.
+  const finish = (err: Error | undefined, body?: Uint8Array) => {
+    if (finished) return;
+    finished = true;
+    done(err, body);
+  };
+  req.on('data', (chunk: Buffer) => {
+    if (finished) return;
+    size += chunk.length;
+    if (size > limitBytes) {
+      finish(new ValueTooLargeError(limitBytes));
+      return;
+    }
+    chunks.push(chunk);
   });
+  req.on('end', () => finish(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+  req.on('error', (e: Error) => finish(new InvalidParameterError(`request body could not be read: ${e.message}`)));
+  req.on('aborted', () => finish(new InvalidParameterError('request aborted by the client')));
+}
+
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => readBodyThen(req, limitBytes, (err, body) => (err ? reject(err) : resolve(body!))));
 }
