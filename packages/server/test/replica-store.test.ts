@@ -210,4 +210,43 @@ describe('ReplicaStore', () => {
     expect(await store.read(0, new TextEncoder().encode(`${long}x`))).toBeUndefined();
     await engine.close();
   });
+  test('a batch prepared while an earlier one is written keeps its winners, even if that write lands during its reads', async () => {
+    // Batches of two; no cache, so each batch reads the engine. Engine calls are held until released.
+    const engine = new MemoryEngine();
+    await engine.open();
+    const held = { batch: [] as (() => void)[], read: [] as (() => void)[] };
+    const hold = <T>(queue: (() => void)[], run: () => Promise<T>) => new Promise<T>((resolve, reject) => queue.push(() => void run().then(resolve, reject)));
+    const release = (queue: (() => void)[]) => queue.splice(0).forEach((go) => go());
+    const gated = Object.assign(Object.create(engine) as MemoryEngine, {
+      batch: (...args: Parameters<MemoryEngine['batch']>) => hold(held.batch, () => engine.batch(...args)),
+      getMany: (keys: readonly Uint8Array[]) => hold(held.read, () => engine.getMany(keys)),
+    });
+    const store = new ReplicaStore(gated, { sync: false, maxBatch: 2, cacheBytes: 0 });
+    const k = (t: string) => new TextEncoder().encode(t);
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 1000 && !cond(); i++) await turn();
+      expect(cond()).toBe(true);
+    };
+    // Batch 1 (k1 at 10) is prepared and its write held.
+    const first = [store.apply(0, k('k1'), rec(10, 1, 'new')), store.apply(0, k('a'), rec(1, 1, 'a'))];
+    await until(() => held.read.length === 1);
+    release(held.read);
+    await until(() => held.batch.length === 1);
+    // Batch 2 (an older k1, and a key only the engine knows) is prepared on top while batch 1 is written.
+    const second = [store.apply(0, k('k1'), rec(5, 1, 'old')), store.apply(0, k('b'), rec(1, 1, 'b'))];
+    await until(() => held.read.length === 1);
+    // Batch 1's write lands while batch 2 waits for its read.
+    release(held.batch);
+    await Promise.all(first);
+    release(held.read);
+    await until(() => held.batch.length === 1);
+    release(held.batch);
+    const results = await Promise.all(second);
+    expect(results[0].applied).toBe(false);
+    const reading = store.read(0, k('k1'));
+    await until(() => held.read.length === 1);
+    release(held.read);
+    expect(new TextDecoder().decode((await reading)!.value)).toBe('new');
+    await engine.close();
+  });
 });

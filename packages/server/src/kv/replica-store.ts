@@ -4,7 +4,8 @@
 // full) become one engine batch, read with one getMany and written with one batch, sharing one sync
 // when durability is `sync` (group commit). Batches are prepared in order and written in order, so
 // read-compare-write needs no per-key locks; a full next batch is read while the previous one is
-// written, through an overlay of winners not yet on disk. A record cache answers most reads.
+// written, reading the winners of the batches not yet on disk from those batches. A record cache
+// answers most reads.
 import { allocBytes, decodeRecord, encodeRecord, newerRecord, compareRecords, type StoredRecord } from '@ringkv/core';
 import { dataKey, keyspaceRange, type BatchOp, type Engine } from '@ringkv/storage';
 import { RecordCache } from './record-cache.js';
@@ -49,8 +50,8 @@ export class ReplicaStore {
   private preparing = false;
   private commitsInFlight = 0;
   private committing: Promise<void> = Promise.resolve();
-  /** Winners chosen but not yet written (undefined: deleted), by storage key. */
-  private readonly overlay = new Map<string, { record: StoredRecord | undefined; token: object }>();
+  /** Batches prepared whose write has not settled, oldest first: winners not in the engine yet. */
+  private readonly unwritten: Prepared[] = [];
   /** A failed engine write: the store refuses further applies (the node must be restarted). */
   private failed: unknown;
   private scheduled = false;
@@ -203,7 +204,7 @@ export class ReplicaStore {
   /**
    * A two-stage pipeline: batches are prepared (read, winners chosen) one after another, and
    * written one after another, but the next batch is prepared while the previous one is written.
-   * Winners not yet on disk sit in an overlay that later preparations read instead of the engine.
+   * A later preparation reads winners not yet on disk from the batches that chose them.
    */
   private async flush(): Promise<void> {
     if (!this.canPrepare()) return;
@@ -219,6 +220,7 @@ export class ReplicaStore {
       return;
     }
     this.preparing = false;
+    this.unwritten.push(prepared);
     this.commitsInFlight++;
     const commit = this.committing.then(() => this.commit(prepared));
     this.committing = commit.catch(() => undefined);
@@ -248,9 +250,17 @@ export class ReplicaStore {
       if (!slot) slots.set(id, (slot = { id, storageKey, partition: p.partition, userKey: p.key, before: undefined, winner: undefined }));
       return slot;
     });
+    // Each key's current record: the winner of the newest batch not yet written that holds it, else
+    // the cache's, else the engine's. Taken before the await and kept: only one batch is prepared
+    // at a time, so none joins `unwritten` meanwhile, and a batch written meanwhile changes only
+    // keys it holds, which are taken from it here, not from the cache or the engine.
     const fromDisk: Slot[] = [];
     for (const slot of slots.values()) {
-      if (this.overlay.has(slot.id)) continue;
+      const pending = this.unwritten.length > 0 ? this.unwrittenSlot(slot.id) : undefined;
+      if (pending !== undefined) {
+        slot.before = pending.winner;
+        continue;
+      }
       const cached = this.cache.lookup(slot.id);
       if (cached === undefined) fromDisk.push(slot);
       else slot.before = cached ?? undefined;
@@ -260,12 +270,7 @@ export class ReplicaStore {
       const bytes = stored[i];
       slot.before = bytes === undefined ? undefined : decodeRecord(bytes);
     });
-    for (const slot of slots.values()) {
-      // Read after the await: a batch prepared meanwhile may have moved the winner on.
-      const pending = this.overlay.get(slot.id);
-      if (pending) slot.before = pending.record;
-      slot.winner = slot.before;
-    }
+    for (const slot of slots.values()) slot.winner = slot.before;
     const results: ApplyResult[] = [];
     batch.forEach((p, i) => {
       const slot = slotOf[i];
@@ -282,33 +287,41 @@ export class ReplicaStore {
     });
     const ops: BatchOp[] = [];
     const changed: Slot[] = [];
-    const token = {};
     for (const slot of slots.values()) {
       if (slot.winner === slot.before) continue;
       changed.push(slot);
-      this.overlay.set(slot.id, { record: slot.winner, token });
       // The engine copies what it is given: the encoding needs no allocation of its own.
       ops.push(slot.winner ? { type: 'put', key: slot.storageKey, value: encodeRecord(slot.winner, allocBytes) } : { type: 'del', key: slot.storageKey });
     }
-    return { batch, results, ops, changed, token };
+    return { batch, results, ops, changed, slots };
+  }
+
+  /** The slot of the newest unwritten batch holding a key: its winner is what the engine will hold. */
+  private unwrittenSlot(id: string): Slot | undefined {
+    for (let i = this.unwritten.length - 1; i >= 0; i--) {
+      const slot = this.unwritten[i].slots.get(id);
+      if (slot !== undefined) return slot;
+    }
+    return undefined;
   }
 
   private async commit(prepared: Prepared): Promise<void> {
-    const { batch, results, ops, changed, token } = prepared;
+    const { batch, results, ops, changed } = prepared;
     try {
       if (this.failed) throw this.failed;
       if (ops.length > 0) await this.engine.batch(ops, { sync: this.options.sync });
     } catch (err) {
       // Later batches were prepared on top of this one: none of them may be written either.
       this.failed ??= err;
-      this.overlay.clear();
+      this.unwritten.splice(this.unwritten.indexOf(prepared), 1);
       this.cache.clear();
       for (const p of batch) p.done(err ?? new Error('engine write failed'));
       throw err;
     }
     this.commits++;
+    // Batches are written in order: this is the oldest unwritten one.
+    this.unwritten.shift();
     for (const slot of changed) {
-      if (this.overlay.get(slot.id)?.token === token) this.overlay.delete(slot.id);
       this.cache.set(slot.id, slot.winner ?? null);
       for (const l of this.listeners) l(slot.partition, slot.userKey, slot.before, slot.winner);
     }
@@ -343,12 +356,13 @@ interface Prepared {
   results: ApplyResult[];
   ops: BatchOp[];
   changed: Slot[];
-  token: object;
+  /** Every key of the batch by id, changed or not. */
+  slots: Map<string, Slot>;
 }
 
 /**
  * Batches prepared but not yet written, at most (see canPrepare: beyond the first, only full ones).
- * Bounds the overlay and the memory of a burst. Letting partial batches through too measured
+ * Bounds the unwritten winners and the memory of a burst. Letting partial batches through too measured
  * worse for client writes (PUT 89-100 / 95-109 / 114-117 us CPU per op with 1 / 2 / 4).
  */
 const MAX_COMMITS_IN_FLIGHT = 4;
