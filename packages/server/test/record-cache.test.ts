@@ -24,6 +24,20 @@ describe('RecordCache', () => {
     expect(cache.size).toBe(3);
   });
 
+  test('replacing a cached record keeps its place in the recency order; a lookup moves it', () => {
+    const cost = 'a'.length + 1 + OVERHEAD;
+    const cache = new RecordCache(2 * cost, cost);
+    cache.set('a', entry('x'));
+    cache.set('b', entry('x'));
+    cache.set('a', entry('y'));
+    cache.set('c', entry('x'));
+    expect(cache.lookup('a')).toBeUndefined();
+    expect(cache.lookup('b')).toBeDefined();
+    cache.set('d', entry('x'));
+    expect(cache.lookup('c')).toBeUndefined();
+    expect(cache.lookup('b')).toBeDefined();
+  });
+
   test('answers the record it was given, value for value', () => {
     const cache = new RecordCache(1 << 20);
     cache.set('k', entry('hello'));

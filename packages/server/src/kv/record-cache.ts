@@ -83,7 +83,10 @@ export class RecordCache {
     return node.entry;
   }
 
-  /** Caches a key's record (null: known absent). The record must not be mutated afterwards. */
+  /**
+   * Caches a key's record (null: known absent). The record must not be mutated afterwards. A key
+   * already cached keeps its place in the recency order: lookup() is what marks a use.
+   */
   set(id: string, record: StoredRecord | null): void {
     if (!this.enabled) return;
     if (record !== null && id.length + ENTRY_OVERHEAD_BYTES + record.value.byteLength > this.maxEntryBytes) {
@@ -103,8 +106,8 @@ export class RecordCache {
       this.bytes += cost - old.cost;
       old.entry = entry;
       old.cost = cost;
-      this.unlink(old);
-      this.pushNewest(old);
+      // Not moved to the newest end: a write looked its key up (and moved it) while it was
+      // prepared, a moment ago; relinking again touches three nodes for nothing.
     } else {
       const node: Node = { id, entry, cost, older: undefined, newer: undefined };
       this.nodes.set(id, node);
