@@ -7,7 +7,7 @@ import { RecordCache } from '@ringkv/server';
 const record = (value: Uint8Array): StoredRecord => ({ ts: { wallMs: 1, logical: 0, node: 1 }, tombstone: false, expiresAtMs: 0, value });
 const entry = (value: string) => record(new TextEncoder().encode(value));
 /** Bookkeeping charged per entry on top of its key and value (record-cache.ts). */
-const OVERHEAD = 140;
+const OVERHEAD = 320;
 
 describe('RecordCache', () => {
   test('evicts the least recently used entries to stay within its budget', () => {

@@ -16,7 +16,7 @@ const turn = () => new Promise((r) => setImmediate(r));
 const CACHES = [
   { name: 'no cache', cacheBytes: 0, cacheMaxEntryBytes: undefined },
   // Room for about three entries: every few applies evict something.
-  { name: 'a cache that keeps evicting', cacheBytes: 3 * 260, cacheMaxEntryBytes: 260 },
+  { name: 'a cache that keeps evicting', cacheBytes: 3 * 440, cacheMaxEntryBytes: 440 },
   { name: 'a complete cache', cacheBytes: 1 << 20, cacheMaxEntryBytes: undefined },
 ];
 

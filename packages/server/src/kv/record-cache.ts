@@ -14,8 +14,11 @@
 // it keeps alive, and copies a value out of a buffer much larger than itself.
 import type { StoredRecord } from '@ringkv/core';
 
-/** Bookkeeping per entry (key string, list node, Map slot): a rough, constant estimate. */
-const ENTRY_OVERHEAD_BYTES = 140;
+/**
+ * Heap objects per entry besides the value's bytes, a rough constant: key string, list node, Map
+ * slot, the record and its timestamp, and the value's typed array, ArrayBuffer and its tracking.
+ */
+const ENTRY_OVERHEAD_BYTES = 320;
 
 /**
  * A node of the recency list. The list is linked by hand: evicting from the front of a Map in
