@@ -27,8 +27,14 @@ export class ReplicationMetrics {
     this.hintsPending = new Gauge({ name: 'ringkv_hints_pending', help: 'Hints waiting for their replica after the last handoff pass', registers });
   }
 
+  /** Count keys by op and outcome, built once (outcomes are a handful of constants). */
+  private readonly countKeys: Record<Op, Map<string, string>> = { read: new Map(), write: new Map() };
+
   /** One coordinated request ended (counted without prom-client on the request path). */
   countCoordinated(op: Op, outcome: string): void {
-    this.coordinatedCounts.inc(`${op} ${outcome}`, { op, outcome });
+    const keys = this.countKeys[op];
+    let key = keys.get(outcome);
+    if (key === undefined) keys.set(outcome, (key = `${op} ${outcome}`));
+    this.coordinatedCounts.inc(key, { op, outcome });
   }
 }
