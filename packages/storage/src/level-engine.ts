@@ -30,10 +30,11 @@ type NativeChainedBatch = {
 };
 type NativeDb = { _chainedBatch?: () => NativeChainedBatch };
 /**
- * Native batches kept for reuse once written and cleared. A batch's memory is native and freed
- * only when V8 collects its small JS wrapper, which V8 does not hurry for memory it cannot see:
- * a new batch per write held tens of MB more under load. A few suffice (writes are mostly one at
- * a time); each keeps the capacity of the largest batch it held.
+ * Native batches kept for reuse once written and cleared. A new batch's memory is native and freed
+ * only when V8 collects its small JS wrapper, which V8 does not hurry for memory it cannot see;
+ * reused ones bound that by construction (resident memory under load measured the same either
+ * way). A few suffice (writes are mostly one at a time); each keeps the capacity of the largest
+ * batch it held.
  */
 const SPARE_BATCHES = 4;
 
