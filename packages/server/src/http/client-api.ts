@@ -1,7 +1,7 @@
 // The client HTTP API (DESIGN.md "HTTP API on the client port"): routing, parameter checks,
 // load shedding and per-request metrics. The data path behind it is a KvService.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { formatTimestamp } from '@ringkv/core';
+import { formatTimestamp, type Timestamp } from '@ringkv/core';
 import { InvalidParameterError, MethodNotAllowedError, OverloadedError, RouteNotFoundError, ShuttingDownError } from '../errors.js';
 import type { KvService } from '../kv/kv-service.js';
 import { parseFlag, parseKey, parseQuery, parseTtlSeconds } from '../kv/request-params.js';
@@ -237,7 +237,15 @@ export class ClientApi {
         failed(err);
         return;
       }
-      this.deps.kv.put(key, value!, options).then(({ ts }) => {
+      let written: Promise<{ ts: Timestamp }>;
+      try {
+        written = this.deps.kv.put(key, value!, options);
+      } catch (e) {
+        // This runs from a stream event: a throw here would not reach any handler.
+        failed(e);
+        return;
+      }
+      written.then(({ ts }) => {
         try {
           res.writeHead(204, { 'x-ringkv-timestamp': formatTimestamp(ts) });
           res.end();
