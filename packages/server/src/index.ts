@@ -32,3 +32,4 @@ export * from './peer/memory-transport.js';
 export * from './membership/membership-errors.js';
 export * from './membership/membership-service.js';
 export * from './membership/raft-driver.js';
+export * from './config/secret.js';

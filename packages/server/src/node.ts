@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { openEngine, type Engine } from '@ringkv/storage';
 import type { MembershipCommand } from '@ringkv/core';
 import { systemClock, type Clock } from './clock.js';
-import { DEV_SECRET, parseAddress, type NodeConfig } from './config/config.js';
+import { parseAddress, type NodeConfig } from './config/config.js';
+import { missingSecretProblem, randomLocalSecret } from './config/secret.js';
+import { ConfigError } from './errors.js';
 import { ClientApi } from './http/client-api.js';
 import { NodeRuntime } from './node-runtime.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -49,11 +51,20 @@ export class RingkvNode {
     this.state = 'starting';
     const cfg = this.config;
     if (cfg.engine === 'memory') this.log.warn('engine "memory" keeps nothing across restarts: for tests only');
-    if (!cfg.secret) this.log.warn('no --secret set: using the development secret; set one before exposing the peer port');
+    const problem = missingSecretProblem(cfg);
+    if (problem) {
+      this.state = 'stopped';
+      throw new ConfigError(problem, { option: 'secret' });
+    }
+    let secret = cfg.secret;
+    if (secret === undefined) {
+      secret = randomLocalSecret();
+      this.log.warn({ peer: cfg.peer }, 'no cluster secret given: this loopback-only node made a random one, so it runs alone and no other node can join it (give every node the same --secret-file to form a cluster)');
+    }
     this.engine = this.components.engine ?? (await openEngine(cfg.engine, cfg.data));
     const transport = this.components.transport ?? new WsTransport({
       nodeId: cfg.id, listen: parseAddress(cfg.peer, 'peer'), advertise: cfg.advertisePeer,
-      secret: cfg.secret ?? DEV_SECRET, clock: this.clock, logger: this.log.child({ component: 'peer' }),
+      secret, clock: this.clock, logger: this.log.child({ component: 'peer' }),
     });
     const runtime = new NodeRuntime(cfg, {
       clock: this.clock, engine: this.engine, transport, logger: this.log, metrics: this.metrics, random: Math.random,

@@ -9,6 +9,7 @@
 
 import { assignPartitions } from '../ring/assignment.js';
 import type { Assignment } from '../ring/ring-member.js';
+import { isValidAddress, isValidNodeId, isValidZone } from './member-names.js';
 
 export type MemberStatus = 'joining' | 'normal' | 'leaving' | 'left';
 
@@ -58,11 +59,54 @@ function assignFor(members: readonly MemberRecord[], partitions: number, replica
 }
 
 /**
- * Applies one committed command. An invalid command (unknown id, duplicate id or address, a
- * transition that makes no sense) leaves the state and epoch unchanged and says why; every node
- * reaches the same verdict, so the state stays identical everywhere.
+ * Applies one committed command. Total: it never throws. An invalid command (a malformed field,
+ * unknown id, duplicate id or address, a transition that makes no sense, or one the ring cannot
+ * place) leaves the state and epoch unchanged and says why; every node reaches the same verdict
+ * from the same state and command, so the state stays identical everywhere.
  */
 export function applyMembershipCommand(state: MembershipState, cmd: MembershipCommand): ApplyOutcome {
+  const malformed = commandShapeError(cmd);
+  if (malformed) return { ok: false, state, reason: `malformed command: ${malformed}` };
+  try {
+    return applyChecked(state, cmd);
+  } catch (err) {
+    // Deterministic like the rest: the same state and command throw the same way on every node.
+    return { ok: false, state, reason: `cannot apply: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/**
+ * Why a value is not a well-formed command, or undefined. The edges (admin API, peer protocol)
+ * check the same with their schema; this repeats it for entries committed before they did.
+ */
+export function commandShapeError(cmd: unknown): string | undefined {
+  if (typeof cmd !== 'object' || cmd === null || Array.isArray(cmd)) return 'not an object';
+  const c = cmd as Record<string, unknown>;
+  const id = (v: unknown, field: string) => (isValidNodeId(v) ? undefined : `${field} is not a valid node id`);
+  const address = (v: unknown, field: string) => (isValidAddress(v) ? undefined : `${field} is not HOST:PORT`);
+  switch (c.op) {
+    case 'add': {
+      const m = c.member;
+      if (typeof m !== 'object' || m === null || Array.isArray(m)) return 'member is not an object';
+      const mm = m as Record<string, unknown>;
+      if (mm.zone !== undefined && !isValidZone(mm.zone)) return 'member.zone is not a valid zone';
+      return id(mm.id, 'member.id') ?? address(mm.peer, 'member.peer') ?? address(mm.http, 'member.http');
+    }
+    case 'activate':
+    case 'leave':
+    case 'remove':
+      return id(c.id, 'id');
+    case 'setZone':
+      if (c.zone !== null && !isValidZone(c.zone)) return 'zone is not a valid zone';
+      return id(c.id, 'id');
+    case 'setAddress':
+      return id(c.id, 'id') ?? address(c.peer, 'peer') ?? address(c.http, 'http');
+    default:
+      return `unknown op ${typeof c.op === 'string' ? JSON.stringify(c.op.slice(0, 32)) : typeof c.op}`;
+  }
+}
+
+function applyChecked(state: MembershipState, cmd: MembershipCommand): ApplyOutcome {
   const refuse = (reason: string): ApplyOutcome => ({ ok: false, state, reason });
   const find = (id: string) => state.members.find((m) => m.id === id);
   const next = (members: MemberRecord[]): ApplyOutcome => {
@@ -74,7 +118,6 @@ export function applyMembershipCommand(state: MembershipState, cmd: MembershipCo
   switch (cmd.op) {
     case 'add': {
       const m = cmd.member;
-      if (!m || typeof m.id !== 'string' || !m.id) return refuse('add: member id missing');
       const existing = find(m.id);
       if (existing) {
         if (existing.peer === m.peer && existing.http === m.http) return refuse(`add: ${m.id} is already a member (${existing.status})`);
@@ -140,14 +183,78 @@ export function encodeMembershipCommand(cmd: MembershipCommand): Uint8Array {
   return utf8.encode(JSON.stringify(cmd));
 }
 
+/**
+ * The command of a log entry: JSON of a command, checked by shape (commandShapeError). Throws on
+ * bytes that are not a well-formed command; the caller records the entry as refused.
+ */
 export function decodeMembershipCommand(bytes: Uint8Array): MembershipCommand {
-  return JSON.parse(fromUtf8.decode(bytes)) as MembershipCommand;
+  const cmd: unknown = JSON.parse(fromUtf8.decode(bytes));
+  const why = commandShapeError(cmd);
+  if (why) throw new TypeError(`malformed membership command: ${why}`);
+  return cmd as MembershipCommand;
 }
 
 export function encodeMembershipState(state: MembershipState): Uint8Array {
   return utf8.encode(JSON.stringify(state));
 }
 
+/** A membership state from its JSON (a Raft snapshot, a peer's reply). Throws unless well-formed. */
 export function decodeMembershipState(bytes: Uint8Array): MembershipState {
-  return JSON.parse(fromUtf8.decode(bytes)) as MembershipState;
+  const state: unknown = JSON.parse(fromUtf8.decode(bytes));
+  const why = membershipStateShapeError(state);
+  if (why) throw new TypeError(`malformed membership state: ${why}`);
+  return state as MembershipState;
+}
+
+const STATUSES: readonly string[] = ['joining', 'normal', 'leaving', 'left'];
+const isCount = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+
+/**
+ * Why a value is not a well-formed membership state, or undefined: the fields, the member records
+ * (valid names, known status, sorted by id, no duplicate), and an assignment of exactly
+ * `partitions` preference lists naming only the assignment's members. O(partitions x replicas).
+ */
+export function membershipStateShapeError(state: unknown): string | undefined {
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) return 'not an object';
+  const s = state as Record<string, unknown>;
+  if (!isCount(s.epoch, 1, Number.MAX_SAFE_INTEGER)) return 'epoch is not a positive integer';
+  if (!isCount(s.partitions, 1, 65536) || ((s.partitions as number) & ((s.partitions as number) - 1)) !== 0) return 'partitions is not a power of two up to 65536';
+  if (!isCount(s.replicas, 1, 16)) return 'replicas is not 1..16';
+  if (!Array.isArray(s.members) || s.members.length > 4096) return 'members is not a list (of at most 4096)';
+  let previous = '';
+  for (const m of s.members as unknown[]) {
+    if (typeof m !== 'object' || m === null) return 'a member is not an object';
+    const r = m as Record<string, unknown>;
+    if (!isValidNodeId(r.id)) return 'a member id is not a valid node id';
+    if (r.id <= previous) return 'members are not sorted by id without duplicates';
+    previous = r.id;
+    if (!isValidAddress(r.peer) || !isValidAddress(r.http)) return `member ${r.id} has an address that is not HOST:PORT`;
+    if (r.zone !== undefined && !isValidZone(r.zone)) return `member ${r.id} has an invalid zone`;
+    if (typeof r.status !== 'string' || !STATUSES.includes(r.status)) return `member ${r.id} has an unknown status`;
+  }
+  const a = s.assignment;
+  if (typeof a !== 'object' || a === null || Array.isArray(a)) return 'assignment is not an object';
+  const asg = a as Record<string, unknown>;
+  if (asg.partitions !== s.partitions || asg.replicas !== s.replicas) return 'assignment partitions or replicas differ from the state';
+  if (!Array.isArray(asg.members) || asg.members.length > 4096) return 'assignment members is not a list';
+  const owners = new Set<string>();
+  for (const m of asg.members as unknown[]) {
+    if (typeof m !== 'object' || m === null) return 'an assignment member is not an object';
+    const r = m as Record<string, unknown>;
+    if (!isValidNodeId(r.id) || owners.has(r.id)) return 'an assignment member id is invalid or repeated';
+    if (r.zone !== undefined && !isValidZone(r.zone)) return 'an assignment member zone is invalid';
+    if (r.weight !== undefined && !(typeof r.weight === 'number' && Number.isFinite(r.weight) && r.weight > 0 && r.weight <= 1e6)) return 'an assignment member weight is invalid';
+    owners.add(r.id);
+  }
+  const lists = asg.preferenceLists;
+  if (!Array.isArray(lists) || lists.length !== s.partitions) return 'assignment does not hold one preference list per partition';
+  const width = Math.min(s.replicas as number, owners.size);
+  for (const list of lists as unknown[]) {
+    if (!Array.isArray(list) || list.length !== width) return `a preference list does not hold ${width} replicas`;
+    for (let i = 0; i < list.length; i++) {
+      const id: unknown = list[i];
+      if (typeof id !== 'string' || !owners.has(id) || list.indexOf(id) !== i) return 'a preference list names an unknown or repeated member';
+    }
+  }
+  return undefined;
 }

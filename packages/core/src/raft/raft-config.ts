@@ -14,6 +14,8 @@ export interface RaftOptions {
   checkQuorum?: boolean;
   /** Most entries in one append message, so catching up a follower stays in small messages. */
   maxEntriesPerMsg?: number;
+  /** Most entries a leader holds uncommitted; proposals beyond it are refused (etcd's MaxUncommittedEntriesSize). */
+  maxUncommittedEntries?: number;
   /** Seeded PRNG in [0, 1), for the randomized election timeout. */
   rng: () => number;
   /** Persisted state to start from; read once, at construction. */
@@ -34,6 +36,9 @@ export function resolveRaftOptions(o: RaftOptions): ResolvedRaftOptions {
     preVote: o.preVote ?? true,
     checkQuorum: o.checkQuorum ?? true,
     maxEntriesPerMsg: o.maxEntriesPerMsg ?? 64, // membership entries are a few hundred bytes
+    // Membership changes are rare and one at a time; a flood of proposals without a quorum to
+    // commit them must not grow the log (and every follower's) without bound.
+    maxUncommittedEntries: o.maxUncommittedEntries ?? 256,
     rng: o.rng,
     storage: o.storage,
     applied: o.applied,
@@ -44,6 +49,7 @@ export function resolveRaftOptions(o: RaftOptions): ResolvedRaftOptions {
     throw new TypeError('raft: electionTicks must be an integer above heartbeatTicks');
   }
   if (!Number.isInteger(r.maxEntriesPerMsg) || r.maxEntriesPerMsg < 1) throw new TypeError('raft: maxEntriesPerMsg must be >= 1');
+  if (!Number.isInteger(r.maxUncommittedEntries) || r.maxUncommittedEntries < 1) throw new TypeError('raft: maxUncommittedEntries must be >= 1');
   if (typeof r.rng !== 'function') throw new TypeError('raft: rng is required');
   return r;
 }

@@ -8,6 +8,7 @@ export const RAFT_ERROR_CODES = [
   'RAFT_CONF_CHANGE_PENDING',
   'RAFT_INVALID_CONF_CHANGE',
   'RAFT_INVALID_TRANSFER_TARGET',
+  'RAFT_PROPOSALS_PENDING',
 ] as const;
 
 export type RaftErrorCode = (typeof RAFT_ERROR_CODES)[number];

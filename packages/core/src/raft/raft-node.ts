@@ -127,6 +127,10 @@ export class RaftNode {
     const r = this.r;
     const denied = this.refusal();
     if (denied) return { ok: false, error: denied };
+    const uncommitted = r.log.lastIndex() - r.log.committed;
+    if (uncommitted >= r.opts.maxUncommittedEntries) {
+      return { ok: false, error: new RaftProposalError('RAFT_PROPOSALS_PENDING', `${uncommitted} proposals are not committed yet`, r.lead) };
+    }
     r.appendEntries([e]);
     const index = r.log.lastIndex();
     maybeCommit(r); // a single voter commits at once

@@ -35,7 +35,12 @@ describe('membership commands', () => {
     ['duplicate address', { op: 'add', member: { id: 'z', peer: 'b:7171', http: 'z:2' } }, /belongs to b/],
     ['unknown member', { op: 'remove', id: 'nobody' }, /not a member/],
     ['activate a normal member', { op: 'activate', id: 'a' }, /not joining/],
-    ['unknown op', { op: 'explode' } as unknown as MembershipCommand, /unknown membership command/],
+    ['unknown op', { op: 'explode' } as unknown as MembershipCommand, /unknown op "explode"/],
+    ['a zone that is a number (issue 14: it threw in assignPartitions on every node)', { op: 'add', member: { id: 'z', peer: 'z:1', http: 'z:2', zone: 7 } } as unknown as MembershipCommand, /member.zone/],
+    ['an id with a NUL', { op: 'remove', id: 'a\u0000b' }, /not a valid node id/],
+    ['an address without a port', { op: 'setAddress', id: 'a', peer: 'a', http: 'a:1' }, /peer is not HOST:PORT/],
+    ['a null command', null as unknown as MembershipCommand, /not an object/],
+    ['op __proto__', { op: '__proto__' } as unknown as MembershipCommand, /unknown op/],
   ])('refuses %s and keeps the epoch', (_name, cmd, reason) => {
     const s = seed(['a', 'b', 'c']);
     const out = applyMembershipCommand(s, cmd);
@@ -94,4 +99,33 @@ test('a state restored from a snapshot reaches the same ring as one applied from
     restored ??= decodeMembershipState(encodeMembershipState(full));
     expect(restored).toEqual(full);
   }), { numRuns: 60 });
+});
+
+describe('applying is total (issue 14: one bad committed entry stopped Raft on every node)', () => {
+  // Anything JSON can carry, shaped loosely like a command, so most fields are wrong in some way.
+  const anyValue = fc.jsonValue({ maxDepth: 3 });
+  const looseCommand = fc.record({
+    op: fc.oneof(fc.constantFrom('add', 'activate', 'leave', 'remove', 'setZone', 'setAddress', '__proto__', 'constructor'), anyValue),
+    id: fc.oneof(fc.constantFrom('a', 'b', 'z', '', 'a\u0000'), anyValue),
+    zone: fc.oneof(fc.constantFrom('eu-1', null), anyValue),
+    peer: fc.oneof(fc.constantFrom('z:1', 'a:7171', 'nope'), anyValue),
+    http: fc.oneof(fc.constantFrom('z:2', ':'), anyValue),
+    member: fc.oneof(fc.record({ id: anyValue, peer: anyValue, http: anyValue, zone: anyValue }, { requiredKeys: [] }), anyValue),
+  }, { requiredKeys: [] });
+
+  test('never throws; a refusal leaves the state as it was; an acceptance yields a well-formed state', () => {
+    fc.assert(fc.property(fc.oneof(looseCommand, anyValue), (cmd) => {
+      const s = seed(['a', 'b', 'c']);
+      const out = applyMembershipCommand(s, cmd as MembershipCommand);
+      if (!out.ok) expect(out.state).toBe(s);
+      else expect(decodeMembershipState(encodeMembershipState(out.state))).toEqual(out.state);
+    }), { numRuns: 2000, seed: 14 });
+  });
+
+  test('a decoded state must be well-formed: a state with a list naming a stranger is refused', () => {
+    const s = seed(['a', 'b', 'c']);
+    const bad = { ...s, assignment: { ...s.assignment, preferenceLists: s.assignment.preferenceLists.map((l, i) => (i === 3 ? ['a', 'b', 'mallory'] : l)) } };
+    expect(() => decodeMembershipState(encodeMembershipState(bad))).toThrow(/unknown or repeated member/);
+    expect(() => decodeMembershipState(new TextEncoder().encode('{"epoch":1}'))).toThrow(/malformed membership state/);
+  });
 });

@@ -1,6 +1,7 @@
 // Building a node's configuration: defaults from the schema, overridden by the caller's values,
 // validated (unknown keys rejected), derived fields filled in, and the result frozen.
 import path from 'node:path';
+import { isValidAddress, isValidNodeId, isValidZone } from '@ringkv/core';
 import { ConfigError } from '../errors.js';
 import { CONFIG_SCHEMA, type ConfigKey, type OptionSpec } from './schema.js';
 
@@ -19,7 +20,9 @@ export interface NodeConfig {
   readonly w: number;
   readonly partitions: number;
   readonly zone: string | undefined;
+  /** The cluster secret (read from secretFile by the CLI when that is given). */
   readonly secret: string | undefined;
+  readonly secretFile: string | undefined;
   readonly logLevel: string;
   readonly cacheMb: number;
   readonly maxValueBytes: number;
@@ -40,12 +43,22 @@ export interface NodeConfig {
   readonly streamChunkBytes: number;
   readonly raftElectionTicks: number;
   readonly membershipChangeTimeoutMs: number;
+  readonly maxClockSkewMs: number;
+  readonly maxInboundRequestsPerPeer: number;
+  readonly maxPeerReplyQueueBytes: number;
+  readonly maxApplyQueueBytes: number;
+  readonly maxHintBytesPerTarget: number;
+  readonly raftMaxUncommitted: number;
+  readonly maxRaftPeerAddresses: number;
+  readonly maxPendingHandshakes: number;
+  readonly maxGuestConnections: number;
+  readonly peerLinkIdleMs: number;
 }
 
 export type ConfigInput = Partial<Record<ConfigKey, unknown>>;
 
-/** Development secret used when none is configured (a warning is logged). */
-export const DEV_SECRET = 'ringkv-dev-secret';
+/** The shortest cluster secret accepted: 256 bits of a random hex or base64 string and then some. */
+export const SECRET_MIN_BYTES = 32;
 
 export function defaultConfig(): NodeConfig {
   return buildConfig({});
@@ -112,13 +125,17 @@ export interface Address {
 
 /** HOST:PORT, with IPv6 hosts in brackets. Port 0 asks the OS for a free port. */
 export function parseAddress(text: string, option = 'address'): Address {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(text);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) {
-    throw new ConfigError(`option "${option}" must be HOST:PORT with a port from 0 to 65535, got "${text}"`, { option });
+  if (!isValidAddress(text)) {
+    throw new ConfigError(`option "${option}" must be HOST:PORT (a host name or IP address, IPv6 in brackets) with a port from 0 to 65535, got "${text}"`, { option });
   }
-  const host = m[1].startsWith('[') ? m[1].slice(1, -1) : m[1];
-  return { host, port };
+  const at = text.lastIndexOf(':');
+  const hostPart = text.slice(0, at);
+  return { host: hostPart.startsWith('[') ? hostPart.slice(1, -1) : hostPart, port: Number(text.slice(at + 1)) };
+}
+
+/** Whether a listen host reaches only this machine (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 export function buildConfig(input: ConfigInput): NodeConfig {
@@ -136,8 +153,8 @@ export function buildConfig(input: ConfigInput): NodeConfig {
   }
   out.advertisePeer ??= out.peer;
   out.advertiseHttp ??= out.http;
-  out.id ??= `node-${String(out.advertisePeer).replace(/[^A-Za-z0-9]+/g, '-')}`;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(String(out.id))) {
+  out.id ??= `node-${String(out.advertisePeer).replace(/[^A-Za-z0-9]+/g, '-')}`.slice(0, 63).replace(/[-.]+$/, '');
+  if (!isValidNodeId(out.id)) {
     throw new ConfigError(`option "id" must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit, got "${out.id}"`, { option: 'id' });
   }
   out.data ??= path.join('data', String(out.id));
@@ -148,5 +165,11 @@ export function buildConfig(input: ConfigInput): NodeConfig {
     if ((out[k] as number) > n) throw new ConfigError(`option "${k}" (${out[k]}) cannot exceed replicas (${n})`, { option: k });
   }
   for (const s of out.seeds as string[]) parseAddress(s, 'seeds');
+  if (out.zone !== undefined && !isValidZone(out.zone)) {
+    throw new ConfigError(`option "zone" must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit, got ${JSON.stringify(out.zone)}`, { option: 'zone' });
+  }
+  if (out.secret !== undefined && Buffer.byteLength(String(out.secret)) < SECRET_MIN_BYTES) {
+    throw new ConfigError(`option "secret" must be at least ${SECRET_MIN_BYTES} bytes (it is ${Buffer.byteLength(String(out.secret))}); make one with: openssl rand -hex 32`, { option: 'secret' });
+  }
   return Object.freeze(out) as unknown as NodeConfig;
 }
