@@ -8,7 +8,7 @@ NODES_DEFAULT=${RINGKV_DEV_NODES:-3}
 HTTP_BASE=${RINGKV_DEV_HTTP_BASE:-7070}   # node i serves clients on HTTP_BASE+i
 PEER_BASE=${RINGKV_DEV_PEER_BASE:-7170}   # and peers on PEER_BASE+i
 ENGINE=${RINGKV_DEV_ENGINE:-level}
-SECRET=${RINGKV_DEV_SECRET:-ringkv-local-dev}
+SECRET_FILE="$DEV/secret"                 # the local cluster's secret, made on first start (ensure_secret)
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 
 say() { printf '%s\n' "$*"; }
@@ -72,6 +72,28 @@ seeds_for() {
   echo "$out"
 }
 
+# The cluster secret of the local nodes, in .dev/secret (mode 600): 64 random hex characters made
+# the first time and reused afterwards, so that nodes started later (a restart, ./dev.sh scale)
+# share it with the running ones. A node without a secret would make a random one of its own and
+# could not form a cluster. RINGKV_DEV_SECRET, when set, replaces the file's content.
+ensure_secret() {
+  mkdir -p "$DEV"
+  if [ -n "${RINGKV_DEV_SECRET+set}" ]; then
+    local bytes; bytes=$(printf '%s' "$RINGKV_DEV_SECRET" | wc -c)
+    [ "$bytes" -ge 32 ] || die "RINGKV_DEV_SECRET must be at least 32 bytes (it is $((bytes))); unset it to use .dev/secret, or make one with: openssl rand -hex 32"
+    if [ -n "$(running_nodes)" ] && [ -f "$SECRET_FILE" ] && [ "$(cat "$SECRET_FILE")" != "$RINGKV_DEV_SECRET" ]; then
+      say "warning: RINGKV_DEV_SECRET differs from the secret of the running nodes; new nodes will not be able to join them"
+    fi
+    (umask 077 && printf '%s\n' "$RINGKV_DEV_SECRET" > "$SECRET_FILE")
+  elif [ ! -s "$SECRET_FILE" ]; then
+    # Written under umask 077, so the secret is never readable by others, not even for a moment.
+    (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex") + "\n")' > "$SECRET_FILE")
+  fi
+  chmod 600 "$SECRET_FILE"
+}
+
+# Callers run ensure_secret first (before installing and building, so a bad RINGKV_DEV_SECRET
+# fails at once).
 start_node() {
   local i=$1 seeds=$2
   local hp pp; hp=$(http_port "$i"); pp=$(peer_port "$i")
@@ -80,7 +102,7 @@ start_node() {
   port_free "$pp" || die "port $pp (peer port of n$i) is taken by another program; set RINGKV_DEV_PEER_BASE to move the local cluster"
   mkdir -p "$DEV/pids" "$DEV/logs" "$DEV/data"
   nohup node "$ROOT/packages/cli/bin/ringkv.js" start --id "n$i" --http "127.0.0.1:$hp" --peer "127.0.0.1:$pp" \
-    --seeds "$seeds" --data "$DEV/data/n$i" --engine "$ENGINE" --secret "$SECRET" \
+    --seeds "$seeds" --data "$DEV/data/n$i" --engine "$ENGINE" --secret-file "$SECRET_FILE" \
     >>"$DEV/logs/n$i.log" 2>&1 &
   echo $! > "$DEV/pids/n$i.pid"
 }
@@ -104,6 +126,7 @@ existing_nodes() {
 cmd_up() {
   local n=${1:-}
   if [ -z "$n" ]; then n=$(existing_nodes); [ "$n" -ge "$NODES_DEFAULT" ] || n=$NODES_DEFAULT; fi
+  ensure_secret
   ensure_installed
   build
   # The founding members are the first three (or fewer); nodes beyond them joined later and
@@ -144,7 +167,7 @@ cmd_down() {
 cmd_clean() {
   [ -z "$(running_nodes)" ] || die "nodes are running: ./dev.sh down first"
   rm -rf "$DEV"
-  say "removed .dev (data and logs of the local cluster)"
+  say "removed .dev (data, logs and secret of the local cluster)"
 }
 
 cmd_status() {
@@ -173,6 +196,7 @@ cmd_scale() {
   local target=${1:-}
   [[ "$target" =~ ^[1-9][0-9]*$ ]] || die "usage: ./dev.sh scale N (N >= 1)"
   if [ "${2:-}" = "--k8s" ]; then scale_k8s "$target"; return; fi
+  ensure_secret
   ensure_installed
   build
   local running; running=$(running_nodes)
@@ -272,10 +296,11 @@ cmd_profile() {
   local secs=${1:-10}
   [[ "$secs" =~ ^[1-9][0-9]*$ ]] || die "usage: ./dev.sh profile [SECONDS]"
   local dir="$DEV/profiles" data; data=$(mktemp -d)
-  mkdir -p "$dir"
+  mkdir -p "$dir" "$DEV/logs"
   local ports; ports=$(node -e 'const n=require("net");const a=[];let k=2;for(let i=0;i<2;i++){const s=n.createServer();s.listen(0,"127.0.0.1",()=>{a.push(s.address().port);s.close();if(--k===0)console.log(a.join(" "))})}')
   local hp=${ports% *} pp=${ports#* }
   say "==> profiling a single node under ${secs}s of PUT and GET load"
+  # No --secret-file: a node alone on loopback makes a random secret for itself (it warns once).
   node --cpu-prof --cpu-prof-dir="$dir" "$ROOT/packages/cli/bin/ringkv.js" start --id profile --http "127.0.0.1:$hp" --peer "127.0.0.1:$pp"     --data "$data" --log-level warn > "$DEV/logs/profile.log" 2>&1 &
   local pid=$!
   local deadline=$((SECONDS + 20))
@@ -296,7 +321,7 @@ usage: ./dev.sh <command> [args]
 
   up [N]        install if needed, build, start a local cluster (3 nodes, or as many as it had) in the background
   down          stop the local cluster (data is kept)
-  clean         remove the local cluster's data and logs (.dev)
+  clean         remove the local cluster's data, logs and secret (.dev)
   status        the running local nodes and the cluster's members (ringkv cluster status)
   scale N       grow or shrink the local cluster to N nodes, one join or decommission at a time
   scale N --k8s the same on Kubernetes: decommission the highest ordinals, then kubectl scale
@@ -308,7 +333,11 @@ usage: ./dev.sh <command> [args]
   help          this text
 
 Environment: RINGKV_DEV_NODES (nodes for `up`), RINGKV_DEV_ENGINE (level|rocksdb|memory),
-RINGKV_DEV_HTTP_BASE / RINGKV_DEV_PEER_BASE (node i listens on BASE+i), RINGKV_DEV_SECRET.
+RINGKV_DEV_HTTP_BASE / RINGKV_DEV_PEER_BASE (node i listens on BASE+i),
+RINGKV_DEV_SECRET (the cluster secret, at least 32 bytes; written to .dev/secret).
+
+The local nodes share the cluster secret in .dev/secret (mode 600), made the first time a node
+starts (64 random hex characters) and kept until ./dev.sh clean. Every node gets --secret-file.
 USAGE
 }
 

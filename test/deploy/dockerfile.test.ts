@@ -1,6 +1,8 @@
 // deploy/Dockerfile read as text (no Docker engine needed): multi-stage, non-root, a health
-// check that works without curl, ports that match the manifests, and COPY sources that exist.
-// Also the compose file's cluster wiring and the health-check script against a live port.
+// check that works without curl, ports that match the manifests, COPY sources that exist, and no
+// cluster secret anywhere in the image (its defaults refuse to start without one). Also the
+// compose file's cluster wiring (the secret as a mounted file) and the health-check script
+// against a live port.
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,6 +10,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { refusingEndpoint } from '../../packages/client/test/support/fake-node.js';
+import { loadNodeConfig } from '../../packages/cli/src/config-loader.js';
+import { missingSecretProblem } from '@ringkv/server';
 import { REPO_ROOT } from '../support/processes.js';
 import { DEPLOY_DIR, findOne, loadBase, readYamlDocs, type K8sObject } from './load-manifests.js';
 
@@ -77,6 +81,25 @@ describe('Dockerfile', () => {
     const ep = final.filter((i) => i.op === 'ENTRYPOINT').pop();
     expect(JSON.parse(ep!.args)).toEqual(['node', 'packages/cli/bin/ringkv.js', 'start']);
     expect(existsSync(path.join(REPO_ROOT, 'packages', 'cli', 'bin', 'ringkv.js'))).toBe(true);
+  });
+
+  test('no cluster secret in the image: no secret ENV or ARG, none on the command line, none copied', () => {
+    for (const i of dockerfile.filter((x) => x.op === 'ENV' || x.op === 'ARG')) expect([i.op, i.args]).not.toEqual([i.op, expect.stringMatching(/SECRET/i)]);
+    for (const i of dockerfile.filter((x) => x.op === 'ENTRYPOINT' || x.op === 'CMD')) expect(i.args).not.toMatch(/secret/i);
+    for (const i of dockerfile.filter((x) => x.op === 'COPY' || x.op === 'ADD')) expect(i.args).not.toMatch(/secret/i);
+    // The compose secret lives in deploy/ (which the build context includes): it is ignored.
+    const ignore = readFileSync(path.join(DEPLOY_DIR, 'Dockerfile.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    expect(ignore).toContain('deploy/secret');
+  });
+
+  test("the image's own configuration refuses to start without a secret (its peer port is not loopback)", () => {
+    const env: Record<string, string> = {};
+    for (const i of final.filter((x) => x.op === 'ENV')) {
+      for (const [, k, v] of i.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(\S*)/g)) env[k] = v;
+    }
+    const config = loadNodeConfig({}, undefined, env);
+    expect(config.secret).toBeUndefined();
+    expect(missingSecretProblem(config)).toMatch(/--peer 0\.0\.0\.0:7171 .*needs the cluster secret/);
   });
 
   test('every COPY source from the build context exists and is not ignored', () => {
@@ -150,7 +173,28 @@ describe('compose.yaml', () => {
     }
   });
 
-  test('the secret comes from the environment of whoever runs compose', () => {
-    for (const s of services) expect(s.environment.RINGKV_SECRET).toMatch(/^\$\{RINGKV_SECRET:\?/);
+  test('the secret is a compose secret from a file, mounted in every node and named by RINGKV_SECRET_FILE', () => {
+    const secrets = compose.secrets as Record<string, { file?: string; environment?: string }>;
+    for (const s of services) {
+      const names = (s.secrets as (string | { source: string; target?: string })[]).map((x) => typeof x === 'string' ? { source: x } : x);
+      expect(names).toHaveLength(1);
+      const { source, target } = names[0];
+      // File-based (an `environment:` secret would be the environment again), mounted read-only by compose.
+      expect(secrets[source].file).toBeDefined();
+      expect(secrets[source].environment).toBeUndefined();
+      expect(s.environment.RINGKV_SECRET_FILE).toBe(target?.startsWith('/') ? target : `/run/secrets/${target ?? source}`);
+    }
+  });
+
+  test('no secret value in any environment, and the default secret file is kept out of git', () => {
+    for (const s of services) {
+      expect(Object.keys(s.environment).filter((k) => /SECRET/.test(k))).toEqual(['RINGKV_SECRET_FILE']);
+    }
+    const file = Object.values(compose.secrets as Record<string, { file: string }>)[0].file;
+    // `${RINGKV_SECRET_FILE:-./secret}`: compose resolves the default against the compose file's directory.
+    const fallback = /^\$\{RINGKV_SECRET_FILE:-(.+)\}$/.exec(file)?.[1];
+    expect(fallback).toBeDefined();
+    const relative = path.relative(REPO_ROOT, path.resolve(DEPLOY_DIR, fallback!));
+    expect(readFileSync(path.join(REPO_ROOT, '.gitignore'), 'utf8').split('\n')).toContain(relative);
   });
 });

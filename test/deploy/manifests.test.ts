@@ -175,10 +175,35 @@ describe('identity and seeds', () => {
 });
 
 describe('secret, lifecycle and safety', () => {
-  test('the cluster secret comes from a Kubernetes Secret, never a literal', () => {
-    const secret = env.find((e) => e.name === 'RINGKV_SECRET')!;
-    expect(secret.value).toBeUndefined();
-    expect(secret.valueFrom!.secretKeyRef).toEqual({ name: 'ringkv-secret', key: 'cluster-secret' });
+  test('the cluster secret is a file mounted read-only from the Secret ringkv-secret', () => {
+    const file = envValue('RINGKV_SECRET_FILE')!;
+    expect(file).toMatch(/^\//);
+    // The mount whose directory holds the file, and the volume behind it.
+    const mount = container.volumeMounts.find((m: K8sObject) => path.posix.dirname(file) === m.mountPath);
+    expect(mount).toMatchObject({ readOnly: true });
+    const volume = pod.volumes.find((v: K8sObject) => v.name === mount.name);
+    expect(volume.secret.secretName).toBe('ringkv-secret');
+    expect(volume.secret.items).toEqual([{ key: 'cluster-secret', path: path.posix.basename(file) }]);
+  });
+
+  test('the secret file is readable by the node user and nobody else', () => {
+    const mode: number = pod.volumes.find((v: K8sObject) => v.secret?.secretName === 'ringkv-secret').secret.defaultMode;
+    // Secret files belong to root, and with fsGroup their group is fsGroup (the kubelet adds the
+    // group read bit): that group is how the non-root node user reads them. Nothing for others,
+    // nothing writable or executable.
+    expect([0o400, 0o440]).toContain(mode);
+    expect(pod.securityContext.runAsUser).not.toBe(0);
+    expect(pod.securityContext.fsGroup).toBe(pod.securityContext.runAsGroup);
+  });
+
+  test('no secret value in the environment: no RINGKV_SECRET, no secretKeyRef, no envFrom', () => {
+    for (const c of [...pod.containers, ...(pod.initContainers ?? [])] as K8sObject[]) {
+      expect(c.envFrom).toBeUndefined();
+      for (const e of (c.env ?? []) as typeof env) {
+        expect([e.name, e.valueFrom?.secretKeyRef]).toEqual([e.name, undefined]);
+        expect(e.name).not.toBe('RINGKV_SECRET');
+      }
+    }
   });
 
   test('preStop only waits for deregistration; it never decommissions', () => {

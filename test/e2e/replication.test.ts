@@ -77,7 +77,8 @@ describe('a three-node cluster', () => {
 
 test('a node started with the wrong secret cannot join', async () => {
   const nodes = await startCluster({ size: 2 });
-  const intruder = await makeNode({ id: 'intruder', secret: 'not-the-secret' });
+  // Long enough to start (at least 32 bytes), just not the cluster's.
+  const intruder = await makeNode({ id: 'intruder', secret: 'not-the-cluster-secret-but-long-enough-to-start' });
   intruder.opts.seeds = [nodes[0].peer, intruder.peer];
   intruder.start();
   await pollUntil('the handshake to be refused on both sides', () =>

@@ -1,7 +1,7 @@
 // Topology changes on real processes: a cluster grows 3 -> 5 -> 3 through joins and
 // decommissions while a writer runs, and every acknowledged write reads back afterwards.
 import { afterAll, expect, test } from '@jest/globals';
-import { makeNode, stopAll, type NodeProcess } from '../support/processes.js';
+import { E2E_SECRET, makeNode, stopAll, type NodeProcess } from '../support/processes.js';
 import { putKey, startCluster } from '../support/cluster.js';
 import { pollUntil } from '../support/poll.js';
 
@@ -29,7 +29,7 @@ test('3 -> 5 -> 3 under a running writer: every acknowledged write reads back', 
   // Grow: n4, then n5, each joins through the seeds and becomes ready once it holds what it owns.
   const joiners: NodeProcess[] = [];
   for (const id of ['n4', 'n5']) {
-    const n = await makeNode({ id, seeds, secret: 'e2e-secret', env: { RINGKV_GOSSIP_INTERVAL_MS: '200' } });
+    const n = await makeNode({ id, seeds, secret: E2E_SECRET, env: { RINGKV_GOSSIP_INTERVAL_MS: '200' } });
     n.start();
     await n.waitReady(60_000);
     joiners.push(n);

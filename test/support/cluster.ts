@@ -1,11 +1,12 @@
 // A local cluster of real ringkv processes on free loopback ports, for end-to-end tests.
 import { freePorts } from './free-port.js';
-import { makeNode, type NodeProcess } from './processes.js';
+import { E2E_SECRET, makeNode, type NodeProcess } from './processes.js';
 import { pollUntil } from './poll.js';
 
 export interface ClusterOptions {
   size: number;
   engine?: 'level' | 'rocksdb' | 'memory';
+  /** Shared by every node; E2E_SECRET unless given (at least 32 bytes, or the nodes refuse to start). */
   secret?: string;
   extraArgs?: string[];
   env?: NodeJS.ProcessEnv;
@@ -16,7 +17,7 @@ export async function startCluster(o: ClusterOptions): Promise<NodeProcess[]> {
   const seeds = Array.from({ length: o.size }, (_, i) => `127.0.0.1:${ports[2 * i + 1]}`);
   const nodes = await Promise.all(Array.from({ length: o.size }, (_, i) => makeNode({
     id: `n${i + 1}`, httpPort: ports[2 * i], peerPort: ports[2 * i + 1], seeds, engine: o.engine ?? 'level',
-    secret: o.secret ?? 'e2e-secret', extraArgs: o.extraArgs, env: { RINGKV_GOSSIP_INTERVAL_MS: '200', ...o.env },
+    secret: o.secret ?? E2E_SECRET, extraArgs: o.extraArgs, env: { RINGKV_GOSSIP_INTERVAL_MS: '200', ...o.env },
   })));
   for (const n of nodes) n.start();
   await Promise.all(nodes.map((n) => n.waitReady()));

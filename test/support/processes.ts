@@ -54,6 +54,12 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RINGKV_')));
 }
 
+/**
+ * The cluster secret of the test clusters: nodes meant to meet must share one of at least 32
+ * bytes (shorter ones are a start error). Not a secret at all, which is fine on loopback.
+ */
+export const E2E_SECRET = 'ringkv-e2e-cluster-secret-0123456789abcdef';
+
 export interface NodeOptions {
   id: string;
   dataDir?: string;
@@ -61,6 +67,7 @@ export interface NodeOptions {
   httpPort?: number;
   peerPort?: number;
   seeds?: string[];
+  /** Passed as --secret. Without one the (loopback) node makes a random secret and runs alone. */
   secret?: string;
   extraArgs?: string[];
   env?: NodeJS.ProcessEnv;

@@ -28,7 +28,8 @@ export async function run(args: string[]): Promise<void> {
       .parseAsync();
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`ringkv: ${err.message}\nRun "ringkv --help" or "ringkv <command> --help" for usage.`);
+      const help = err.showHelp ? '\nRun "ringkv --help" or "ringkv <command> --help" for usage.' : '';
+      console.error(`ringkv: ${err.message}${help}`);
       process.exitCode = 2;
       return;
     }

@@ -1,7 +1,8 @@
 // `ringkv start`: runs a node in the foreground until SIGTERM or SIGINT, then shuts down gracefully.
 import type { Argv } from 'yargs';
-import { CONFIG_SCHEMA, RingkvNode, type OptionSpec } from '../server-api.js';
+import { CONFIG_SCHEMA, RingkvNode, isRingkvError, missingSecretProblem, type OptionSpec } from '../server-api.js';
 import { envName, loadNodeConfig, readEnv } from '../config-loader.js';
+import { configUsageError } from '../usage-error.js';
 
 const flagKeys = (Object.entries(CONFIG_SCHEMA) as [string, OptionSpec][]).filter(([, s]) => s.flag).map(([k]) => k);
 
@@ -25,9 +26,19 @@ export function startCommand(y: Argv): Argv {
     async (argv) => {
       const flags = Object.fromEntries(flagKeys.map((k) => [k, (argv as Record<string, unknown>)[k]]));
       const config = loadNodeConfig(flags, argv.config as string | undefined, process.env);
+      // Checked here, before the node logs anything, so the refusal is the one line on stderr
+      // (DESIGN.md "Security"); node.start() checks the same for callers other than the CLI.
+      const problem = missingSecretProblem(config);
+      if (problem) throw configUsageError(problem);
       const node = new RingkvNode(config);
       for (const name of readEnv(process.env).unknown) node.log.warn({ variable: name }, 'unknown RINGKV_ environment variable ignored');
-      await node.start();
+      try {
+        await node.start();
+      } catch (err) {
+        // A configuration the node itself refuses is a start error like the ones above: exit 2.
+        if (isRingkvError(err) && err.code === 'CONFIG_INVALID') throw configUsageError(err.message);
+        throw err;
+      }
       await new Promise<void>((resolve) => {
         const onSignal = (signal: string) => {
           node.log.info({ signal }, 'signal received, shutting down');
