@@ -49,10 +49,18 @@ export class Nemesis {
     }
   }
 
-  /** Ends every fault: heals the network, restarts crashed nodes; resolves once all are up. */
+  /**
+   * Ends every fault: heals the network, sets every clock right (as NTP would: a node whose clock
+   * ran ahead jumps back), restarts crashed nodes; resolves once all are up.
+   */
   async healAll(): Promise<void> {
     this.stopped = true;
     this.network.healAll();
+    for (const n of this.cluster.nodes) {
+      if (n.skew.skewMs === 0) continue;
+      this.note(`clock ${n.id} set right (was ${n.skew.skewMs} ms off)`);
+      n.skew.skewMs = 0;
+    }
     this.note('heal all');
     await Promise.all(this.tasks);
     for (const n of this.cluster.nodes) if (n.status === 'crashed' || n.status === 'stopped') this.spawn(this.cluster.start(n.id));

@@ -176,10 +176,19 @@ export class SimCluster {
     await n.engine.close();
   }
 
-  /** Starts every node; resolves once all know the seed membership (the scheduler must be running). */
+  /**
+   * Starts every node; resolves once all know the seed membership and are ready (they compared
+   * their clocks with their peers' in a first gossip exchange). The scheduler must be running.
+   */
   async startAll(): Promise<void> {
     await Promise.all(this.nodes.map((n) => this.start(n.id)));
     await Promise.all(this.nodes.map((n) => n.runtime!.whenBootstrapped()));
-    for (const n of this.nodes) if (!n.runtime!.ready) throw new Error(`node ${n.id} did not form the cluster`);
+    for (let waitedMs = 0; !this.nodes.every((n) => n.runtime!.ready); waitedMs += 50) {
+      if (waitedMs > 30_000) {
+        const why = this.nodes.filter((n) => !n.runtime!.ready).map((n) => `${n.id}: ${n.runtime!.readinessReason()}`);
+        throw new Error(`nodes did not form the cluster: ${why.join('; ')}`);
+      }
+      await this.scheduler.sleep(50, 'waiting for readiness');
+    }
   }
 }

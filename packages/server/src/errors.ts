@@ -77,6 +77,24 @@ export class ConfigError extends RingkvError {
   }
 }
 
+/**
+ * This node's clock is further than maxClockSkewMs from the majority of its peers (or was just
+ * seen to jump, or has not been compared with theirs yet): it coordinates no writes until it is
+ * back, since a write it stamped could shadow later writes of the same key, or lose to earlier ones.
+ */
+export class ClockSkewError extends RingkvError {
+  constructor(reason: string, details: Record<string, unknown> = {}) {
+    super('CLOCK_SKEW', `this node does not coordinate writes: ${reason}`, { retryable: true, details });
+  }
+}
+
+/** A record stamped further ahead of this node's clock than maxClockSkewMs: refused, never stored. */
+export class TimestampAheadError extends RingkvError {
+  constructor(aheadMs: number, maxSkewMs: number) {
+    super('TIMESTAMP_AHEAD', `record stamped ${aheadMs} ms ahead of this node's clock (at most ${maxSkewMs} ms accepted)`, { details: { aheadMs, maxSkewMs } });
+  }
+}
+
 export class InternalError extends RingkvError {
   constructor(message: string, cause?: unknown) {
     super('INTERNAL', message, { cause });
@@ -86,5 +104,5 @@ export class InternalError extends RingkvError {
 export const SERVER_ERROR_CODES = [
   'INVALID_KEY', 'INVALID_PARAMETER', 'NOT_FOUND', 'NO_SUCH_ROUTE', 'METHOD_NOT_ALLOWED',
   'VALUE_TOO_LARGE', 'QUORUM_UNAVAILABLE', 'TIMEOUT', 'OVERLOADED', 'NOT_READY', 'SHUTTING_DOWN',
-  'CONFIG_INVALID', 'INTERNAL',
+  'CONFIG_INVALID', 'INTERNAL', 'CLOCK_SKEW', 'TIMESTAMP_AHEAD',
 ] as const;

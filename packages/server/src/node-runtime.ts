@@ -3,30 +3,39 @@
 // components, so the same code runs in a real process and in the deterministic simulator.
 import {
   bootstrapRaftSnapshot, decodeMembershipState, desiredVoters, emptyRaftSnapshot, encodeMembershipState, EMPTY_RAFT_HARD_STATE,
-  HybridLogicalClock, initialMembership, isRingkvError, nodeTag, type MembershipState,
+  HybridLogicalClock, initialMembership, isRingkvError, nodeTag, type MembershipCommand, type MembershipState,
 } from '@ringkv/core';
 import { keyspaceRange, type Engine } from '@ringkv/storage';
 import { MembershipChangeRefusedError } from './membership/membership-errors.js';
 import { attachAntiEntropy, type AntiEntropy } from './anti-entropy/index.js';
 import type { Clock } from './clock.js';
 import { discoverSeedMembership, selfMember } from './cluster/bootstrap.js';
+import { ClockGate } from './cluster/clock-gate.js';
+import { ClockOffsets } from './cluster/clock-offsets.js';
 import { ClusterState } from './cluster/cluster-state.js';
 import { GossipService } from './membership/gossip-service.js';
 import type { NodeConfig } from './config/config.js';
 import { ReplicaStore } from './kv/replica-store.js';
 import type { Logger } from './observability/logger.js';
 import type { NodeMetrics } from './observability/metrics.js';
-import type { PeerTransport } from './peer/transport.js';
+import type { PeerIdentity, PeerTransport } from './peer/transport.js';
+import type { RemoteIdentity } from './peer/handshake.js';
+import type { PeerStanding } from './peer/ws-transport-options.js';
 import { PeerMessageType } from './peer/message-types.js';
+import { PeerProtocol } from './protocol/peer-protocol.js';
+import { PeerRouter } from './protocol/peer-router.js';
+import { PeerRpc } from './protocol/peer-rpc.js';
+import { registerMembershipHandlers } from './membership/membership-handlers.js';
 import { MembershipService } from './membership/membership-service.js';
+import { checkRemoval } from './membership/removal-guard.js';
 import { RaftDriver } from './membership/raft-driver.js';
 import { loadRaftState, saveBootstrap } from './membership/raft-persistence.js';
-import type { RaftMessage } from '@ringkv/core';
 import { Coordinator } from './replication/coordinator.js';
 import { HintStore } from './replication/hint-store.js';
 import { HintedHandoff } from './replication/hinted-handoff.js';
-import { HlcCeiling } from './replication/hlc-ceiling.js';
-import { ReplicaHandler } from './replication/replica-handler.js';
+import { ceilingStepMs, HlcCeiling } from './replication/hlc-ceiling.js';
+import { RecordAdmission } from './replication/record-admission.js';
+import { registerReplicaHandlers } from './replication/replica-handlers.js';
 import { ReplicationMetrics } from './replication/replication-metrics.js';
 import { registerRecordCacheMetrics } from './kv/record-cache-metrics.js';
 import { TopologyManager } from './topology/topology-manager.js';
@@ -44,9 +53,6 @@ export interface RuntimeComponents {
   antiEntropy?: Partial<import('./anti-entropy/anti-entropy-options.js').AntiEntropyOptions>;
 }
 
-/** Largest clock drift accepted silently from a peer's timestamps. */
-const MAX_DRIFT_MS = 60_000;
-
 export class NodeRuntime {
   readonly cluster: ClusterState;
   readonly store: ReplicaStore;
@@ -55,7 +61,13 @@ export class NodeRuntime {
   readonly stamps: HlcCeiling;
   readonly liveness: GossipService;
   readonly coordinator: Coordinator;
-  readonly handler: ReplicaHandler;
+  /** The peer protocol: every request is decoded against its schema before a handler runs. */
+  readonly protocol: PeerProtocol;
+  readonly router: PeerRouter;
+  readonly rpc: PeerRpc;
+  readonly admission: RecordAdmission;
+  readonly clockOffsets: ClockOffsets;
+  readonly clockGate: ClockGate;
   readonly handoff: HintedHandoff;
   readonly replicationMetrics: ReplicationMetrics;
   readonly raft: RaftDriver;
@@ -71,20 +83,44 @@ export class NodeRuntime {
     const { clock, engine, transport, logger, metrics, random } = components;
     const sync = config.durability === 'sync';
     this.cluster = new ClusterState(config.id);
-    this.store = new ReplicaStore(engine, { sync, cacheBytes: config.cacheMb * 1024 * 1024 });
-    this.hints = new HintStore(engine, sync);
-    this.hlc = new HybridLogicalClock({ node: nodeTag(config.id), maxDriftMs: MAX_DRIFT_MS });
-    this.stamps = new HlcCeiling(this.hlc, engine, clock);
     this.replicationMetrics = new ReplicationMetrics(metrics.registry);
+    const corrupt = (keyspace: 'data' | 'hints') => (err: unknown) => {
+      this.replicationMetrics.corruptEntries.inc({ keyspace });
+      this.rateLimitedWarn(`corrupt-${keyspace}`, { err: (err as Error)?.message ?? String(err) }, `a stored ${keyspace === 'data' ? 'record' : 'hint'} failed its checksum or format: it counts as absent (the next write replaces it)`);
+    };
+    this.store = new ReplicaStore(engine, {
+      sync, cacheBytes: config.cacheMb * 1024 * 1024, maxQueueBytes: config.maxApplyQueueBytes,
+      onCorrupt: (_p, _k, err) => corrupt('data')(err),
+    });
+    this.hints = new HintStore(engine, {
+      sync, maxBytesPerTarget: config.maxHintBytesPerTarget,
+      onCorrupt: (_key, err) => corrupt('hints')(err),
+      onDropped: (target, reason) => {
+        this.replicationMetrics.hintsDropped.inc({ reason });
+        if (reason === 'quota') this.rateLimitedWarn(`hint-quota-${target}`, { target, maxBytes: config.maxHintBytesPerTarget }, 'hints for this target passed their byte quota: new ones are dropped (anti-entropy repairs them)');
+      },
+    });
+    // Remote timestamps are admitted only within the bound, so the HLC never runs further ahead.
+    this.hlc = new HybridLogicalClock({ node: nodeTag(config.id), maxDriftMs: config.maxClockSkewMs });
+    this.stamps = new HlcCeiling(this.hlc, engine, clock, ceilingStepMs(config.maxClockSkewMs));
     registerRecordCacheMetrics(metrics.registry, this.store.cache);
+    this.protocol = new PeerProtocol({ partitions: config.partitions, maxKeyBytes: config.maxKeyBytes, maxValueBytes: config.maxValueBytes });
+    this.router = new PeerRouter({
+      protocol: this.protocol, isMember: (from) => this.isMember(from), log: logger.child({ component: 'peer' }),
+      onRefused: (code) => this.replicationMetrics.peerRequestsRefused.inc({ code }),
+    });
+    this.rpc = new PeerRpc(transport, this.protocol);
+    this.admission = new RecordAdmission({ clock, maxSkewMs: config.maxClockSkewMs, log: logger, refused: this.replicationMetrics.recordsRefused });
+    this.clockOffsets = new ClockOffsets(clock, config.maxClockSkewMs);
+    registerReplicaHandlers(this.router, {
+      config, cluster: this.cluster, store: this.store, hints: this.hints, hlc: this.hlc, clock, admission: this.admission, metrics: this.replicationMetrics,
+    });
     const shared = { config, cluster: this.cluster, store: this.store, hints: this.hints, hlc: this.hlc, clock, log: logger, metrics: this.replicationMetrics };
-    this.handler = new ReplicaHandler(shared);
     // Liveness by gossip; it never adds members (the Raft log does) and never changes ownership.
     this.liveness = new GossipService({
       selfId: config.id,
       self: { peer: config.advertisePeer, http: config.advertiseHttp, ...(config.zone ? { zone: config.zone } : {}) },
-      clock, transport,
-      register: (type, fn) => this.handler.register(type, fn),
+      clock, rpc: this.rpc, router: this.router, protocol: this.protocol, offsets: this.clockOffsets,
       members: () => (this.cluster.ready ? this.cluster.membership.members : []),
       epoch: () => this.cluster.epoch,
       // A peer is ahead (this node missed Raft traffic, e.g. behind a partition): fetch its
@@ -94,62 +130,115 @@ export class NodeRuntime {
       timeoutMs: Math.min(config.requestTimeoutMs, config.gossipIntervalMs),
       random, logger: logger.child({ component: 'gossip' }),
     });
-    this.coordinator = new Coordinator({ ...shared, liveness: this.liveness, transport, stamps: this.stamps });
+    this.clockGate = new ClockGate({
+      clock, offsets: this.clockOffsets, hlc: this.hlc,
+      livePeers: () => this.cluster.others().map((m) => m.id).filter((id) => this.liveness.isUp(id)),
+    });
+    this.coordinator = new Coordinator({
+      ...shared, liveness: this.liveness, rpc: this.rpc, stamps: this.stamps, admission: this.admission,
+      writeGate: () => this.clockGate.refusal(),
+    });
     this.handoff = new HintedHandoff({
-      hints: this.hints, store: this.store, cluster: this.cluster, liveness: this.liveness, transport, clock,
+      hints: this.hints, store: this.store, cluster: this.cluster, liveness: this.liveness, rpc: this.rpc, clock,
       log: logger, metrics: this.replicationMetrics, windowMs: config.hintWindowMs,
       intervalMs: Math.max(1000, config.gossipIntervalMs), requestTimeoutMs: config.requestTimeoutMs,
     });
     this.membership = new MembershipService({
-      selfId: config.id, cluster: this.cluster, driver: () => this.raft, transport, clock, log: logger,
+      selfId: config.id, cluster: this.cluster, driver: () => this.raft, rpc: this.rpc, clock, log: logger,
       changeTimeoutMs: config.membershipChangeTimeoutMs,
     });
     this.raft = new RaftDriver({
-      selfId: config.id, engine, transport, clock, log: logger.child({ component: 'raft' }), random,
+      selfId: config.id, engine, rpc: this.rpc, clock, log: logger.child({ component: 'raft' }), random,
       // A joining node has no membership yet: it answers the leader at the address it heard it from.
       addressOf: (id) => this.cluster.member(id)?.peer ?? this.raftPeers.get(id),
-      tickMs: config.raftTickMs, electionTicks: config.raftElectionTicks, compactEvery: 100,
+      tickMs: config.raftTickMs, electionTicks: config.raftElectionTicks, compactEvery: 100, maxUncommitted: config.raftMaxUncommitted,
       onCommitted: (e) => this.membership.onCommitted(e),
       onSnapshot: (snap) => this.membership.onSnapshot(snap),
       onAfterReady: () => this.membership.afterReady(),
       snapshotData: () => this.membership.snapshotData(),
     });
-    this.handler.register(PeerMessageType.Raft, (from, body) => {
-      this.raftPeers.set(from.id, from.address);
-      this.raft.step(body.msg as RaftMessage);
-      return { type: PeerMessageType.RaftAck };
+    registerMembershipHandlers(this.router, {
+      selfId: config.id, cluster: this.cluster, membership: this.membership, raft: this.raft,
+      isMember: (from) => this.isMember(from), raftPeers: this.raftPeers, maxRaftPeers: config.maxRaftPeerAddresses,
     });
-    this.handler.register(PeerMessageType.MembershipChange, (_from, body) => this.membership.handleForwarded(body));
-    this.handler.register(PeerMessageType.MembershipGet, () => ({
-      type: PeerMessageType.MembershipReply, state: this.membership.current ?? null,
-    }));
     this.topology = new TopologyManager({
-      selfId: config.id, cluster: this.cluster, change: (cmd) => this.membership.change(cmd), store: this.store, engine, transport,
+      selfId: config.id, cluster: this.cluster, change: (cmd) => this.membership.change(cmd, { force: true }), store: this.store, engine,
+      rpc: this.rpc, router: this.router, admission: this.admission,
       liveness: this.liveness, clock, log: logger.child({ component: 'topology' }),
       bytesPerSec: config.streamBytesPerSec, chunkBytes: config.streamChunkBytes, requestTimeoutMs: config.requestTimeoutMs,
       handOverHints: () => this.handoff.handOver(),
     });
-    this.handler.register(PeerMessageType.StreamPartition, (_from, body) => this.topology.serveChunk(body));
-    this.handler.register(PeerMessageType.StreamPush, (_from, body) => this.topology.acceptPush(body));
     this.antiEntropy = attachAntiEntropy(this, components.antiEntropy);
-    transport.setHandler(this.handler.handle);
+    transport.setHandler(this.router.handle);
+  }
+
+  private readonly warnedAt = new Map<string, number>();
+
+  /** A warning at most once a minute per key (a flood of one condition is one line a minute). */
+  private rateLimitedWarn(key: string, fields: Record<string, unknown>, message: string): void {
+    const now = this.components.clock.nowMs();
+    const last = this.warnedAt.get(key);
+    if (last !== undefined && now - last < 60_000) return;
+    if (this.warnedAt.size > 256) this.warnedAt.clear();
+    this.warnedAt.set(key, now);
+    this.components.logger.warn(fields, message);
+  }
+
+  /** A sender is a member: listed in the membership this node serves, at the address it proved. */
+  isMember(from: PeerIdentity): boolean {
+    // Without a membership (bootstrapping, joining) a node cannot tell: it answers anyone who
+    // proved the secret, as it must to form or join the cluster.
+    if (!this.cluster.ready) return true;
+    return this.cluster.member(from.id)?.peer === from.address;
+  }
+
+  /** What an authenticated peer is to this node's transport (see PeerStanding). */
+  classifyPeer(peer: RemoteIdentity): PeerStanding {
+    return this.isMember(peer) ? 'member' : 'guest';
+  }
+
+  /** The member this node expects at a peer address it dials (undefined before a membership). */
+  expectedIdAt(address: string): string | undefined {
+    if (!this.cluster.ready) return undefined;
+    return this.cluster.membership.members.find((m) => m.peer === address)?.id;
+  }
+
+  /**
+   * A membership change an operator asked for (the admin API): a `remove` of a member that is
+   * alive, or while a previous change is still being caught up on, is refused unless forced.
+   */
+  changeByOperator(cmd: MembershipCommand, force: boolean): Promise<{ epoch: number }> {
+    return this.membership.change(cmd, {
+      force,
+      precheck: async (c, deadlineMs) => {
+        if (c.op !== 'remove') return;
+        await checkRemoval({
+          selfId: this.config.id, cluster: this.cluster, liveness: this.liveness, rpc: this.rpc, clock: this.components.clock,
+          requestTimeoutMs: this.config.requestTimeoutMs, ownStatus: () => this.topology.status(),
+        }, c.id, deadlineMs);
+      },
+    }).then((r) => ({ epoch: r.epoch }));
   }
 
   /** Serving: the membership is known and this node holds what it owns (not joining, not gone). */
   get ready(): boolean {
-    if (!this.cluster.ready || this.stopped || this.topology.removed) return false;
-    const status = this.cluster.member(this.config.id)?.status;
-    return status === 'normal' || status === 'leaving';
+    return this.readinessReason() === undefined;
   }
 
-  /** Why the node is not ready, for /ready. */
-  readinessReason(): string {
+  /** Why the node is not ready (undefined when it is), for /ready. */
+  readinessReason(): string | undefined {
+    if (this.stopped) return 'stopped';
     if (!this.cluster.ready) return this.joining ? 'joining the cluster through the seeds' : 'waiting for the seeds to form the cluster';
+    const storeDown = this.store.unavailableReason;
+    if (storeDown) return `storage: ${storeDown}`;
     if (this.topology.left) return 'decommissioned';
     if (this.topology.removed) return 'decommissioned; handing its hints over';
     const status = this.cluster.member(this.config.id)?.status;
     if (status === 'joining') return `joining: receiving partitions (${this.topology.progress.partitionsDone}/${this.topology.progress.partitionsTotal})`;
-    return status ? `member status ${status}` : 'not a member of the cluster';
+    if (status !== 'normal' && status !== 'leaving') return status ? `member status ${status}` : 'not a member of the cluster';
+    const clock = this.clockGate.verdict();
+    if (clock.state !== 'ok') return `clock: ${clock.reason}`;
+    return undefined;
   }
 
   private joining = false;
@@ -158,6 +247,7 @@ export class NodeRuntime {
   async start(): Promise<void> {
     const { transport, engine, logger } = this.components;
     await this.store.open();
+    await this.hints.open();
     await this.stamps.restore();
     await transport.start();
     const persisted = await loadRaftState(engine);
@@ -185,9 +275,9 @@ export class NodeRuntime {
   }
 
   private async bootstrap(): Promise<void> {
-    const { transport, clock, logger } = this.components;
+    const { clock, logger } = this.components;
     try {
-      const m = await discoverSeedMembership({ config: this.config, transport, clock, log: logger, cancelled: () => this.stopped });
+      const m = await discoverSeedMembership({ config: this.config, rpc: this.rpc, clock, log: logger, cancelled: () => this.stopped });
       if (m && !this.stopped) await this.found(initialMembership(m.partitions, m.replicas, m.members));
     } catch (err) {
       logger.fatal({ err }, 'cannot form the cluster from the seeds');
@@ -228,15 +318,15 @@ export class NodeRuntime {
    * topology manager has received every partition it will own.
    */
   private async join(seeds: readonly string[]): Promise<void> {
-    const { transport, clock, logger } = this.components;
+    const { clock, logger } = this.components;
     this.joining = true;
     this.raft.start({ hardState: () => ({ ...EMPTY_RAFT_HARD_STATE }), snapshot: () => emptyRaftSnapshot(), entries: () => [], lastIndex: () => 0 });
     const self = selfMember(this.config);
-    const cmd = { op: 'add', member: { id: self.id, peer: self.peer, http: self.http, ...(self.zone ? { zone: self.zone } : {}) } };
+    const cmd = { op: 'add' as const, member: { id: self.id, peer: self.peer, http: self.http, ...(self.zone ? { zone: self.zone } : {}) } };
     for (let attempt = 0; !this.stopped; attempt++) {
       const seed = seeds[attempt % seeds.length];
       try {
-        const reply = await transport.request(seed, { type: PeerMessageType.MembershipChange, cmd }, this.config.membershipChangeTimeoutMs);
+        const reply = await this.rpc.request(seed, { type: PeerMessageType.MembershipChange, cmd }, this.config.membershipChangeTimeoutMs);
         if (reply.ok || /already a member/.test(String(reply.reason))) {
           logger.info({ seed, epoch: reply.epoch }, 'join: added to the membership; waiting for the membership log');
           return;
@@ -295,9 +385,10 @@ export class NodeRuntime {
   private async fetchEpoch(fromId: string, epoch: number, peer: string): Promise<void> {
     if (epoch <= this.cluster.epoch || this.stopped) return;
     try {
-      const reply = await this.components.transport.request(peer, { type: PeerMessageType.MembershipGet }, this.config.requestTimeoutMs);
+      // The reply's state passed its schema and core's shape check (PeerProtocol.decodeReply).
+      const reply = await this.rpc.request(peer, { type: PeerMessageType.MembershipGet }, this.config.requestTimeoutMs);
       const state = reply.state as MembershipState | null;
-      if (state && state.assignment && state.epoch > this.cluster.epoch) {
+      if (state && state.epoch > this.cluster.epoch) {
         this.cluster.apply(state);
         this.components.logger.info({ from: fromId, epoch: state.epoch }, 'membership epoch fetched from a peer');
       }
@@ -342,12 +433,17 @@ export class NodeRuntime {
       members: m.members.map((member) => {
         const owned = ring.partitionsOf(member.id);
         const g = gossip.get(member.id);
+        const offset = member.id === c.id ? { offsetMs: 0, rttMs: 0 } : this.clockOffsets.offsetOf(member.id);
         return {
           id: member.id, peer: member.peer, http: member.http, zone: member.zone ?? null, status: member.status,
           alive: this.liveness.isUp(member.id), partitions: owned.primary.length + owned.replica.length,
           primaries: owned.primary.length, phi: g?.phi ?? null, heartbeatAgeMs: g?.heartbeatAgeMs ?? null,
+          // The member's clock minus this node's, as gossip round trips measure it (null: not measured yet).
+          clockOffsetMs: offset?.offsetMs ?? null, clockRttMs: offset?.rttMs ?? null,
         };
       }),
+      clock: { ...this.clockGate.verdict(), maxClockSkewMs: this.config.maxClockSkewMs },
+      membershipRefusals: this.membership.refusals,
     };
   }
 }

@@ -13,6 +13,8 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { NodeMetrics } from './observability/metrics.js';
 import type { PeerTransport } from './peer/transport.js';
 import { WsTransport } from './peer/ws-transport.js';
+import { peerFrameCapBytes } from './protocol/frame-limits.js';
+import { ANTI_ENTROPY_DEFAULTS } from './anti-entropy/anti-entropy-options.js';
 
 /** Injected dependencies (the simulator and tests replace them); user options live in NodeConfig. */
 export interface NodeComponents {
@@ -62,14 +64,28 @@ export class RingkvNode {
       this.log.warn({ peer: cfg.peer }, 'no cluster secret given: this loopback-only node made a random one, so it runs alone and no other node can join it (give every node the same --secret-file to form a cluster)');
     }
     this.engine = this.components.engine ?? (await openEngine(cfg.engine, cfg.data));
+    let runtimeRef: NodeRuntime | undefined;
+    const frameTargetBytes = 1024 * 1024;
     const transport = this.components.transport ?? new WsTransport({
       nodeId: cfg.id, listen: parseAddress(cfg.peer, 'peer'), advertise: cfg.advertisePeer,
       secret, clock: this.clock, logger: this.log.child({ component: 'peer' }),
+      frameTargetBytes,
+      maxFrameBytes: peerFrameCapBytes({
+        partitions: cfg.partitions, maxKeyBytes: cfg.maxKeyBytes, maxValueBytes: cfg.maxValueBytes, streamChunkBytes: cfg.streamChunkBytes,
+        antiEntropyPageBytes: ANTI_ENTROPY_DEFAULTS.pageBytes, treeBuckets: ANTI_ENTROPY_DEFAULTS.buckets, frameTargetBytes,
+      }),
+      maxPendingHandshakes: cfg.maxPendingHandshakes, maxGuestConnections: cfg.maxGuestConnections,
+      maxInboundPerConnection: cfg.maxInboundRequestsPerPeer, maxQueuedBytesPerConnection: cfg.maxPeerReplyQueueBytes,
+      linkIdleMs: cfg.peerLinkIdleMs,
+      // The runtime is built next; until it is, every peer counts as a member (nothing is served yet).
+      classify: (peer) => runtimeRef?.classifyPeer(peer) ?? 'member',
+      expectedIdAt: (address) => runtimeRef?.expectedIdAt(address),
     });
     const runtime = new NodeRuntime(cfg, {
       clock: this.clock, engine: this.engine, transport, logger: this.log, metrics: this.metrics, random: Math.random,
     });
     this.runtime = runtime;
+    runtimeRef = runtime;
     runtime.onFatal = (err) => {
       this.log.fatal({ err }, 'stopping after a fatal error');
       void this.stop().finally(() => { process.exitCode = 1; });
@@ -81,9 +97,9 @@ export class RingkvNode {
       cluster: () => this.clusterView(),
       selfId: cfg.id,
       join: (seeds) => runtime.joinVia(seeds),
-      adminViews: { 'anti-entropy': () => runtime.antiEntropy.status() },
+      adminViews: new Map([['anti-entropy', () => runtime.antiEntropy.status()]]),
       ring: () => runtime.ringView(),
-      changeMembership: async (cmd) => ({ epoch: (await runtime.membership.change(cmd as MembershipCommand)).epoch }),
+      changeMembership: (cmd, force) => runtime.changeByOperator(cmd as MembershipCommand, force),
       readiness: () => {
         if (this.state !== 'running') return { ready: false, reason: this.state };
         return runtime.ready ? { ready: true } : { ready: false, reason: runtime.readinessReason() };

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CORE_ERROR_CODES, MERKLE_ERROR_CODES, RAFT_ERROR_CODES, RING_ERROR_CODES, RingkvError } from '@ringkv/core';
 import { STORAGE_ERROR_CODES } from '@ringkv/storage';
-import { MEMBERSHIP_ERROR_CODES, PEER_ERROR_CODES, SERVER_ERROR_CODES } from '@ringkv/server';
+import {
+  HINT_ERROR_CODES, MEMBERSHIP_ERROR_CODES, PEER_ERROR_CODES, REPLICA_STORE_ERROR_CODES, SERVER_ERROR_CODES, TOPOLOGY_ERROR_CODES,
+} from '@ringkv/server';
 import { CLIENT_ERROR_CODES } from '@ringkv/client';
 import { statusFor } from '../src/http/error-response.js';
 
@@ -20,6 +22,7 @@ for (const line of docs.split('\n')) {
 const exported = [
   ...CORE_ERROR_CODES, ...RING_ERROR_CODES, ...MERKLE_ERROR_CODES, ...RAFT_ERROR_CODES,
   ...STORAGE_ERROR_CODES, ...SERVER_ERROR_CODES, ...PEER_ERROR_CODES, ...MEMBERSHIP_ERROR_CODES, ...CLIENT_ERROR_CODES,
+  ...HINT_ERROR_CODES, ...REPLICA_STORE_ERROR_CODES, ...TOPOLOGY_ERROR_CODES,
 ];
 
 describe('error codes', () => {

@@ -1,17 +1,31 @@
 // The replica store's pipeline: whatever the interleaving of applies and reads across event-loop
 // turns, and whatever the record cache does (none, constant eviction, complete), each key ends with
 // its newest record, reads never go back behind an acknowledged apply, listeners see an unbroken
-// chain of changes, and a failed engine write fails that batch and every later one.
+// chain of changes, and a failed engine write fails that batch and every later one. A stored record
+// that does not decode is absent for its own key only; the queue of applies is bounded in bytes.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { RecordCorruptError, compareRecords, type StoredRecord } from '@ringkv/core';
+import { RecordCorruptError, compareRecords, decodeRecord, isRingkvError, type StoredRecord } from '@ringkv/core';
 import { MemoryEngine, dataKey } from '@ringkv/storage';
-import { ReplicaStore } from '@ringkv/server';
+import { ReplicaOverloadedError, ReplicaStore } from '../src/kv/replica-store.js';
 
 const rec = (wallMs: number, node: number, value: string): StoredRecord => ({
   ts: { wallMs, logical: 0, node }, tombstone: false, expiresAtMs: 0, value: new TextEncoder().encode(value),
 });
 const turn = () => new Promise((r) => setImmediate(r));
+
+/** Stores a record through a store of its own (so the store under test starts with a cold cache). */
+async function seed(engine: MemoryEngine, partition: number, key: Uint8Array, record: StoredRecord): Promise<void> {
+  const store = new ReplicaStore(engine, { sync: false });
+  await store.apply(partition, key, record);
+}
+
+/** Flips the last byte of a stored record: its checksum no longer matches. */
+async function corrupt(engine: MemoryEngine, partition: number, key: Uint8Array): Promise<void> {
+  const stored = (await engine.get(dataKey(partition, key)))!.slice();
+  stored[stored.length - 1] ^= 0x01;
+  await engine.put(dataKey(partition, key), stored);
+}
 
 const CACHES = [
   { name: 'no cache', cacheBytes: 0, cacheMaxEntryBytes: undefined },
@@ -108,22 +122,112 @@ describe('ReplicaStore', () => {
     await engine.close();
   });
 
-  test('a record corrupted on disk is refused on every read, never cached as good', async () => {
+  test.each(CACHES)('a record corrupted on disk reads as absent, is reported, and the next write replaces it ($name)', async ({ cacheBytes, cacheMaxEntryBytes }) => {
     const engine = new MemoryEngine();
     await engine.open();
     const k = new TextEncoder().encode('bad');
-    const first = new ReplicaStore(engine, { sync: false });
-    await first.open();
-    await first.apply(1, k, rec(5, 1, 'value'));
-    const stored = (await engine.get(dataKey(1, k)))!.slice();
-    stored[stored.length - 1] ^= 0x01; // the checksum no longer matches
-    await engine.put(dataKey(1, k), stored);
-    const store = new ReplicaStore(engine, { sync: false, cacheBytes: 1 << 20 });
+    await seed(engine, 1, k, rec(5, 1, 'value'));
+    await corrupt(engine, 1, k);
+    const reported: [number, string, unknown][] = [];
+    const store = new ReplicaStore(engine, {
+      sync: false, cacheBytes, cacheMaxEntryBytes, onCorrupt: (p, key, err) => reported.push([p, Buffer.from(key).toString(), err]),
+    });
     await store.open();
-    await expect(store.read(1, k)).rejects.toBeInstanceOf(RecordCorruptError);
-    // The cache trusts what it holds (no checksum on a hit): the bad bytes must not be in it.
-    await expect(store.read(1, k)).rejects.toBeInstanceOf(RecordCorruptError);
-    await expect(store.readRaw(1, k)).rejects.toBeInstanceOf(RecordCorruptError);
+    expect(await store.read(1, k)).toBeUndefined();
+    expect(reported).toEqual([[1, 'bad', expect.any(RecordCorruptError)]]);
+    // With a cache, absent is what it keeps (the bad bytes are never cached as a record).
+    expect(await store.readRaw(1, k)).toBeUndefined();
+    expect(reported.length).toBe(cacheBytes === 0 ? 2 : 1);
+    // An older record than the lost one is taken: nothing readable is left to lose against.
+    const result = await store.apply(1, k, rec(3, 1, 'rewritten'));
+    expect(result.applied).toBe(true);
+    expect(new TextDecoder().decode(decodeRecord((await engine.get(dataKey(1, k)))!).value)).toBe('rewritten');
+    expect(new TextDecoder().decode((await store.read(1, k))!.value)).toBe('rewritten');
+    await engine.close();
+  });
+
+  test('a corrupt stored record fails neither its batch nor any other key of it', async () => {
+    const engine = new MemoryEngine();
+    await engine.open();
+    const k = (i: number) => new TextEncoder().encode(`k${i}`);
+    const N = 20;
+    for (let i = 0; i < N; i++) await seed(engine, 0, k(i), rec(1, 1, `old${i}`));
+    await corrupt(engine, 0, k(7));
+    await corrupt(engine, 0, k(9));
+    const reported: string[] = [];
+    // No cache: every key is read from the engine, in one batch.
+    const store = new ReplicaStore(engine, { sync: false, onCorrupt: (_p, key) => reported.push(Buffer.from(key).toString()) });
+    await store.open();
+    const changes: [string, StoredRecord | undefined][] = [];
+    store.onChange((_p, key, before) => changes.push([Buffer.from(key).toString(), before]));
+    let batches = 0;
+    const batch = engine.batch.bind(engine);
+    engine.batch = (ops, o) => {
+      batches++;
+      return batch(ops, o);
+    };
+    const applies = Array.from({ length: N }, (_, i) => store.apply(0, k(i), rec(2, 1, `new${i}`)));
+    // A purge of the other corrupt key: there is no record to match, so nothing to delete.
+    const purged = store.purge(0, k(9), rec(1, 1, 'old9'));
+    const results = await Promise.all(applies);
+    expect(await purged).toBe(false);
+    expect(batches).toBe(1);
+    expect(results.every((r) => r.applied)).toBe(true);
+    expect(reported).toEqual(['k7', 'k9']);
+    for (let i = 0; i < N; i++) {
+      expect(new TextDecoder().decode(decodeRecord((await engine.get(dataKey(0, k(i))))!).value)).toBe(`new${i}`);
+    }
+    // Listeners saw the corrupt key come from absent, the others from their old record.
+    expect(changes.find(([key]) => key === 'k7')![1]).toBeUndefined();
+    expect(changes.find(([key]) => key === 'k8')![1]?.ts.wallMs).toBe(1);
+    await engine.close();
+  });
+
+  test('the apply queue refuses past maxQueueBytes at once, never refuses a purge, and takes applies again once drained', async () => {
+    const engine = new MemoryEngine();
+    await engine.open();
+    const held: (() => void)[] = [];
+    const batch = engine.batch.bind(engine);
+    engine.batch = (ops, o) => new Promise<void>((resolve, reject) => held.push(() => void batch(ops, o).then(resolve, reject)));
+    const maxQueueBytes = 4096;
+    const store = new ReplicaStore(engine, { sync: false, maxBatch: 8, cacheBytes: 1 << 20, maxQueueBytes });
+    await store.open();
+    // Keys of one length: every apply holds the same bytes.
+    const k = (i: number) => new TextEncoder().encode(`k${String(i).padStart(4, '0')}`);
+    const value = 'v'.repeat(200);
+    const outcome: (string | undefined)[] = [];
+    const applies = Array.from({ length: 100 }, (_, i) => store.apply(0, k(i), rec(1, 1, value)).then(
+      () => { outcome[i] = 'applied'; },
+      (err: unknown) => { outcome[i] = isRingkvError(err) ? err.code : String(err); expect(err).toBeInstanceOf(ReplicaOverloadedError); },
+    ));
+    await turn();
+    const accepted = Array.from({ length: 100 }, (_, i) => i).filter((i) => outcome[i] === undefined);
+    // The refusals came at once, while the engine still holds the first batch.
+    expect(held.length).toBe(1);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(outcome.filter((o) => o === 'REPLICA_OVERLOADED').length).toBe(100 - accepted.length);
+    // As many as fit: one more would have passed the bound.
+    const perApply = store.queuedApplyBytes / accepted.length;
+    expect(perApply).toBeGreaterThan(k(0).length + value.length);
+    expect(store.queuedApplyBytes).toBeLessThanOrEqual(maxQueueBytes);
+    expect(store.queuedApplyBytes + perApply).toBeGreaterThan(maxQueueBytes);
+    // A purge is queued (and counted) although the bound is reached.
+    const before = store.queuedApplyBytes;
+    const purge = store.purge(0, k(0), rec(1, 1, value));
+    expect(store.queuedApplyBytes).toBe(before + perApply);
+    for (let i = 0; i < 20 && (held.length > 0 || store.queuedApplyBytes > 0); i++) {
+      held.splice(0).forEach((go) => go());
+      await turn();
+    }
+    await Promise.all(applies);
+    expect(await purge).toBe(true);
+    expect(accepted.every((i) => outcome[i] === 'applied')).toBe(true);
+    expect(store.queuedApplyBytes).toBe(0);
+    // Drained: taken again, and one apply larger than the whole bound goes into an empty queue.
+    const again = store.apply(0, k(1000), rec(1, 1, 'x'.repeat(2 * maxQueueBytes)));
+    await turn();
+    held.splice(0).forEach((go) => go());
+    expect((await again).applied).toBe(true);
     await engine.close();
   });
 
@@ -182,6 +286,7 @@ describe('ReplicaStore', () => {
     const engine = new MemoryEngine();
     await engine.open();
     const store = new ReplicaStore(engine, { sync: false, maxBatch: 1 });
+    expect(store.unavailableReason).toBeUndefined();
     const realBatch = engine.batch.bind(engine);
     let calls = 0;
     engine.batch = (ops, o) => (++calls === 2 ? Promise.reject(new Error('disk on fire')) : realBatch(ops, o));
@@ -193,6 +298,9 @@ describe('ReplicaStore', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
     await expect(store.apply(0, k('d'), rec(1, 1, 'd'))).rejects.toThrow('disk on fire');
+    // Failed applies hold none of the queue's bound; the reason is there for /ready.
+    expect(store.queuedApplyBytes).toBe(0);
+    expect(store.unavailableReason).toMatch(/disk on fire.*restart/);
     expect(await store.read(0, k('c'))).toBeUndefined();
     await engine.close();
   });

@@ -9,6 +9,7 @@ import {
   namedKey,
   parseDataKey,
   parseHintKey,
+  parseLegacyHintKey,
   parseRaftLogKey,
   partitionPrefix,
   partitionRange,
@@ -41,14 +42,41 @@ describe('dataKey', () => {
   });
 });
 
+/** A hint key of the layout before the length prefix: the target id ended by a NUL. */
+function legacyHintKey(partition: number, node: string, key: Uint8Array): Uint8Array {
+  return Uint8Array.of(KEYSPACES.legacyHints, partition >>> 8, partition & 0xff, ...text(node), 0, ...key);
+}
+
+const VALID_ID = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/);
+
 describe('hintKey', () => {
   test.each([
     [0, 'node-1', 'k'],
     [7, 'n', ''],
-    [0xffff, 'zone-a/node-\u00e9', 'key\u0000with nul'],
+    [0xffff, 'zone-a.node_9', 'key\u0000with nul'],
+    [3, 'n'.repeat(63), '\u0000'],
   ])('partition %i node %j key %j round-trips', (partition, node, key) => {
     const parsed = parseHintKey(hintKey(partition, node, text(key)));
     expect(parsed).toEqual({ partition, targetNode: node, userKey: text(key) });
+  });
+
+  test('the target id is length-prefixed, after the partition', () => {
+    expect(arr(hintKey(0x0102, 'ab', text('k')))).toEqual([KEYSPACES.hints, 1, 2, 2, 0x61, 0x62, 0x6b]);
+  });
+
+  test('any valid id and any key round-trip, and distinct (id, key) pairs give distinct keys', () => {
+    fc.assert(
+      fc.property(VALID_ID, fc.uint8Array({ maxLength: 8 }), VALID_ID, fc.uint8Array({ maxLength: 8 }), (a, ka, b, kb) => {
+        expect(parseHintKey(hintKey(1, a, ka))).toEqual({ partition: 1, targetNode: a, userKey: ka });
+        const same = a === b && Buffer.from(ka).equals(Buffer.from(kb));
+        expect(Buffer.from(hintKey(1, a, ka)).equals(Buffer.from(hintKey(1, b, kb)))).toBe(same);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test.each(['', 'a\u0000b', 'n'.repeat(64), 'n\u00e9', '-lead', 'a:1', 'zone/node', ' n'])('target %j is not a node id and is refused', (id) => {
+    expect(() => hintKey(0, id, text('k'))).toThrow(RangeError);
   });
 
   test('hints for one partition stay inside that partition range', () => {
@@ -58,8 +86,34 @@ describe('hintKey', () => {
     expect(inRange(dataKey(9, text('x')), range)).toBe(false);
   });
 
-  test.each([[Uint8Array.of(2, 0, 1, 0x61)], [Uint8Array.of(1, 0, 1, 0)]])('%p is not a hint key', (k) => {
+  test.each([
+    ['a legacy hint key', legacyHintKey(0, 'n1', text('k'))],
+    ['a data key', Uint8Array.of(1, 0, 1, 1, 0x61)],
+    ['a key shorter than its id length', Uint8Array.of(KEYSPACES.hints, 0, 1, 5, 0x61, 0x62)],
+    ['an empty id', Uint8Array.of(KEYSPACES.hints, 0, 1, 0, 0x61)],
+    ['an id with a NUL', Uint8Array.of(KEYSPACES.hints, 0, 1, 3, 0x61, 0, 0x62, 0x6b)],
+    ['an id with a byte above ASCII', Uint8Array.of(KEYSPACES.hints, 0, 1, 2, 0x61, 0xe9, 0x6b)],
+    ['a prefix alone', Uint8Array.of(KEYSPACES.hints, 0, 1, 1)],
+  ])('%s is not a hint key', (_what, k) => {
     expect(() => parseHintKey(k)).toThrow(RangeError);
+  });
+});
+
+describe('parseLegacyHintKey', () => {
+  test.each([
+    [0, 'node-1', 'k'],
+    [0xffff, 'n', 'key\u0000with nul'],
+  ])('partition %i node %j key %j parses', (partition, node, key) => {
+    expect(parseLegacyHintKey(legacyHintKey(partition, node, text(key)))).toEqual({ partition, targetNode: node, userKey: text(key) });
+  });
+
+  test.each([
+    ['a current hint key', hintKey(0, 'n1', text('k'))],
+    ['no terminator', Uint8Array.of(KEYSPACES.legacyHints, 0, 1, 0x61)],
+    ['an empty id', Uint8Array.of(KEYSPACES.legacyHints, 0, 1, 0, 0x61)],
+    ['an id that is not a node id', legacyHintKey(0, 'zone/node', text('k'))],
+  ])('%s is refused', (_what, k) => {
+    expect(() => parseLegacyHintKey(k)).toThrow(RangeError);
   });
 });
 
@@ -87,8 +141,8 @@ describe('partitionRange', () => {
     ['data', 0, [1, 0, 0], [1, 0, 1]],
     ['data', 255, [1, 0, 255], [1, 1, 0]],
     ['data', 0xffff, [1, 255, 255], [2, 0, 0]],
-    ['hints', 0, [2, 0, 0], [2, 0, 1]],
-    ['hints', 0xffff, [2, 255, 255], [3, 0, 0]],
+    ['hints', 0, [6, 0, 0], [6, 0, 1]],
+    ['hints', 0xffff, [6, 255, 255], [7, 0, 0]],
   ] as const)('%s partition %i is [%j, %j)', (space, p, gte, lt) => {
     const range = partitionRange(space, p);
     expect(arr(range.gte)).toEqual(gte);
@@ -100,7 +154,7 @@ describe('partitionRange', () => {
     const range = partitionRange('data', 0xffff);
     expect(inRange(dataKey(0xffff, Uint8Array.of(0xff, 0xff)), range)).toBe(true);
     expect(inRange(dataKey(0xfffe, Uint8Array.of(0xff)), range)).toBe(false);
-    expect(inRange(hintKey(0, '', text('a')), range)).toBe(false);
+    expect(inRange(hintKey(0, 'n', text('a')), range)).toBe(false);
   });
 
   test('every data key lies in its own partition range and no other', () => {
@@ -125,10 +179,12 @@ describe('named keys and key spaces', () => {
   });
 
   test('key spaces do not overlap and come in order', () => {
-    const spaces = ['data', 'hints', 'raftlog', 'raftstate', 'meta'] as const;
+    const spaces = ['data', 'legacyHints', 'raftlog', 'raftstate', 'meta', 'hints'] as const;
     for (let i = 1; i < spaces.length; i++) {
       expect(compareBytes(keyspaceRange(spaces[i - 1]).lt!, keyspaceRange(spaces[i]).gte!)).toBeLessThanOrEqual(0);
     }
     expect(inRange(raftLogKey(2 ** 40), keyspaceRange('raftlog'))).toBe(true);
+    expect(inRange(hintKey(0xffff, 'n', Uint8Array.of(0xff)), keyspaceRange('hints'))).toBe(true);
+    expect(inRange(legacyHintKey(0, 'n', text('k')), keyspaceRange('hints'))).toBe(false);
   });
 });

@@ -13,7 +13,9 @@ import type { Liveness } from '../cluster/liveness.js';
 import type { ReplicaStore } from '../kv/replica-store.js';
 import type { Logger } from '../observability/logger.js';
 import { PeerMessageType } from '../peer/message-types.js';
-import type { PeerBody, PeerIdentity, PeerTransport } from '../peer/transport.js';
+import type { PeerRouter } from '../protocol/peer-router.js';
+import type { PeerRpc } from '../protocol/peer-rpc.js';
+import type { RecordAdmission } from '../replication/record-admission.js';
 import { AntiEntropyMetrics } from './ae-metrics.js';
 import type { AntiEntropyOptions } from './anti-entropy-options.js';
 import { PartitionTrees } from './partition-trees.js';
@@ -32,9 +34,14 @@ export interface AntiEntropyDeps {
   store: ReplicaStore;
   cluster: ClusterState;
   liveness: Liveness;
-  transport: PeerTransport;
-  /** Where peer message handlers are registered (ReplicaHandler.register). */
-  register: (type: number, handler: (from: PeerIdentity, body: PeerBody) => Promise<PeerBody> | PeerBody) => void;
+  rpc: PeerRpc;
+  /** Where the MerkleLevel and BucketEntries handlers are registered. */
+  router: PeerRouter;
+  admission: RecordAdmission;
+  /** Told of a peer's record that failed to decode. */
+  onBadRecord?: (from: string, err: unknown) => void;
+  /** Told of a stored record that failed to decode (left out of its tree, not purged: absent). */
+  onCorrupt?: (partition: number, key: Uint8Array, err: unknown) => void;
   clock: Clock;
   hlc: HybridLogicalClock;
   log: Logger;
@@ -70,21 +77,23 @@ export class AntiEntropy {
     this.wireBudget = new TokenBucket(clock, options.bytesPerSecond, options.bytesPerSecond);
     this.scanBudget = new TokenBucket(clock, options.scanEntriesPerSecond, options.scanEntriesPerSecond);
     this.ctx = {
-      engine: deps.engine, store: deps.store, trees: this.trees, cluster: deps.cluster, transport: deps.transport,
+      engine: deps.engine, store: deps.store, trees: this.trees, cluster: deps.cluster, rpc: deps.rpc, admission: deps.admission,
+      ...(deps.onBadRecord ? { onBadRecord: deps.onBadRecord } : {}),
       clock, hlc: deps.hlc, options, wireBudget: this.wireBudget, scanBudget: this.scanBudget, metrics: this.metrics,
     };
     this.purger = new TombstonePurger({
       engine: deps.engine, store: deps.store, trees: this.trees, clock, scanBudget: this.scanBudget, metrics: this.metrics,
       graceMs: options.tombstoneGraceMs, rearmMs: options.intervalMs, pageEntries: options.pageEntries,
       maxCandidates: options.maxPurgeCandidates,
+      ...(deps.onCorrupt ? { onCorrupt: deps.onCorrupt } : {}),
     });
     this.scheduler = new RoundScheduler({
       clock, random: jitterRandom(deps.selfId, options.seed), intervalMs: options.intervalMs,
       maxConcurrent: options.maxConcurrentRounds, peersOf: (p) => this.peersOf(p), run: (job) => this.runJob(job),
     });
     deps.store.onChange(this.trees.onChange);
-    deps.register(PeerMessageType.MerkleLevel, (_from, body) => answerMerkleLevel(this.ctx, body));
-    deps.register(PeerMessageType.BucketEntries, (_from, body) => answerBucketEntries(this.ctx, body));
+    deps.router.on(PeerMessageType.MerkleLevel, 'member', (from, body) => answerMerkleLevel(this.ctx, from, body));
+    deps.router.on(PeerMessageType.BucketEntries, 'member', (from, body) => answerBucketEntries(this.ctx, from, body));
     deps.cluster.onChange(() => this.syncPartitions());
     deps.liveness.onUp((peer) => this.onPeerUp(peer));
   }
@@ -208,6 +217,7 @@ export class AntiEntropy {
     const deps = {
       engine: this.deps.engine, store: this.deps.store, trees: this.trees, scanBudget: this.scanBudget,
       pageEntries: this.options.pageEntries, log: this.deps.log, stopped: () => this.stopped,
+      ...(this.deps.onCorrupt ? { onCorrupt: this.deps.onCorrupt } : {}),
     };
     for (let p = this.rebuildQueue.shift(); p !== undefined && !this.stopped; p = this.rebuildQueue.shift()) {
       let done = false;

@@ -5,10 +5,12 @@ import { AntiEntropy } from './anti-entropy.js';
 import { antiEntropyOptions, type AntiEntropyOptions } from './anti-entropy-options.js';
 
 export function attachAntiEntropy(runtime: NodeRuntime, over: Partial<AntiEntropyOptions> = {}): AntiEntropy {
-  const { clock, engine, transport, logger, metrics } = runtime.components;
+  const { clock, engine, logger, metrics } = runtime.components;
   return new AntiEntropy({
-    selfId: runtime.config.id, engine, store: runtime.store, cluster: runtime.cluster, liveness: runtime.liveness, transport,
-    register: (type, handler) => runtime.handler.register(type, handler), clock, hlc: runtime.hlc,
+    selfId: runtime.config.id, engine, store: runtime.store, cluster: runtime.cluster, liveness: runtime.liveness, rpc: runtime.rpc,
+    router: runtime.router, admission: runtime.admission, clock, hlc: runtime.hlc,
+    onBadRecord: () => runtime.replicationMetrics.corruptEntries.inc({ keyspace: 'peer' }),
+    onCorrupt: () => runtime.replicationMetrics.corruptEntries.inc({ keyspace: 'data' }),
     log: logger.child({ component: 'anti-entropy' }), registry: metrics.registry,
   }, antiEntropyOptions(runtime.config, over));
 }

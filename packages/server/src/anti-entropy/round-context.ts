@@ -1,10 +1,12 @@
-// What both sides of a round work with, and the applying of a peer's entries.
-import { ClockDriftError, decodeRecord, type HybridLogicalClock } from '@ringkv/core';
+// What both sides of a round work with, and the applying of a peer's entries: each record is
+// checked on its own (checksum, clock), so one bad entry costs only itself.
+import { ClockDriftError, decodeRecord, type HybridLogicalClock, type StoredRecord } from '@ringkv/core';
 import type { Engine } from '@ringkv/storage';
 import type { Clock } from '../clock.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import type { ReplicaStore } from '../kv/replica-store.js';
-import type { PeerTransport } from '../peer/transport.js';
+import type { PeerRpc } from '../protocol/peer-rpc.js';
+import type { RecordAdmission } from '../replication/record-admission.js';
 import type { AntiEntropyMetrics } from './ae-metrics.js';
 import type { AntiEntropyOptions } from './anti-entropy-options.js';
 import type { PartitionTrees } from './partition-trees.js';
@@ -15,7 +17,9 @@ export interface RoundContext {
   store: ReplicaStore;
   trees: PartitionTrees;
   cluster: ClusterState;
-  transport: PeerTransport;
+  rpc: PeerRpc;
+  /** Records stamped too far ahead of this node's clock are not applied. */
+  admission: RecordAdmission;
   clock: Clock;
   hlc: HybridLogicalClock;
   options: AntiEntropyOptions;
@@ -24,6 +28,17 @@ export interface RoundContext {
   /** Entries read from storage. */
   scanBudget: TokenBucket;
   metrics: AntiEntropyMetrics;
+  /** Told of a peer's record that failed to decode (skipped). */
+  onBadRecord?: (from: string, err: unknown) => void;
+}
+
+/** A stored record of this node, or undefined when its bytes fail to decode (counted as absent). */
+export function storedRecord(bytes: Uint8Array): StoredRecord | undefined {
+  try {
+    return decodeRecord(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -37,19 +52,30 @@ export function purgeable(record: { ts: { wallMs: number }; tombstone: boolean }
 
 /**
  * Stores a peer's entries (last-write-wins keeps the newer) and returns how many were newer here.
- * Purgeable tombstones of keys absent here are skipped (see purgeable). The local HLC moves past
- * the timestamps, as for any replica write.
+ * Skipped: records that fail to decode, records stamped too far ahead of this node's clock
+ * (RecordAdmission), keys of another partition, and purgeable tombstones of keys absent here (see
+ * purgeable). The local HLC moves past the timestamps, as for any replica write.
  */
-export async function applyEntries(ctx: RoundContext, partition: number, keys: readonly Uint8Array[], records: readonly Uint8Array[]): Promise<number> {
-  const decoded = records.map((r) => decodeRecord(r));
-  const absent = await Promise.all(decoded.map(async (rec, i) => purgeable(rec, ctx) && (await ctx.store.readRaw(partition, keys[i])) === undefined));
+export async function applyEntries(ctx: RoundContext, partition: number, keys: readonly Uint8Array[], records: readonly Uint8Array[], from: string): Promise<number> {
+  const decoded: (StoredRecord | undefined)[] = records.map((bytes, i) => {
+    let record: StoredRecord;
+    try {
+      record = decodeRecord(bytes);
+    } catch (err) {
+      ctx.onBadRecord?.(from, err);
+      return undefined;
+    }
+    if (ctx.cluster.ring.partitionOf(keys[i]) !== partition) return undefined;
+    return ctx.admission.admits(record, 'anti-entropy', from) ? record : undefined;
+  });
+  const absent = await Promise.all(decoded.map(async (rec, i) => rec !== undefined && purgeable(rec, ctx) && (await ctx.store.readRaw(partition, keys[i])) === undefined));
   const results = await Promise.all(keys.map((key, i) => {
-    if (absent[i]) return { applied: false };
     const record = decoded[i];
+    if (record === undefined || absent[i]) return { applied: false };
     try {
       ctx.hlc.observe(record.ts, ctx.clock.nowMs());
     } catch (err) {
-      if (!(err instanceof ClockDriftError)) throw err; // the replica write path logs drift; the record still counts
+      if (!(err instanceof ClockDriftError)) throw err; // admitted already: within the bound
     }
     return ctx.store.apply(partition, key, record);
   }));

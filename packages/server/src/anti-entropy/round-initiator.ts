@@ -5,9 +5,9 @@
 // Each side stores the other's entries with last-write-wins, so both end with the winner.
 import { ROOT_REQUEST, compareLevel } from '@ringkv/core';
 import { PeerMessageType } from '../peer/message-types.js';
-import type { PeerBody } from '../peer/transport.js';
+import type { AnyRequest, ReplyOf } from '../protocol/peer-messages.js';
 import {
-  entryBytes, entryLists, optionalBytes, packBuckets, unpackHashes,
+  entryBytes, packBuckets, unpackHashes,
   type BucketEntriesBody, type MerkleLevelBody,
 } from './ae-wire.js';
 import { applyEntries, scanPacer, type RoundContext } from './round-context.js';
@@ -53,10 +53,10 @@ async function exchange(ctx: RoundContext, r: RoundResult): Promise<RoundOutcome
   const { partition } = r;
   const { buckets, fanout } = ctx.trees.shape;
   const address = ctx.cluster.peerOf(r.peer);
-  const request = async (body: PeerBody, sentBytes: number): Promise<PeerBody> => {
+  const request = async <B extends AnyRequest>(body: B, sentBytes: number): Promise<ReplyOf<B['type']>> => {
     r.bytesSent += sentBytes;
     ctx.metrics.sent(sentBytes);
-    return ctx.transport.request(address, body, ctx.options.requestTimeoutMs);
+    return ctx.rpc.request(address, body, ctx.options.requestTimeoutMs);
   };
 
   // Top-down descent to the differing buckets.
@@ -67,7 +67,7 @@ async function exchange(ctx: RoundContext, r: RoundResult): Promise<RoundOutcome
     if (!ctx.trees.ready(partition)) return 'not-ready';
     const body: MerkleLevelBody = { type: PeerMessageType.MerkleLevel, partition, buckets, fanout, depth, indexes };
     const reply = await request(body, 4 * indexes.length);
-    if (reply.ready !== true) return 'peer-not-ready';
+    if (reply.ready !== true || reply.hashes === undefined) return 'peer-not-ready';
     const hashes = unpackHashes(reply.hashes, indexes.length);
     r.bytesReceived += 8 * indexes.length;
     ctx.metrics.received(8 * indexes.length);
@@ -104,14 +104,13 @@ async function exchange(ctx: RoundContext, r: RoundResult): Promise<RoundOutcome
     };
     const reply = await request(body, outBytes + bucketList.length);
     if (reply.ready !== true) return 'peer-not-ready';
-    const theirs = entryLists(reply);
-    const inBytes = entryBytes(theirs.keys, theirs.records);
+    const inBytes = entryBytes(reply.keys, reply.records);
     r.bytesReceived += inBytes;
     ctx.metrics.received(inBytes);
-    r.keysRepaired += (typeof reply.applied === 'number' ? reply.applied : 0);
-    r.keysRepaired += await applyEntries(ctx, partition, theirs.keys, theirs.records);
+    r.keysRepaired += reply.applied;
+    r.keysRepaired += await applyEntries(ctx, partition, reply.keys, reply.records, r.peer);
     await ctx.wireBudget.take(inBytes);
-    const resumeAfter = optionalBytes(reply.resumeAfter, 'resumeAfter');
+    const resumeAfter = reply.resumeAfter;
     if (resumeAfter) after = resumeAfter;
     else if (own.done) return 'exchanged';
     else after = own.last;

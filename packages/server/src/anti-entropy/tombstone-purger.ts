@@ -13,7 +13,7 @@
 // Why not "ts older than the last round with every replica": a replica can receive a tombstone
 // long after its timestamp (a late hint, read repair, another replica's round); if the rounds
 // before that arrival counted, it would purge a tombstone the others never got from it.
-import { decodeRecordHeader, type StoredRecord } from '@ringkv/core';
+import { decodeRecordHeader, type RecordHeader, type StoredRecord } from '@ringkv/core';
 import type { Engine } from '@ringkv/storage';
 import type { Clock } from '../clock.js';
 import type { ReplicaStore } from '../kv/replica-store.js';
@@ -35,6 +35,8 @@ export interface PurgeDeps {
   rearmMs: number;
   pageEntries: number;
   maxCandidates: number;
+  /** Told of each stored record that fails to decode (skipped: it counts as absent). */
+  onCorrupt?: (partition: number, key: Uint8Array, err: unknown) => void;
 }
 
 interface Armed {
@@ -78,7 +80,13 @@ export class TombstonePurger {
       await deps.scanBudget.take(deps.pageEntries);
       const page = await readPage(deps.engine, partition, after, null, deps.pageEntries);
       for (const e of page.entries) {
-        const h = decodeRecordHeader(e.value);
+        let h: RecordHeader;
+        try {
+          h = decodeRecordHeader(e.value);
+        } catch (err) {
+          deps.onCorrupt?.(partition, e.key, err); // absent: not a tombstone to purge
+          continue;
+        }
         if (h.tombstone && h.ts.wallMs <= cutoffMs && candidates.length < deps.maxCandidates) {
           candidates.push({ key: e.key, record: { ts: h.ts, tombstone: true, expiresAtMs: h.expiresAtMs, value: new Uint8Array(0) } });
         }

@@ -34,6 +34,8 @@ export interface RebuildDeps {
   log: Logger;
   /** True once the node stops. */
   stopped: () => boolean;
+  /** Told of each stored record that fails to decode (it is left out of the tree: absent). */
+  onCorrupt?: (partition: number, key: Uint8Array, err: unknown) => void;
 }
 
 /** Rebuilds the tree of partition; resolves true when finished, false when abandoned. */
@@ -53,8 +55,11 @@ export async function rebuildTree(deps: RebuildDeps, partition: number): Promise
     for (const e of page.entries) {
       try {
         digests.push({ key: e.key, digest: decodeRecordHeader(e.value) });
-      } catch {
-        skipped++; // a corrupt record is the engine's problem; it must not stop the whole tree
+      } catch (err) {
+        // Absent, as the replica store takes it: it must not stop the whole tree, and a write or
+        // a round replaces it.
+        skipped++;
+        deps.onCorrupt?.(partition, e.key, err);
       }
     }
     trees.addPage(partition, digests);

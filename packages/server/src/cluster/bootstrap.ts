@@ -3,7 +3,7 @@
 import { ConfigError } from '../errors.js';
 import type { NodeConfig } from '../config/config.js';
 import { PeerMessageType } from '../peer/message-types.js';
-import type { PeerTransport } from '../peer/transport.js';
+import type { PeerRpc } from '../protocol/peer-rpc.js';
 import { sleepOn, type Clock } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { MemberInfo, Membership } from './member.js';
@@ -12,21 +12,9 @@ export function selfMember(config: NodeConfig): MemberInfo {
   return { id: config.id, peer: config.advertisePeer, http: config.advertiseHttp, status: 'normal', ...(config.zone ? { zone: config.zone } : {}) };
 }
 
-/** The self-description a node answers pings with. */
-export interface PongBody {
-  type: number;
-  id: string;
-  peer: string;
-  http: string;
-  zone?: string;
-  partitions: number;
-  replicas: number;
-  epoch: number;
-}
-
 export interface BootstrapDeps {
   config: NodeConfig;
-  transport: PeerTransport;
+  rpc: PeerRpc;
   clock: Clock;
   log: Logger;
   /** Stop waiting (the node is shutting down). */
@@ -49,7 +37,7 @@ export async function discoverSeedMembership(deps: BootstrapDeps): Promise<Membe
     if (deps.cancelled()) return undefined;
     await Promise.all(seeds.filter((s) => !known.has(s)).map(async (seed) => {
       try {
-        const pong = (await deps.transport.request(seed, { type: PeerMessageType.Ping }, 1000)) as unknown as PongBody;
+        const pong = await deps.rpc.request(seed, { type: PeerMessageType.Ping }, 1000);
         if (pong.partitions !== config.partitions || pong.replicas !== config.replicas) {
           throw new ConfigError(
             `seed ${seed} (${pong.id}) runs with partitions=${pong.partitions} replicas=${pong.replicas}, this node with partitions=${config.partitions} replicas=${config.replicas}: every node of a cluster needs the same values`,

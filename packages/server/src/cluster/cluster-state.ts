@@ -5,6 +5,8 @@ import { assignPartitions, Ring, type Assignment } from '@ringkv/core';
 import type { MemberInfo, Membership } from './member.js';
 
 const NONE: readonly string[] = Object.freeze([]);
+/** Removed members remembered (wasMember), most recent last. */
+const FORMER_KEPT = 64;
 
 export type MembershipListener = (membership: Membership, ring: Ring) => void;
 
@@ -16,6 +18,8 @@ export class ClusterState {
   };
   private previousRing?: Ring;
   private readonly listeners: MembershipListener[] = [];
+  /** Members removed lately, by id: their peer address (a removed node still hands its hints over). */
+  private readonly former = new Map<string, string>();
 
   constructor(readonly selfId: string) {}
 
@@ -48,6 +52,15 @@ export class ClusterState {
     return m.peer;
   }
 
+  /**
+   * A member removed by one of the epochs this process applied (the last FORMER_KEPT of them), at
+   * that address: after its removal it hands its hints over, and those writes may be the only
+   * copy some replica gets.
+   */
+  wasMember(id: string, peer: string): boolean {
+    return this.former.get(id) === peer;
+  }
+
   /** Members other than this node. */
   others(): MemberInfo[] {
     return this.current ? this.current.membership.members.filter((m) => m.id !== this.selfId) : [];
@@ -73,7 +86,15 @@ export class ClusterState {
       ))
       : undefined;
     this.previousRing = this.current?.ring;
-    this.current = { membership, ring, assignment, byId: new Map(membership.members.map((m) => [m.id, m])), target };
+    const byId = new Map(membership.members.map((m) => [m.id, m]));
+    for (const m of this.current?.membership.members ?? []) {
+      if (byId.has(m.id)) continue;
+      this.former.delete(m.id);
+      this.former.set(m.id, m.peer);
+      if (this.former.size > FORMER_KEPT) this.former.delete(this.former.keys().next().value!);
+    }
+    for (const id of byId.keys()) this.former.delete(id);
+    this.current = { membership, ring, assignment, byId, target };
     for (const l of this.listeners) l(membership, ring);
     return true;
   }

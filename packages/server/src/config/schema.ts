@@ -96,7 +96,7 @@ export const CONFIG_SCHEMA = {
     describe: 'Bytes of replies and requests queued for one peer connection that is not reading; past it the connection is closed',
     reason: 'several seconds of a busy link: a peer that stops reading for longer is broken, and its queue must not fill the heap' },
   maxApplyQueueBytes: { type: 'int', min: 1024 * 1024, max: 16 * 1024 * MiB, default: 128 * MiB,
-    describe: 'Bytes of writes queued for this node\'s replica before new ones are refused (OVERLOADED) until the engine catches up',
+    describe: 'Bytes of writes queued for this node\'s replica before new ones are refused (REPLICA_OVERLOADED) until the engine catches up',
     reason: 'a few seconds of writes at the engine\'s batched rate; beyond that waiting only grows memory and latency' },
   maxHintBytesPerTarget: { type: 'int', min: 0, max: 1024 * 1024 * MiB, default: 256 * MiB,
     describe: 'Bytes of hints kept for one down replica; hints beyond it are dropped (counted) and left to anti-entropy; 0 for no limit',

@@ -1,14 +1,15 @@
 // The client HTTP API (DESIGN.md "HTTP API on the client port"): routing, parameter checks,
 // load shedding and per-request metrics. The data path behind it is a KvService.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { formatTimestamp, type Timestamp } from '@ringkv/core';
-import { InvalidParameterError, MethodNotAllowedError, OverloadedError, RouteNotFoundError, ShuttingDownError } from '../errors.js';
+import { formatTimestamp, type MembershipCommand, type Timestamp } from '@ringkv/core';
+import { MethodNotAllowedError, OverloadedError, RouteNotFoundError, ShuttingDownError } from '../errors.js';
 import type { KvService } from '../kv/kv-service.js';
 import { parseFlag, parseKey, parseQuery, parseTtlSeconds } from '../kv/request-params.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
 import { readBody, readBodyThen } from './read-body.js';
 import { sendError } from './error-response.js';
+import { ADMIN_BODY_MAX_BYTES, decodeChangeBody, decodeJoinBody, parseJsonBody } from './admin-bodies.js';
 
 export interface ClientApiDeps {
   kv: KvService;
@@ -24,10 +25,10 @@ export interface ClientApiDeps {
   join: (seeds: string[]) => Promise<void>;
   /** Ownership of every partition at the current epoch. */
   ring: () => unknown;
-  /** Proposes a membership change; resolves with the epoch it created. */
-  changeMembership: (cmd: unknown) => Promise<{ epoch: number }>;
+  /** Proposes a membership change (decoded); resolves with the epoch it created. */
+  changeMembership: (cmd: MembershipCommand, force: boolean) => Promise<{ epoch: number }>;
   /** Extra read-only admin views (name -> JSON), e.g. anti-entropy state. */
-  adminViews?: Record<string, () => unknown>;
+  adminViews?: ReadonlyMap<string, () => unknown>;
   readiness: () => { ready: boolean; reason?: string };
 }
 
@@ -156,23 +157,15 @@ export class ClientApi {
       case '/cluster/leave': {
         // This node decommissions itself: it streams its partitions away, then is removed.
         this.only(method, path, ['POST']);
-        const result = await this.deps.changeMembership({ op: 'leave', id: this.deps.selfId });
+        const result = await this.deps.changeMembership({ op: 'leave', id: this.deps.selfId }, false);
         return sendJson(res, 202, { ...result, message: 'decommission started; GET /cluster shows its progress' });
       }
       case '/cluster/join': {
         // This node (fresh and alone) joins the cluster of the given seeds.
         this.only(method, path, ['POST']);
-        const body = await readBody(req, 64 * 1024);
-        let seeds: unknown;
-        try {
-          seeds = (JSON.parse(Buffer.from(body).toString('utf8')) as { seeds?: unknown }).seeds;
-        } catch {
-          throw new InvalidParameterError('body must be JSON: {"seeds": ["host:port", ...]}');
-        }
-        if (!Array.isArray(seeds) || seeds.length === 0 || !seeds.every((x) => typeof x === 'string' && /^.+:\d+$/.test(x))) {
-          throw new InvalidParameterError('"seeds" must be a non-empty list of HOST:PORT peer addresses', { param: 'seeds' });
-        }
-        await this.deps.join(seeds as string[]);
+        const body = await readBody(req, ADMIN_BODY_MAX_BYTES);
+        const seeds = decodeJoinBody(parseJsonBody(body, '{"seeds": ["host:port", ...]}'));
+        await this.deps.join(seeds);
         return sendJson(res, 202, { message: 'join started; GET /cluster shows its progress' });
       }
       case '/cluster/ring':
@@ -180,23 +173,19 @@ export class ClientApi {
         return sendJson(res, 200, this.deps.ring());
       case '/cluster/changes': {
         this.only(method, path, ['POST']);
-        const body = await readBody(req, 64 * 1024);
-        let cmd: unknown;
-        try {
-          cmd = JSON.parse(Buffer.from(body).toString('utf8'));
-        } catch {
-          throw new InvalidParameterError('body must be a JSON membership command, e.g. {"op":"leave","id":"n3"}');
-        }
-        validateCommand(cmd);
-        const result = await this.deps.changeMembership(cmd);
+        const body = await readBody(req, ADMIN_BODY_MAX_BYTES);
+        const { cmd, force } = decodeChangeBody(parseJsonBody(body, '{"op":"leave","id":"n3"}'));
+        const result = await this.deps.changeMembership(cmd, force);
         return sendJson(res, 200, result);
       }
-      default:
-        if (path.startsWith('/cluster/') && this.deps.adminViews?.[path.slice('/cluster/'.length)]) {
+      default: {
+        const view = path.startsWith('/cluster/') ? this.deps.adminViews?.get(path.slice('/cluster/'.length)) : undefined;
+        if (view) {
           this.only(method, path, ['GET']);
-          return sendJson(res, 200, this.deps.adminViews[path.slice('/cluster/'.length)]());
+          return sendJson(res, 200, view());
         }
         throw new RouteNotFoundError(method, path);
+      }
     }
   }
 
@@ -272,28 +261,4 @@ function sendJson(res: ServerResponse, status: number, body: unknown): number {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
   return status;
-}
-
-const COMMAND_FIELDS: Record<string, string[]> = {
-  add: ['member'], activate: ['id'], leave: ['id'], remove: ['id'], setZone: ['id', 'zone'], setAddress: ['id', 'peer', 'http'],
-};
-
-/** Shape checks of a membership command before it goes to Raft (its rules are checked on apply). */
-function validateCommand(cmd: unknown): void {
-  if (typeof cmd !== 'object' || cmd === null || Array.isArray(cmd)) throw new InvalidParameterError('membership command must be a JSON object');
-  const c = cmd as Record<string, unknown>;
-  const fields = typeof c.op === 'string' ? COMMAND_FIELDS[c.op] : undefined;
-  if (!fields) throw new InvalidParameterError(`unknown op ${JSON.stringify(c.op)}; one of ${Object.keys(COMMAND_FIELDS).join(', ')}`, { param: 'op' });
-  for (const key of Object.keys(c)) {
-    if (key !== 'op' && !fields.includes(key)) throw new InvalidParameterError(`unexpected field "${key}" for op ${c.op}`, { param: key });
-  }
-  for (const f of fields) {
-    if (f === 'zone' ? !(c.zone === null || typeof c.zone === 'string') : f === 'member' ? typeof c.member !== 'object' || c.member === null : typeof c[f] !== 'string' || !c[f]) {
-      throw new InvalidParameterError(`field "${f}" missing or invalid for op ${c.op}`, { param: f });
-    }
-  }
-  if (c.op === 'add') {
-    const m = c.member as Record<string, unknown>;
-    for (const f of ['id', 'peer', 'http']) if (typeof m[f] !== 'string' || !m[f]) throw new InvalidParameterError(`member.${f} missing`, { param: `member.${f}` });
-  }
 }

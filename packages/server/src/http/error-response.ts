@@ -20,6 +20,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   NO_LEADER: 503,
   MEMBERSHIP_CHANGE_REFUSED: 409,
   MEMBERSHIP_CHANGE_TIMEOUT: 504,
+  CLOCK_SKEW: 503,
 };
 
 export function statusFor(err: RingkvError): number {
@@ -39,7 +40,7 @@ export function sendError(res: ServerResponse, error: unknown): number {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
   };
-  if (err instanceof OverloadedError || err.code === 'SHUTTING_DOWN' || err.code === 'NOT_READY' || err.code === 'NO_LEADER') {
+  if (err instanceof OverloadedError || err.code === 'SHUTTING_DOWN' || err.code === 'NOT_READY' || err.code === 'NO_LEADER' || err.code === 'CLOCK_SKEW') {
     headers['retry-after'] = err instanceof OverloadedError ? err.retryAfterS : 1;
   }
   if (err instanceof MethodNotAllowedError) headers.allow = err.allow.join(', ');

@@ -6,9 +6,21 @@
 // read-compare-write needs no per-key locks; a full next batch is read while the previous one is
 // written, reading the winners of the batches not yet on disk from those batches. A record cache
 // answers most reads.
+//
+// A stored record that fails to decode (its checksum or format) counts as absent for its own key
+// only: the batch holding it goes on, a write replaces it, a read answers absent (and that is
+// cached: the next write replaces the bytes, and anti-entropy brings the replicas' winner back).
+// onCorrupt is told of each one found.
+//
+// The applies queued or being written are bounded in bytes (maxQueueBytes): past it an apply is
+// refused at once with REPLICA_OVERLOADED rather than queued. Callers that await their applies
+// (streaming, repair) slow down to the engine's pace.
 import { allocBytes, decodeRecord, encodeRecord, newerRecord, compareRecords, type StoredRecord } from '@ringkv/core';
-import { dataKey, keyspaceRange, type BatchOp, type Engine } from '@ringkv/storage';
+import { dataKey, keyspaceRange, parseDataKey, type BatchOp, type Engine } from '@ringkv/storage';
 import { RecordCache } from './record-cache.js';
+import { ReplicaOverloadedError } from './replica-errors.js';
+
+export { ReplicaOverloadedError, REPLICA_STORE_ERROR_CODES } from './replica-errors.js';
 
 export interface ApplyResult {
   /** The record now stored is the one given (it was newer than what was there). */
@@ -29,11 +41,19 @@ interface PendingApply {
   record: StoredRecord;
   /** Delete the key if its stored record is exactly `record` (see purge()). */
   purge?: boolean;
+  /** What it holds of the queue's bound (see APPLY_OVERHEAD_BYTES), released when it settles. */
+  bytes: number;
   done: ApplyCallback;
 }
 
-/** Told once how an apply ended: an error (never undefined), or undefined and its result. */
+/**
+ * Told once how an apply ended: an error (never undefined), or undefined and its result. Never
+ * called before applyThen() returns.
+ */
 export type ApplyCallback = (err: unknown, result?: ApplyResult) => void;
+
+/** Told of a stored record that fails to decode; key is the user key (a view: copy it to keep it). */
+export type CorruptRecordListener = (partition: number, key: Uint8Array, err: unknown) => void;
 
 export interface ReplicaStoreOptions {
   sync: boolean;
@@ -43,6 +63,13 @@ export interface ReplicaStoreOptions {
   cacheBytes?: number;
   /** Largest record the cache keeps (default: an eighth of it). */
   cacheMaxEntryBytes?: number;
+  /**
+   * Bytes of applies queued or being written (key, value and APPLY_OVERHEAD_BYTES each) beyond
+   * which an apply is refused with REPLICA_OVERLOADED (default: no bound). Purges are never refused.
+   */
+  maxQueueBytes?: number;
+  /** Told of each stored record found undecodable (the node logs and counts them). */
+  onCorrupt?: CorruptRecordListener;
 }
 
 export class ReplicaStore {
@@ -54,6 +81,9 @@ export class ReplicaStore {
   private readonly unwritten: Prepared[] = [];
   /** A failed engine write: the store refuses further applies (the node must be restarted). */
   private failed: unknown;
+  /** Bytes held by applies not settled yet (see PendingApply.bytes). */
+  private queuedBytes = 0;
+  private readonly maxQueueBytes: number;
   private scheduled = false;
   private readonly listeners: ChangeListener[] = [];
   private reads: { id: string; key: Uint8Array; resolve: (v: StoredRecord | null) => void; reject: (e: unknown) => void }[] = [];
@@ -65,6 +95,7 @@ export class ReplicaStore {
 
   constructor(readonly engine: Engine, private readonly options: ReplicaStoreOptions) {
     this.maxBatch = options.maxBatch ?? 1024;
+    this.maxQueueBytes = options.maxQueueBytes ?? Infinity;
     this.cache = new RecordCache(options.cacheBytes ?? 0, options.cacheMaxEntryBytes);
   }
 
@@ -80,6 +111,23 @@ export class ReplicaStore {
 
   onChange(listener: ChangeListener): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * Why the store refuses writes, or undefined while it takes them: set for good by a failed engine
+   * write (every later apply fails; the node must be restarted). /ready reports it.
+   */
+  get unavailableReason(): string | undefined {
+    if (this.failed === undefined) return undefined;
+    const err = this.failed;
+    const what = err instanceof Error ? err.message : String(err);
+    const code = typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' ? `${(err as { code: string }).code}: ` : '';
+    return `the storage engine failed a write (${code}${what}); writes are refused until the node restarts`;
+  }
+
+  /** Bytes held by applies not settled yet (what maxQueueBytes bounds). */
+  get queuedApplyBytes(): number {
+    return this.queuedBytes;
   }
 
   async read(partition: number, key: Uint8Array): Promise<StoredRecord | undefined> {
@@ -129,16 +177,9 @@ export class ReplicaStore {
           const cacheable = this.commits === commitsBefore && !this.failed;
           batch.forEach((r, i) => {
             const bytes = values[i];
-            let entry: StoredRecord | null = null;
-            if (bytes !== undefined) {
-              // Verified here, once: the cache then holds the decoded record.
-              try {
-                entry = decodeRecord(bytes);
-              } catch (err) {
-                r.reject(err);
-                return;
-              }
-            }
+            // Verified here, once: the cache then holds the decoded record. An undecodable one
+            // reads (and is cached) as absent, as prepare() takes it (see the top of the file).
+            const entry = bytes === undefined ? null : (this.decodeStored(r.key, bytes) ?? null);
             if (cacheable) this.cache.set(r.id, entry);
             r.resolve(entry);
           });
@@ -155,9 +196,20 @@ export class ReplicaStore {
     });
   }
 
-  /** apply() with a callback: the client write path, where each promise layer is felt. */
+  /**
+   * apply() with a callback: the client write path, where each promise layer is felt. Refused at
+   * once (REPLICA_OVERLOADED) when it would take the queue past maxQueueBytes; an apply into an
+   * empty queue is always taken, so a value larger than the bound is not refused for ever.
+   */
   applyThen(partition: number, key: Uint8Array, record: StoredRecord, done: ApplyCallback): void {
-    this.queue.push({ partition, key, record, done });
+    const bytes = key.length + record.value.byteLength + APPLY_OVERHEAD_BYTES;
+    if (this.queuedBytes + bytes > this.maxQueueBytes && this.queuedBytes > 0) {
+      const err = new ReplicaOverloadedError(this.queuedBytes, this.maxQueueBytes);
+      queueMicrotask(() => done(err));
+      return;
+    }
+    this.queuedBytes += bytes;
+    this.queue.push({ partition, key, record, bytes, done });
     this.schedule();
   }
 
@@ -169,7 +221,11 @@ export class ReplicaStore {
    */
   purge(partition: number, key: Uint8Array, expected: StoredRecord): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ partition, key, record: expected, purge: true, done: (err, r) => (err === undefined ? resolve(r!.applied) : reject(err)) });
+      // Counted in the queue's bytes (its memory is real) but never refused: a purge only shrinks
+      // the store, and the purger and the tree rebuild issue a bounded page of them at a time.
+      const bytes = key.length + expected.value.byteLength + APPLY_OVERHEAD_BYTES;
+      this.queuedBytes += bytes;
+      this.queue.push({ partition, key, record: expected, purge: true, bytes, done: (err, r) => (err === undefined ? resolve(r!.applied) : reject(err)) });
       this.schedule();
     });
   }
@@ -214,7 +270,7 @@ export class ReplicaStore {
     try {
       prepared = await this.prepare(batch);
     } catch (err) {
-      for (const p of batch) p.done(err ?? new Error('apply failed'));
+      this.settleFailed(batch, err ?? new Error('apply failed'));
       this.preparing = false;
       if (this.queue.length > 0) this.schedule();
       return;
@@ -268,7 +324,8 @@ export class ReplicaStore {
     const stored = fromDisk.length > 0 ? await this.engine.getMany(fromDisk.map((slot) => slot.storageKey)) : [];
     fromDisk.forEach((slot, i) => {
       const bytes = stored[i];
-      slot.before = bytes === undefined ? undefined : decodeRecord(bytes);
+      // Undecodable: absent, so the batch goes on and the winner replaces the bad bytes.
+      slot.before = bytes === undefined ? undefined : this.decodeStored(slot.storageKey, bytes);
     });
     for (const slot of slots.values()) slot.winner = slot.before;
     const results: ApplyResult[] = [];
@@ -312,10 +369,10 @@ export class ReplicaStore {
       if (ops.length > 0) await this.engine.batch(ops, { sync: this.options.sync });
     } catch (err) {
       // Later batches were prepared on top of this one: none of them may be written either.
-      this.failed ??= err;
+      this.failed ??= err ?? new Error('engine write failed');
       this.unwritten.splice(this.unwritten.indexOf(prepared), 1);
       this.cache.clear();
-      for (const p of batch) p.done(err ?? new Error('engine write failed'));
+      this.settleFailed(batch, err ?? new Error('engine write failed'));
       throw err;
     }
     this.commits++;
@@ -325,7 +382,33 @@ export class ReplicaStore {
       this.cache.set(slot.id, slot.winner ?? null);
       for (const l of this.listeners) l(slot.partition, slot.userKey, slot.before, slot.winner);
     }
-    for (let i = 0; i < batch.length; i++) batch[i].done(undefined, results[i]);
+    for (let i = 0; i < batch.length; i++) {
+      // Released first: a callback that applies again finds the room this one left.
+      this.queuedBytes -= batch[i].bytes;
+      batch[i].done(undefined, results[i]);
+    }
+  }
+
+  private settleFailed(batch: PendingApply[], err: unknown): void {
+    for (const p of batch) {
+      this.queuedBytes -= p.bytes;
+      p.done(err);
+    }
+  }
+
+  /**
+   * A stored record's bytes decoded, or undefined (absent) when they do not decode: only that key
+   * is affected, and onCorrupt is told. The try costs nothing while nothing throws, and the key is
+   * parsed only then.
+   */
+  private decodeStored(storageKey: Uint8Array, bytes: Uint8Array): StoredRecord | undefined {
+    try {
+      return decodeRecord(bytes);
+    } catch (err) {
+      const { partition, userKey } = parseDataKey(storageKey);
+      this.options.onCorrupt?.(partition, userKey, err);
+      return undefined;
+    }
   }
 }
 
@@ -366,3 +449,11 @@ interface Prepared {
  * worse for client writes (PUT 89-100 / 95-109 / 114-117 us CPU per op with 1 / 2 / 4).
  */
 const MAX_COMMITS_IN_FLIGHT = 4;
+
+/**
+ * What an apply holds of maxQueueBytes besides its key and value, a rough constant: the pending
+ * entry and its callback (and apply()'s promise), the record and its timestamp, the queue slot,
+ * and once prepared its slot, result, batch op and the encoding's header. (The encoding repeats the
+ * value, but only for the batches being written, at most MAX_COMMITS_IN_FLIGHT of maxBatch each.)
+ */
+const APPLY_OVERHEAD_BYTES = 256;

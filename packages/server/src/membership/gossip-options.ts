@@ -1,11 +1,12 @@
 // What GossipService is built from (dependencies and options from the node's config) and what it
 // shows of each member.
 import type { Clock } from '../clock.js';
+import type { ClockOffsets } from '../cluster/clock-offsets.js';
 import type { Logger } from '../observability/logger.js';
-import type { PeerBody, PeerIdentity, PeerTransport } from '../peer/transport.js';
+import type { PeerProtocol } from '../protocol/peer-protocol.js';
+import type { PeerRouter } from '../protocol/peer-router.js';
+import type { PeerRpc } from '../protocol/peer-rpc.js';
 import type { GossipMember } from './gossip-membership.js';
-
-type PeerRequestHandler = (from: PeerIdentity, body: PeerBody) => Promise<PeerBody> | PeerBody;
 
 /** Where a higher epoch was seen: the member that claims it, and the peer whose digest said so. */
 export interface HigherEpochHint {
@@ -19,9 +20,14 @@ export interface GossipServiceDeps {
   readonly selfId: string;
   readonly self: { readonly peer: string; readonly http: string; readonly zone?: string };
   readonly clock: Clock;
-  readonly transport: PeerTransport;
-  /** Registers the handler of one peer message type (ReplicaHandler.register). */
-  readonly register: (type: number, handler: PeerRequestHandler) => void;
+  /** Requests to peers (typed replies). */
+  readonly rpc: PeerRpc;
+  /** Where the Gossip request handler is registered. */
+  readonly router: PeerRouter;
+  /** Decodes digest entries one by one. */
+  readonly protocol: PeerProtocol;
+  /** Told of each exchange's round trip and the peer's clock (offset measurement). */
+  readonly offsets?: ClockOffsets;
   /** The members of the latest applied membership (empty until it is known). */
   readonly members: () => readonly GossipMember[];
   /** The epoch this node has applied; gossiped in its own entry. */

@@ -25,12 +25,13 @@ import {
 } from '@ringkv/core';
 import type { TimerHandle } from '../clock.js';
 import { ShuttingDownError } from '../errors.js';
-import { PeerMessageType } from '../peer/message-types.js';
-import type { PeerBody, PeerIdentity } from '../peer/transport.js';
+import { PeerMessageType as T } from '../peer/message-types.js';
+import type { PeerIdentity } from '../peer/transport.js';
+import type { ReplyOf, RequestOf } from '../protocol/peer-messages.js';
 import { detectorOptionsFor, isPeerUp, suspicionDelayMs, type EvidenceOptions, type PeerEvidence } from './gossip-evidence.js';
 import { admitEntries, outgoingEntries, syncTable, type GossipMember } from './gossip-membership.js';
 import type { GossipMemberView, GossipServiceDeps } from './gossip-options.js';
-import { gossipAckBody, gossipRequestBody, highestEpochClaim, readDigest } from './gossip-wire.js';
+import { highestEpochClaim, plainDigest } from './gossip-wire.js';
 
 export type { GossipMember } from './gossip-membership.js';
 export type { GossipMemberView, GossipServiceDeps, HigherEpochHint } from './gossip-options.js';
@@ -88,7 +89,7 @@ export class GossipService {
     this.prng = new Prng(deps.seed ?? `${selfId}:${this.incarnation}`);
     const jitter = this.prng.fork('jitter');
     this.random = deps.random ?? (() => jitter.next());
-    deps.register(PeerMessageType.Gossip, (from, body) => this.receive(from, body));
+    deps.router.on(T.Gossip, 'member', (from, msg) => this.receive(from, msg));
   }
 
   /** Starts the rounds; the first comes after a random part of one interval (nodes desynchronize). */
@@ -192,9 +193,11 @@ export class GossipService {
   private async exchange(to: string, digest: GossipDigest): Promise<void> {
     const member = this.listed.get(to);
     if (!member) return;
-    let reply: PeerBody;
+    let reply: ReplyOf<typeof T.Gossip>;
+    const sentWallMs = this.deps.clock.nowMs();
+    const sentMonoMs = monotonicMs(this.deps.clock);
     try {
-      reply = await this.deps.transport.request(member.peer, gossipRequestBody(digest), this.timeoutMs);
+      reply = await this.deps.rpc.request(member.peer, { type: T.Gossip, digest: plainDigest(digest) }, this.timeoutMs);
     } catch (err) {
       if (this.stopped) return;
       // Unreachable or refused is evidence; a timeout or a remote error only says it is slow or odd.
@@ -204,20 +207,26 @@ export class GossipService {
     }
     if (this.stopped) return;
     this.report(to, true);
-    const remote = readDigest(reply);
-    if (remote) this.merge(to, member.peer, remote);
+    if (reply.atMs !== undefined) this.deps.offsets?.sample(to, sentWallMs, sentMonoMs, reply.atMs);
+    // A digest speaks for the node that sent it: the one asked.
+    if (reply.digest.from !== to) return;
+    this.merge(to, member.peer, this.deps.protocol.decodeDigest(reply.digest));
   }
 
-  private receive(from: PeerIdentity, body: PeerBody): PeerBody {
+  private receive(from: PeerIdentity, msg: RequestOf<typeof T.Gossip>): ReplyOf<typeof T.Gossip> {
     if (this.stopped) throw new ShuttingDownError();
-    const remote = readDigest(body);
-    if (!remote) throw new TypeError('malformed gossip digest');
+    if (msg.digest.from !== from.id) this.deps.router.refuse(from, T.Gossip, `digest from ${msg.digest.from} sent by ${from.id}`);
+    const remote = this.deps.protocol.decodeDigest(msg.digest);
     const nowMs = monotonicMs(this.deps.clock);
     this.sync(nowMs);
     // A request that reached us is the sender alive, whatever its digest says.
     if (this.listed.has(from.id)) this.report(from.id, true);
     this.merge(from.id, from.address, remote);
-    return gossipAckBody({ from: this.deps.selfId, members: outgoingEntries(gossipDigest(this.table).members) });
+    return {
+      type: T.GossipAck,
+      digest: plainDigest({ from: this.deps.selfId, members: outgoingEntries(gossipDigest(this.table).members) }),
+      atMs: this.deps.clock.nowMs(),
+    };
   }
 
   private merge(fromId: string, fromPeer: string, remote: GossipDigest): void {

@@ -1,7 +1,9 @@
 // The membership state machine on top of Raft: applies committed membership commands (each
 // accepted one is a new epoch), serves the latest applied membership to the ring, keeps the Raft
 // voter set at up to five odd members as the membership changes, and takes changes from anywhere
-// (a node that does not lead forwards the change to the leader).
+// (a node that does not lead forwards the change to the leader). Applying is total: an entry that
+// does not decode or that the rules refuse leaves the state as it was, the same on every node,
+// and is kept in a short list of refusals (GET /cluster shows it).
 import {
   applyMembershipCommand, decodeMembershipCommand, decodeMembershipState, encodeMembershipCommand, encodeMembershipState,
   isRingkvError, nextConfStep, type MembershipCommand, type MembershipState, type RaftEntry, type RaftSnapshot,
@@ -11,9 +13,27 @@ import { sleepOn } from '../clock.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import type { Logger } from '../observability/logger.js';
 import { PeerMessageType } from '../peer/message-types.js';
-import type { PeerBody, PeerTransport } from '../peer/transport.js';
+import type { PeerIdentity } from '../peer/transport.js';
+import type { ReplyOf, RequestOf } from '../protocol/peer-messages.js';
+import type { PeerRpc } from '../protocol/peer-rpc.js';
 import { MembershipChangeRefusedError, MembershipChangeTimeoutError, NoLeaderError } from './membership-errors.js';
 import type { RaftDriver } from './raft-driver.js';
+
+/** A committed entry the membership rules refused (kept for GET /cluster). */
+export interface RefusedEntry {
+  index: number;
+  reason: string;
+}
+
+/** Refusals kept: enough to see what went wrong lately. */
+const REFUSALS_KEPT = 16;
+
+export interface ChangeOptions {
+  /** Skip the checks before proposing (an operator's --force, or the node's own moves). */
+  force?: boolean;
+  /** Run before proposing (where the change enters the cluster), e.g. the removal guard. */
+  precheck?: (cmd: MembershipCommand, deadlineMs: number) => Promise<void>;
+}
 
 export interface ChangeResult {
   epoch: number;
@@ -30,12 +50,14 @@ export class MembershipService {
   private readonly waiters: Waiter[] = [];
   private readonly outcomes = new Map<number, { ok: boolean; reason?: string }>();
   private reconciling = false;
+  /** The latest committed entries that were refused, newest last. */
+  readonly refusals: RefusedEntry[] = [];
 
   constructor(private readonly deps: {
     selfId: string;
     cluster: ClusterState;
     driver: () => RaftDriver;
-    transport: PeerTransport;
+    rpc: PeerRpc;
     clock: Clock;
     log: Logger;
     changeTimeoutMs: number;
@@ -53,7 +75,14 @@ export class MembershipService {
 
   onSnapshot(snapshot: RaftSnapshot): void {
     if (snapshot.data.length === 0) return;
-    this.restore(decodeMembershipState(snapshot.data));
+    let state: MembershipState;
+    try {
+      state = decodeMembershipState(snapshot.data);
+    } catch (err) {
+      this.deps.log.error({ err, index: snapshot.metadata.index }, 'raft snapshot holds no valid membership state; keeping the current one');
+      return;
+    }
+    this.restore(state);
   }
 
   onCommitted(entry: RaftEntry): void {
@@ -64,8 +93,8 @@ export class MembershipService {
     let cmd: MembershipCommand;
     try {
       cmd = decodeMembershipCommand(entry.data);
-    } catch {
-      this.settle(entry.index, { ok: false, reason: 'undecodable membership command' });
+    } catch (err) {
+      this.refused(entry.index, `undecodable membership command: ${(err as Error).message}`, undefined);
       return;
     }
     const out = applyMembershipCommand(this.state, cmd);
@@ -75,9 +104,15 @@ export class MembershipService {
       this.publish();
       this.settle(entry.index, { ok: true });
     } else {
-      this.deps.log.warn({ command: cmd, reason: out.reason }, 'membership change refused');
-      this.settle(entry.index, { ok: false, reason: out.reason });
+      this.refused(entry.index, out.reason, cmd);
     }
+  }
+
+  private refused(index: number, reason: string, cmd: MembershipCommand | undefined): void {
+    this.deps.log.warn({ index, command: cmd ?? null, reason }, 'membership change refused');
+    this.refusals.push({ index, reason });
+    if (this.refusals.length > REFUSALS_KEPT) this.refusals.shift();
+    this.settle(index, { ok: false, reason });
   }
 
   snapshotData(): Uint8Array {
@@ -98,9 +133,13 @@ export class MembershipService {
     if (res.ok) this.deps.log.info({ step }, 'raft voter set change proposed');
   }
 
-  /** Proposes a change and resolves once it is applied here (forwarding to the leader if needed). */
-  async change(cmd: MembershipCommand): Promise<ChangeResult> {
+  /**
+   * Proposes a change and resolves once it is applied here (forwarding to the leader if needed).
+   * The precheck runs first, here, unless forced.
+   */
+  async change(cmd: MembershipCommand, options: ChangeOptions = {}): Promise<ChangeResult> {
     const deadline = this.deps.clock.nowMs() + this.deps.changeTimeoutMs;
+    if (!options.force && options.precheck) await options.precheck(cmd, deadline);
     for (let attempt = 0; ; attempt++) {
       const driver = this.deps.driver();
       if (driver.isLeader()) return this.proposeHere(cmd, deadline);
@@ -108,9 +147,9 @@ export class MembershipService {
       const address = leader ? this.deps.cluster.member(leader)?.peer : undefined;
       if (address) {
         try {
-          const reply = await this.deps.transport.request(address, { type: PeerMessageType.MembershipChange, cmd }, Math.max(1, deadline - this.deps.clock.nowMs()));
+          const reply = await this.deps.rpc.request(address, { type: PeerMessageType.MembershipChange, cmd }, Math.max(1, deadline - this.deps.clock.nowMs()));
           if (reply.ok) {
-            const epoch = reply.epoch as number;
+            const epoch = reply.epoch ?? 0;
             await this.waitForEpoch(epoch, deadline);
             return { epoch, state: this.state! };
           }
@@ -124,17 +163,25 @@ export class MembershipService {
     }
   }
 
-  /** The handler of changes forwarded by other members (registered for MembershipChange). */
-  async handleForwarded(body: PeerBody): Promise<PeerBody> {
-    const reply = (fields: Record<string, unknown>): PeerBody => ({ type: PeerMessageType.MembershipChangeReply, ...fields });
+  /**
+   * The handler of changes forwarded by other nodes (registered for MembershipChange). Members
+   * forward anything (the node where a change entered the cluster ran its prechecks); a node that
+   * is not a member may only ask to add itself, at the address it proved in the handshake.
+   */
+  async handleForwarded(from: PeerIdentity, msg: RequestOf<typeof PeerMessageType.MembershipChange>, fromMember: boolean): Promise<ReplyOf<typeof PeerMessageType.MembershipChange>> {
+    const reply = (fields: Omit<ReplyOf<typeof PeerMessageType.MembershipChange>, 'type'>): ReplyOf<typeof PeerMessageType.MembershipChange> => ({ type: PeerMessageType.MembershipChangeReply, ...fields });
+    const cmd = msg.cmd as MembershipCommand;
+    if (!fromMember && !(cmd.op === 'add' && cmd.member.id === from.id && cmd.member.peer === from.address)) {
+      return reply({ ok: false, code: 'PEER_FORBIDDEN', reason: `${from.id} is not a member: it may only ask to add itself at ${from.address}` });
+    }
     try {
       // Not the leader (a joining node asked a seed): forward it on, as any member would.
       const res = this.deps.driver().isLeader()
-        ? await this.proposeHere(body.cmd as MembershipCommand, this.deps.clock.nowMs() + this.deps.changeTimeoutMs)
-        : await this.change(body.cmd as MembershipCommand);
+        ? await this.proposeHere(cmd, this.deps.clock.nowMs() + this.deps.changeTimeoutMs)
+        : await this.change(cmd, { force: true });
       return reply({ ok: true, epoch: res.epoch });
     } catch (err) {
-      return reply({ ok: false, code: isRingkvError(err) ? err.code : 'INTERNAL', reason: (err as Error).message });
+      return reply({ ok: false, code: isRingkvError(err) ? err.code : 'INTERNAL', reason: (err as Error).message.slice(0, 4000) });
     }
   }
 

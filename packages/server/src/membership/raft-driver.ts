@@ -1,6 +1,8 @@
 // Runs the Raft state machine of the membership group: ticks it on the Clock, steps it with
 // messages from peers, and handles each Ready in the order Raft requires: persist (one synced
 // batch), then send, then apply committed entries, then advance. One Ready is handled at a time.
+// Only a failed persist stops Raft on this node: applying a committed entry never does (the
+// application records an entry it cannot apply as refused, the same way on every node).
 import {
   RaftNode, type RaftConfChange, type RaftEntry, type RaftMessage, type RaftProposeResult, type RaftSnapshot, type RaftStatus,
 } from '@ringkv/core';
@@ -8,13 +10,13 @@ import type { Engine } from '@ringkv/storage';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
 import { PeerMessageType } from '../peer/message-types.js';
-import type { PeerTransport } from '../peer/transport.js';
+import type { PeerRpc } from '../protocol/peer-rpc.js';
 import { persistCompaction, persistReady, type PersistedRaft } from './raft-persistence.js';
 
 export interface RaftDriverDeps {
   selfId: string;
   engine: Engine;
-  transport: PeerTransport;
+  rpc: PeerRpc;
   clock: Clock;
   log: Logger;
   random: () => number;
@@ -29,6 +31,8 @@ export interface RaftDriverDeps {
   onAfterReady: () => void;
   /** Compact the log once this many entries are applied beyond the snapshot. */
   compactEvery: number;
+  /** Proposals the leader holds uncommitted before refusing more. */
+  maxUncommitted: number;
   snapshotData: () => Uint8Array;
 }
 
@@ -50,7 +54,7 @@ export class RaftDriver {
     this.appliedIndex = this.snapshotIndex;
     this.node = new RaftNode({
       id: this.deps.selfId, electionTicks: this.deps.electionTicks, heartbeatTicks: 1,
-      preVote: true, checkQuorum: true, rng: this.deps.random, storage,
+      preVote: true, checkQuorum: true, rng: this.deps.random, storage, maxUncommittedEntries: this.deps.maxUncommitted,
     });
     this.schedule();
     this.kick();
@@ -152,12 +156,12 @@ export class RaftDriver {
         if (rd.snapshot) {
           this.snapshotIndex = rd.snapshot.metadata.index;
           this.appliedIndex = Math.max(this.appliedIndex, this.snapshotIndex);
-          this.deps.onSnapshot(rd.snapshot);
+          this.applySafely('installing a snapshot', () => this.deps.onSnapshot(rd.snapshot!));
         }
         for (const msg of rd.messages) this.send(msg);
         let confChanged = false;
         for (const entry of rd.committedEntries) {
-          if (entry.type === 'normal' && entry.data.length > 0) this.deps.onCommitted(entry);
+          if (entry.type === 'normal' && entry.data.length > 0) this.applyEntry(entry);
           if (entry.type === 'confChange') confChanged = true;
           this.appliedIndex = entry.index;
         }
@@ -165,9 +169,22 @@ export class RaftDriver {
         // A node added to the group can only install a snapshot whose configuration names it (as
         // in etcd): compact right after a configuration change, so the snapshot it gets does.
         await this.maybeCompact(node, confChanged);
-        this.deps.onAfterReady();
+        this.applySafely('reconciling the voter set', () => this.deps.onAfterReady());
       }
     } while (this.again && !this.stopped);
+  }
+
+  /** The application's apply is total; should it ever throw, Raft still goes on (logged). */
+  private applyEntry(entry: RaftEntry): void {
+    this.applySafely(`applying entry ${entry.index}`, () => this.deps.onCommitted(entry));
+  }
+
+  private applySafely(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.deps.log.error({ err }, `raft: ${what} failed; raft goes on`);
+    }
   }
 
   private async maybeCompact(node: RaftNode, force: boolean): Promise<void> {
@@ -183,12 +200,12 @@ export class RaftDriver {
     const address = this.deps.addressOf(msg.to);
     if (!address) return;
     // Raft tolerates loss: a failed send is simply retried by the protocol (heartbeats, probes).
-    this.deps.transport.request(address, { type: PeerMessageType.Raft, msg }, Math.max(1000, this.deps.tickMs * this.deps.electionTicks))
+    this.deps.rpc.request(address, { type: PeerMessageType.Raft, msg }, Math.max(1000, this.deps.tickMs * this.deps.electionTicks))
       .catch(() => undefined);
   }
 }
 
-/** msgpackr hands byte fields back as Buffers; Raft wants plain Uint8Array. */
+/** msgpackr hands byte fields back as Buffers; Raft wants plain Uint8Array (copies, unshared). */
 function fixMessage(msg: RaftMessage): RaftMessage {
   if (msg.entries) msg.entries = msg.entries.map((e) => ({ ...e, data: new Uint8Array(e.data) }));
   if (msg.snapshot) msg.snapshot = { metadata: msg.snapshot.metadata, data: new Uint8Array(msg.snapshot.data) };

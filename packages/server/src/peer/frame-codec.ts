@@ -3,8 +3,22 @@
 // a fixed 9-byte header (kind u8, request id u32, body length u32) followed by its msgpack body, so
 // the receiver walks the frame without decoding bodies it cannot route and the sender learns each
 // message's size when it is queued (to split frames and bound memory).
+//
+// Nothing is decoded before it is measured: a handshake frame over HANDSHAKE_FRAME_MAX_BYTES is
+// refused unread, and every body passes checkMsgpack (no extension types, bounded nesting and
+// container count) before msgpackr builds a single object from it.
 import { Packr, RESERVE_START_SPACE } from 'msgpackr';
+import { FrameDecodeError } from './frame-errors.js';
+import { checkMsgpack, type MsgpackLimits } from './msgpack-guard.js';
 import type { PeerBody } from './transport.js';
+
+export { FrameDecodeError } from './frame-errors.js';
+
+/**
+ * The largest handshake frame: a Hello holds a 63-byte id, a 259-byte address and a 32-byte nonce
+ * (about 400 bytes with its keys); 4 KiB leaves room for later fields and nothing for abuse.
+ */
+export const HANDSHAKE_FRAME_MAX_BYTES = 4096;
 
 export const FrameType = {
   /** Dialer -> acceptor: version, id, address, nonce. */
@@ -40,12 +54,31 @@ export const CloseCode = {
 
 export const MESSAGE_HEADER_BYTES = 9;
 
-/** Malformed data from a peer; the connection is closed with CloseCode.ProtocolError. */
-export class FrameDecodeError extends Error {}
-
 // Records off: plain maps on the wire, readable by any msgpack decoder. copyBuffers: a decoded
-// Uint8Array must not pin the whole (possibly megabytes large) frame it arrived in.
-const packr = new Packr({ useRecords: false, copyBuffers: true });
+// Uint8Array must not pin the whole (possibly megabytes large) frame it arrived in. No structured
+// clone, no extra types: checkMsgpack refuses every extension type before unpack runs anyway.
+const packr = new Packr({ useRecords: false, copyBuffers: true, structuredClone: false, moreTypes: false, mapsAsObjects: true });
+
+/** Deepest legal body: MembershipReply's state.assignment.preferenceLists[p][i] is 4; Raft snapshots 5. */
+const BODY_MAX_DEPTH = 16;
+
+/**
+ * Bodies may hold one map or array per 6 bytes (a preference list of three 1-character ids takes
+ * 7), plus a few: no legal message comes near it, and it caps what a body of empty maps costs.
+ */
+export function bodyLimits(bodyBytes: number): MsgpackLimits {
+  return { maxDepth: BODY_MAX_DEPTH, maxContainers: Math.floor(bodyBytes / 6) + 64 };
+}
+
+/** Decodes one msgpack body after checking its structure. Throws FrameDecodeError. */
+export function decodeBody(buf: Uint8Array, start: number, end: number): unknown {
+  checkMsgpack(buf, start, end, bodyLimits(end - start));
+  try {
+    return packr.unpack(buf.subarray(start, end));
+  } catch (err) {
+    throw new FrameDecodeError(`undecodable message body: ${(err as Error).message}`);
+  }
+}
 
 /** A message encoded for a batch frame: header space first, body after. */
 export type EncodedMessage = Buffer;
@@ -86,12 +119,7 @@ export function* decodeBatchFrame(frame: Buffer): Generator<DecodedMessage> {
     const len = frame.readUInt32BE(off + 5);
     const start = off + MESSAGE_HEADER_BYTES;
     if (start + len > frame.length) throw new FrameDecodeError('message body runs past the frame');
-    let body: unknown;
-    try {
-      body = packr.unpack(frame.subarray(start, start + len));
-    } catch (err) {
-      throw new FrameDecodeError(`undecodable message body: ${(err as Error).message}`);
-    }
+    const body = decodeBody(frame, start, start + len);
     off = start + len;
     yield { kind, id, body };
   }
@@ -103,21 +131,25 @@ export function encodeControlFrame(type: FrameTypeValue, fields: Record<string, 
   return Buffer.concat([Buffer.from([type]), body]);
 }
 
-/** Decodes a handshake frame of the expected type. Throws FrameDecodeError otherwise. */
-export function decodeControlFrame(frame: Buffer, expected: FrameTypeValue): Record<string, unknown> {
-  if (frame.length < 1 || frame[0] !== expected) {
+/**
+ * The msgpack map of a handshake frame of the expected type, unchecked beyond its structure (the
+ * handshake decodes it against its schema). Refuses oversized frames before reading them.
+ */
+export function decodeControlFrame(frame: Buffer, expected: FrameTypeValue): unknown {
+  if (frame.length > HANDSHAKE_FRAME_MAX_BYTES) {
+    throw new FrameDecodeError(`handshake frame of ${frame.length} bytes exceeds ${HANDSHAKE_FRAME_MAX_BYTES}`);
+  }
+  if (frame.length < 2 || frame[0] !== expected) {
     throw new FrameDecodeError(`expected frame type ${expected}, got ${frame.length ? frame[0] : 'an empty frame'}`);
   }
-  let fields: unknown;
+  // One flat map: no nesting, so a handshake frame holds at most one container.
+  checkMsgpack(frame, 1, frame.length, { maxDepth: 1, maxContainers: 1 });
+  if ((frame[1]! & 0xf0) !== 0x80 && frame[1] !== 0xde) throw new FrameDecodeError('handshake frame is not a map');
   try {
-    fields = packr.unpack(frame.subarray(1));
+    return packr.unpack(frame.subarray(1));
   } catch (err) {
     throw new FrameDecodeError(`undecodable handshake frame: ${(err as Error).message}`);
   }
-  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
-    throw new FrameDecodeError('handshake frame is not a map');
-  }
-  return fields as Record<string, unknown>;
 }
 
 /** The wire form of an error reply. */
@@ -126,11 +158,26 @@ export interface ErrorReplyBody {
   message: string;
 }
 
+/** Error codes on the wire: SCREAMING_SNAKE, at most 64 characters (anything else becomes INTERNAL). */
+const CODE_RE = /^[A-Z][A-Z0-9_]{0,63}$/;
+/** Longest error message sent; longer ones are cut (a reason is for logs, not for data). */
+export const ERROR_MESSAGE_MAX_CHARS = 1024;
+
 export function errorReplyOf(err: unknown): ErrorReplyBody {
   const e = err as { code?: unknown; message?: unknown } | null;
-  const code = e && typeof e.code === 'string' && e.code ? e.code : 'INTERNAL';
-  const message = e && typeof e.message === 'string' ? e.message : String(err);
-  return { code, message };
+  const code = e && typeof e.code === 'string' && CODE_RE.test(e.code) ? e.code : 'INTERNAL';
+  const message = e && typeof e.message === 'string' ? e.message : 'unknown error';
+  return { code, message: message.length > ERROR_MESSAGE_MAX_CHARS ? `${message.slice(0, ERROR_MESSAGE_MAX_CHARS)}...` : message };
+}
+
+/** An error reply as received: a well-formed code and message, or a stand-in saying it was not. */
+export function readErrorReply(body: unknown): ErrorReplyBody {
+  const b = body as { code?: unknown; message?: unknown } | null;
+  if (typeof b !== 'object' || b === null || typeof b.code !== 'string' || !CODE_RE.test(b.code)) {
+    return { code: 'PEER_BAD_ERROR_REPLY', message: 'the peer sent a malformed error reply' };
+  }
+  const message = typeof b.message === 'string' ? b.message.slice(0, ERROR_MESSAGE_MAX_CHARS) : '';
+  return { code: b.code, message };
 }
 
 export function isPeerBody(v: unknown): v is PeerBody {

@@ -12,10 +12,14 @@
 //
 // Either side refuses by closing with CloseCode.HandshakeRefused and a reason. The classes below
 // are synchronous state machines fed one frame at a time, so no frame that follows the handshake
-// in the same TCP read can slip past before the connection installs its own listener.
+// in the same TCP read can slip past before the connection installs its own listener. Every frame
+// is decoded against a fixed schema (its size capped before that, see decodeControlFrame); the
+// dialer refuses an acceptor that is not the node it meant to dial, and the acceptor decides what
+// the peer may do only once its proof checked out.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PROTOCOL_VERSION } from './message-types.js';
 import { FrameType, decodeControlFrame, encodeControlFrame } from './frame-codec.js';
+import { Address, Bytes, NodeId, SafeInt, SchemaViolation, Type, decoder } from '../protocol/schema-kit.js';
 
 export const NONCE_BYTES = 32;
 
@@ -44,20 +48,32 @@ export function proof(secret: string, role: 'dialer' | 'acceptor', nonceDialer: 
   return createHmac('sha256', secret).update(transcript).digest();
 }
 
-export function proofMatches(expected: Buffer, got: unknown): boolean {
-  if (!(got instanceof Uint8Array) || got.length !== expected.length) return false;
+export function proofMatches(expected: Buffer, got: Uint8Array): boolean {
+  if (got.length !== expected.length) return false;
   return timingSafeEqual(expected, got);
 }
 
-/** Checks the identity fields common to Hello and Challenge; returns a refusal reason or the identity. */
-export function readIdentity(fields: Record<string, unknown>, selfId: string): RemoteIdentity | string {
-  if (fields.v !== PROTOCOL_VERSION) return `protocol version ${String(fields.v)} is not ${PROTOCOL_VERSION}`;
-  const { id, address, nonce } = fields;
-  if (typeof id !== 'string' || id.length === 0 || id.length > 256) return 'missing or bad node id';
-  if (typeof address !== 'string' || address.length === 0 || address.length > 512) return 'missing or bad address';
-  if (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_BYTES) return 'missing or bad nonce';
-  if (id === selfId) return `peer claims this node's own id ${id}`;
-  return { id, address };
+const Identity = { v: SafeInt(0, 0xffff), id: NodeId, address: Address, nonce: Bytes(NONCE_BYTES, NONCE_BYTES) };
+const decodeHello = decoder(Type.Object(Identity));
+const decodeChallenge = decoder(Type.Object({ ...Identity, proof: Bytes(32, 32) }));
+const decodeAuth = decoder(Type.Object({ proof: Bytes(32, 32) }));
+const decodeWelcome = decoder(Type.Object({}));
+
+/** A frame's fields by its schema, or the refusal reason. */
+function fieldsOf<T>(decode: (v: unknown) => T, frame: unknown, what: string): T | string {
+  try {
+    return decode(frame);
+  } catch (err) {
+    if (err instanceof SchemaViolation) return `malformed ${what}: ${err.message}`;
+    throw err;
+  }
+}
+
+/** The identity of a Hello or Challenge, or a refusal reason. */
+export function readIdentity(fields: { v: number; id: string; address: string }, selfId: string): RemoteIdentity | string {
+  if (fields.v !== PROTOCOL_VERSION) return `protocol version ${fields.v} is not ${PROTOCOL_VERSION}`;
+  if (fields.id === selfId) return `peer claims this node's own id ${fields.id}`;
+  return { id: fields.id, address: fields.address };
 }
 
 /** The dialing side: sends Hello at once, then answers the Challenge. */
@@ -66,7 +82,8 @@ export class DialerHandshake {
   private state: 'challenge' | 'welcome' | 'done' = 'challenge';
   private peer?: RemoteIdentity;
 
-  constructor(private readonly self: LocalIdentity, private readonly send: (frame: Buffer) => void) {}
+  /** `expectedId`: the member this node means to reach at the dialed address (undefined: anyone). */
+  constructor(private readonly self: LocalIdentity, private readonly send: (frame: Buffer) => void, private readonly expectedId?: string) {}
 
   start(): void {
     this.send(encodeControlFrame(FrameType.Hello, { v: PROTOCOL_VERSION, id: this.self.id, address: this.self.address, nonce: this.nonce }));
@@ -75,11 +92,15 @@ export class DialerHandshake {
   /** Throws FrameDecodeError on a malformed or unexpected frame. */
   onFrame(frame: Buffer): HandshakeStep {
     if (this.state === 'challenge') {
-      const fields = decodeControlFrame(frame, FrameType.Challenge);
+      const fields = fieldsOf(decodeChallenge, decodeControlFrame(frame, FrameType.Challenge), 'challenge');
+      if (typeof fields === 'string') return { kind: 'refuse', reason: fields };
       const peer = readIdentity(fields, this.self.id);
       if (typeof peer === 'string') return { kind: 'refuse', reason: peer };
+      if (this.expectedId !== undefined && peer.id !== this.expectedId) {
+        return { kind: 'refuse', reason: `dialed ${this.expectedId} but ${peer.id} answered` };
+      }
       const me = { id: this.self.id, address: this.self.address };
-      const nonceA = fields.nonce as Uint8Array;
+      const nonceA = fields.nonce;
       if (!proofMatches(proof(this.self.secret, 'acceptor', this.nonce, nonceA, me, peer), fields.proof)) {
         return { kind: 'refuse', reason: 'acceptor failed to prove the cluster secret' };
       }
@@ -89,7 +110,8 @@ export class DialerHandshake {
       return { kind: 'continue' };
     }
     if (this.state === 'welcome') {
-      decodeControlFrame(frame, FrameType.Welcome);
+      const fields = fieldsOf(decodeWelcome, decodeControlFrame(frame, FrameType.Welcome), 'welcome');
+      if (typeof fields === 'string') return { kind: 'refuse', reason: fields };
       this.state = 'done';
       return { kind: 'established', peer: this.peer! };
     }
@@ -97,9 +119,14 @@ export class DialerHandshake {
   }
 }
 
+/** A refusal of a handshake step: the close code and reason. */
+export type Refusal = { reason: string; code: number } | undefined;
+
 /**
- * The accepting side. `admit` is asked once the Hello names the peer, before anything is proven,
- * so the transport can settle a simultaneous dial; it returns a refusal or undefined.
+ * The accepting side. `onHello` is asked once the Hello names the peer, before anything is
+ * proven: it may only refuse (the transport settles a simultaneous dial there), never act on the
+ * claim. `onAuthenticated` is asked once the dialer's proof checked out: what the peer may do is
+ * decided there.
  */
 export class AcceptorHandshake {
   private readonly nonce = randomBytes(NONCE_BYTES);
@@ -110,7 +137,8 @@ export class AcceptorHandshake {
   constructor(
     private readonly self: LocalIdentity,
     private readonly send: (frame: Buffer) => void,
-    private readonly admit: (peer: RemoteIdentity) => { reason: string; code: number } | undefined,
+    private readonly onHello: (peer: RemoteIdentity) => Refusal,
+    private readonly onAuthenticated: (peer: RemoteIdentity) => Refusal,
   ) {}
 
   /** The peer as named in its Hello (not yet proven), if the Hello has arrived. */
@@ -120,13 +148,14 @@ export class AcceptorHandshake {
 
   onFrame(frame: Buffer): HandshakeStep {
     if (this.state === 'hello') {
-      const fields = decodeControlFrame(frame, FrameType.Hello);
+      const fields = fieldsOf(decodeHello, decodeControlFrame(frame, FrameType.Hello), 'hello');
+      if (typeof fields === 'string') return { kind: 'refuse', reason: fields };
       const peer = readIdentity(fields, this.self.id);
       if (typeof peer === 'string') return { kind: 'refuse', reason: peer };
-      const refusal = this.admit(peer);
+      const refusal = this.onHello(peer);
       if (refusal) return { kind: 'refuse', reason: refusal.reason, code: refusal.code };
       const me = { id: this.self.id, address: this.self.address };
-      const nonceD = fields.nonce as Uint8Array;
+      const nonceD = fields.nonce;
       this.peer = peer;
       this.expectedProof = proof(this.self.secret, 'dialer', nonceD, this.nonce, peer, me);
       this.send(encodeControlFrame(FrameType.Challenge, {
@@ -137,10 +166,13 @@ export class AcceptorHandshake {
       return { kind: 'continue' };
     }
     if (this.state === 'auth') {
-      const fields = decodeControlFrame(frame, FrameType.Auth);
+      const fields = fieldsOf(decodeAuth, decodeControlFrame(frame, FrameType.Auth), 'auth');
+      if (typeof fields === 'string') return { kind: 'refuse', reason: fields };
       if (!proofMatches(this.expectedProof!, fields.proof)) {
         return { kind: 'refuse', reason: 'dialer failed to prove the cluster secret' };
       }
+      const refusal = this.onAuthenticated(this.peer!);
+      if (refusal) return { kind: 'refuse', reason: refusal.reason, code: refusal.code };
       this.send(encodeControlFrame(FrameType.Welcome, {}));
       this.state = 'done';
       return { kind: 'established', peer: this.peer! };

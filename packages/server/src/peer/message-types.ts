@@ -35,6 +35,9 @@ export const PeerMessageType = {
   /** A leaving node pushes a chunk of a partition to its new owner. */
   StreamPush: 52,
   StreamPushAck: 53,
+  /** Where a node is in its moves: asked before a removal, which waits for every catch-up. */
+  TopologyStatus: 54,
+  TopologyStatusReply: 55,
   /** Error reply to any request. */
   Error: 99,
 } as const;

@@ -3,12 +3,17 @@
 // which MEASUREMENTS.md shows is 5-10x cheaper than a frame per message. While the socket's
 // bufferedAmount is above the high-water mark the outbox holds messages; the send callback of the
 // last frame resumes the flush once the kernel has taken it.
+//
+// What a peer can make this node hold is bounded: requests of the peer being handled at once
+// (beyond maxInbound it is answered PEER_OVERLOADED at once), and bytes queued for it (past
+// maxQueuedBytes the peer is not reading, and the connection is closed). No socket callback
+// throws: anything unexpected closes this connection with a protocol error and a log line.
 import type WebSocket from 'ws';
 import type { Logger } from '../observability/logger.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import {
-  CloseCode, FrameDecodeError, FrameType, MessageKind, buildBatchFrame, decodeBatchFrame, isPeerBody,
-  type EncodedMessage, type ErrorReplyBody,
+  CloseCode, FrameDecodeError, FrameType, MessageKind, buildBatchFrame, decodeBatchFrame, encodeMessage, isPeerBody,
+  readErrorReply, type EncodedMessage,
 } from './frame-codec.js';
 import type { RemoteIdentity } from './handshake.js';
 import { PeerRemoteError, PeerUnavailableError, type PeerError } from './peer-errors.js';
@@ -51,6 +56,10 @@ export interface ConnectionOptions {
   frameTargetBytes: number;
   /** 0 disables keepalive pings. */
   pingIntervalMs: number;
+  /** Requests of the peer being handled at once; beyond it they are answered PEER_OVERLOADED. */
+  maxInbound: number;
+  /** Bytes queued for the peer (replies and requests) past which it counts as not reading. */
+  maxQueuedBytes: number;
   onRequest(conn: PeerConnection, id: number, body: PeerBody): void;
   onClosed(conn: PeerConnection, reason: string): void;
 }
@@ -72,6 +81,12 @@ export class PeerConnection {
   private pingTimer?: TimerHandle;
   private heardSincePing = true;
   private closedReason?: string;
+  /** Requests of the peer being handled (their replies not queued yet). */
+  private inbound = 0;
+  /** Bytes of the outbox not yet handed to the socket. */
+  private queuedBytes = 0;
+  /** Monotonic-ish time of the last frame in either direction (link idleness). */
+  lastActivityMs = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -81,10 +96,11 @@ export class PeerConnection {
     readonly dialedByUs: boolean,
     private readonly opts: ConnectionOptions,
   ) {
+    this.lastActivityMs = opts.clock.nowMs();
     ws.on('message', this.onMessage);
     ws.on('pong', () => { this.heardSincePing = true; });
     ws.on('close', (code: number, reason: Buffer) => {
-      this.shutdown(`connection closed (${code}${reason.length ? `: ${reason.toString()}` : ''})`);
+      this.guard(() => this.shutdown(`connection closed (${code}${reason.length ? `: ${reason.toString('utf8', 0, 120)}` : ''})`));
     });
     ws.on('error', (err: Error) => {
       opts.logger.debug({ peer: peer.id, err: err.message }, 'peer socket error');
@@ -105,8 +121,24 @@ export class PeerConnection {
   }
 
   enqueue(out: Outgoing): void {
+    if (this.closed) {
+      if (out.req) settle(out.req, new PeerUnavailableError(out.req.address, this.closedReason!));
+      return;
+    }
+    this.queuedBytes += out.bytes.length;
     this.outbox.push(out);
+    if (this.queuedBytes > this.opts.maxQueuedBytes) {
+      this.opts.logger.warn({ peer: this.peer.id, address: this.address, queuedBytes: this.queuedBytes }, 'peer is not reading: closing the connection');
+      this.shutdown(`the peer is not reading (${this.queuedBytes} bytes queued for it)`, 'terminate');
+      return;
+    }
     this.flushHandle ??= setImmediate(this.flush);
+  }
+
+  /** The reply to a request of the peer: queued, and its slot in the inbound bound freed. */
+  reply(bytes: EncodedMessage): void {
+    this.inbound = Math.max(0, this.inbound - 1);
+    this.enqueue({ bytes });
   }
 
   /**
@@ -129,10 +161,29 @@ export class PeerConnection {
     }
     this.outbox = [];
     this.head = 0;
+    this.queuedBytes = 0;
     this.opts.onClosed(this, reason);
   }
 
+  /** Runs a socket callback's work: an unexpected throw closes this connection, never the process. */
+  private guard(work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.opts.logger.error({ peer: this.peer.id, address: this.address, err }, 'peer connection failed unexpectedly: closing it');
+      try {
+        this.shutdown(`internal error: ${(err as Error)?.message ?? String(err)}`, { code: CloseCode.ProtocolError, reason: 'internal error' });
+      } catch {
+        this.ws.terminate();
+      }
+    }
+  }
+
   private readonly flush = (): void => {
+    this.guard(this.flushNow);
+  };
+
+  private readonly flushNow = (): void => {
     this.flushHandle = undefined;
     if (this.closed) return;
     const { stats, frameTargetBytes } = this.opts;
@@ -143,6 +194,7 @@ export class PeerConnection {
         const out = this.outbox[this.head]!;
         if (batch.length > 0 && bytes + out.bytes.length > frameTargetBytes) break;
         this.outbox[this.head++] = undefined;
+        this.queuedBytes -= out.bytes.length;
         if (out.req) {
           if (out.req.done) continue;
           out.req.conn = this;
@@ -153,6 +205,7 @@ export class PeerConnection {
       }
       if (batch.length === 0) continue;
       this.ws.send(buildBatchFrame(batch, bytes), { binary: true }, this.onSent);
+      this.lastActivityMs = this.opts.clock.nowMs();
       stats.framesSent++;
       stats.messagesSent += batch.length;
       stats.bytesSent += bytes + 1;
@@ -173,8 +226,13 @@ export class PeerConnection {
   };
 
   private readonly onMessage = (data: WebSocket.RawData, isBinary: boolean): void => {
+    this.guard(() => this.receive(data, isBinary));
+  };
+
+  private receive(data: WebSocket.RawData, isBinary: boolean): void {
     if (this.closed) return;
     this.heardSincePing = true;
+    this.lastActivityMs = this.opts.clock.nowMs();
     const frame = data as Buffer;
     if (!isBinary || !Buffer.isBuffer(frame) || frame[0] !== FrameType.Batch) {
       this.protocolError(`unexpected ${isBinary ? `frame type ${Buffer.isBuffer(frame) ? frame[0] : '?'}` : 'text frame'}`);
@@ -187,6 +245,11 @@ export class PeerConnection {
         stats.messagesReceived++;
         if (msg.kind === MessageKind.Request) {
           if (!isPeerBody(msg.body)) throw new FrameDecodeError('request body without a numeric type');
+          if (this.inbound >= this.opts.maxInbound) {
+            this.enqueue({ bytes: encodeMessage(MessageKind.ErrorReply, msg.id, { code: 'PEER_OVERLOADED', message: `${this.inbound} requests of this peer are being handled already` }) });
+            continue;
+          }
+          this.inbound++;
           this.opts.onRequest(this, msg.id, msg.body);
           if (this.closed) return;
           continue;
@@ -196,15 +259,15 @@ export class PeerConnection {
         if (msg.kind === MessageKind.Reply) {
           settle(req, undefined, msg.body as PeerBody);
         } else {
-          const e = (msg.body ?? {}) as Partial<ErrorReplyBody>;
-          settle(req, new PeerRemoteError(req.address, String(e.code ?? 'INTERNAL'), String(e.message ?? '')));
+          const e = readErrorReply(msg.body);
+          settle(req, new PeerRemoteError(req.address, e.code, e.message));
         }
       }
     } catch (err) {
       if (!(err instanceof FrameDecodeError)) throw err;
       this.protocolError(err.message);
     }
-  };
+  }
 
   private protocolError(reason: string): void {
     this.opts.logger.warn({ peer: this.peer.id, address: this.address, reason }, 'closing peer connection: protocol error');
@@ -214,7 +277,7 @@ export class PeerConnection {
   private armPing(): void {
     const { pingIntervalMs, clock } = this.opts;
     if (pingIntervalMs <= 0 || this.closed) return;
-    this.pingTimer = clock.setTimer(pingIntervalMs, () => {
+    this.pingTimer = clock.setTimer(pingIntervalMs, () => this.guard(() => {
       if (this.closed) return;
       if (!this.heardSincePing) {
         this.opts.logger.warn({ peer: this.peer.id, address: this.address }, 'peer stopped answering pings: dropping the connection');
@@ -224,6 +287,6 @@ export class PeerConnection {
       this.heardSincePing = false;
       this.ws.ping();
       this.armPing();
-    });
+    }));
   }
 }

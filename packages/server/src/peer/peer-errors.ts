@@ -35,7 +35,35 @@ export class PeerHandshakeError extends PeerError {
   }
 }
 
-export const PEER_ERROR_CODES = ['PEER_UNAVAILABLE', 'PEER_TIMEOUT', 'PEER_OVERLOADED', 'PEER_REMOTE', 'PEER_HANDSHAKE_REFUSED', 'PEER_MESSAGE_TOO_LARGE'] as const;
+export const PEER_ERROR_CODES = [
+  'PEER_UNAVAILABLE', 'PEER_TIMEOUT', 'PEER_OVERLOADED', 'PEER_REMOTE', 'PEER_HANDSHAKE_REFUSED', 'PEER_MESSAGE_TOO_LARGE',
+  'PEER_BAD_MESSAGE', 'PEER_UNKNOWN_MESSAGE', 'PEER_BAD_REPLY', 'PEER_BAD_ERROR_REPLY', 'PEER_FORBIDDEN', 'PEER_NO_HANDLER',
+  'PEER_REPLY_UNENCODABLE',
+] as const;
+
+/** A request body that fails its schema (or of an unknown type): the handler never sees it. */
+export class PeerBadMessageError extends PeerError {
+  constructor(message: string, code: 'PEER_BAD_MESSAGE' | 'PEER_UNKNOWN_MESSAGE' = 'PEER_BAD_MESSAGE') {
+    super(code, message);
+  }
+}
+
+/** A reply that fails its schema: the request counts as failed. */
+export class PeerBadReplyError extends PeerError {
+  constructor(address: string, message: string) {
+    super('PEER_BAD_REPLY', `peer ${address} sent a malformed reply: ${message}`, { retryable: true, details: { peer: address } });
+  }
+}
+
+/**
+ * The sender may not ask this: it is not a member, its message claims another sender, or it
+ * asks about a partition neither of the two replicates.
+ */
+export class PeerForbiddenError extends PeerError {
+  constructor(message: string) {
+    super('PEER_FORBIDDEN', message);
+  }
+}
 
 /** A message larger than the peer frame limit: it is never sent. */
 export class PeerMessageTooLargeError extends PeerError {

@@ -1,7 +1,8 @@
 // Drives one handshake state machine (dialer or acceptor) over a socket until it ends in exactly
 // one outcome: established, refused (by either side), a duplicate connection, failed (connect
 // error, timeout, closed early), or abandoned by the transport. The deadline uses the injected
-// clock, so tests can control it.
+// clock, so tests can control it. No callback here throws: a frame that fails in any way refuses
+// the handshake with a protocol error.
 import type WebSocket from 'ws';
 import type { Clock } from '../clock.js';
 import { CloseCode, FrameDecodeError } from './frame-codec.js';
@@ -54,8 +55,8 @@ export function openSocket(
     try {
       step = onFrame(data);
     } catch (err) {
-      if (!(err instanceof FrameDecodeError)) throw err;
-      refuse(CloseCode.ProtocolError, `protocol error: ${err.message}`);
+      const why = err instanceof FrameDecodeError ? err.message : `unexpected ${(err as Error)?.name ?? 'error'}: ${(err as Error)?.message ?? String(err)}`;
+      refuse(CloseCode.ProtocolError, `protocol error: ${why}`);
       return;
     }
     if (step.kind === 'refuse') refuse(step.code ?? CloseCode.HandshakeRefused, step.reason);
@@ -63,7 +64,7 @@ export function openSocket(
   };
 
   const onClose = (code: number, reasonBuf: Buffer): void => {
-    const reason = reasonBuf.toString();
+    const reason = reasonBuf.toString('utf8', 0, 123);
     if (code === CloseCode.HandshakeRefused || code === CloseCode.ProtocolError) {
       finish({ kind: 'refused', reason: reason || `closed with code ${code}`, byPeer: true });
     } else if (code === CloseCode.Duplicate) {

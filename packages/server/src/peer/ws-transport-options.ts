@@ -1,6 +1,14 @@
 // Options of the WebSocket peer transport, with the reason for each default.
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
+import type { RemoteIdentity } from './handshake.js';
+
+/**
+ * What an authenticated peer may be to this node: a member (its connection serves the link to
+ * its address), a guest (a node not in the membership: a joiner, a seed before the cluster
+ * formed; a bounded number, replies only), or refused.
+ */
+export type PeerStanding = 'member' | 'guest' | { refuse: string };
 
 export interface WsTransportOptions {
   nodeId: string;
@@ -29,6 +37,20 @@ export interface WsTransportOptions {
   pingIntervalMs?: number;
   /** Jitter source in [0, 1) (tests pass a seeded one). */
   random?: () => number;
+  /** Connections in their handshake at once; more are closed unread. */
+  maxPendingHandshakes?: number;
+  /** Authenticated connections of guests (see PeerStanding). */
+  maxGuestConnections?: number;
+  /** Requests of one peer being handled at once; beyond it, PEER_OVERLOADED. */
+  maxInboundPerConnection?: number;
+  /** Bytes queued for one connection past which its peer counts as not reading (closed). */
+  maxQueuedBytesPerConnection?: number;
+  /** A link with no traffic this long is dropped (its connection closed). */
+  linkIdleMs?: number;
+  /** What an authenticated peer is to this node (default: every peer a member). */
+  classify?: (peer: RemoteIdentity) => PeerStanding;
+  /** The node id expected at an address this node dials (undefined: whoever answers). */
+  expectedIdAt?: (address: string) => string | undefined;
 }
 
 export type ResolvedWsTransportOptions = Required<WsTransportOptions>;
@@ -44,19 +66,33 @@ export function resolveWsTransportOptions(opts: WsTransportOptions): ResolvedWsT
     backoffMaxMs: 5_000,
     // 8 MiB buffered is tens of milliseconds of a fast link: beyond that the peer is not keeping up.
     highWaterMarkBytes: 8 * 1024 * 1024,
-    // One bad or buggy peer must not make this node allocate without bound.
-    maxFrameBytes: 64 * 1024 * 1024,
+    // Twice the largest legal message of a node with default limits (a 1 MiB stream chunk plus
+    // its last entry of up to 1 MiB); a node passes the cap its own limits need (peerFrameCap).
+    maxFrameBytes: 8 * 1024 * 1024,
     // 1 MiB frames: large enough to batch thousands of small messages, small enough to interleave.
     frameTargetBytes: 1024 * 1024,
     // 5 s: half-open connections (a peer that vanished without a FIN) are dropped within ~10 s.
     pingIntervalMs: 5_000,
     random: Math.random,
+    // A hundred nodes reconnecting after a restart handshake a few at a time; a flood of
+    // half-open connections must not cost memory.
+    maxPendingHandshakes: 64,
+    // Joins come one at a time.
+    maxGuestConnections: 16,
+    // Far above what a coordinator has in flight to one replica.
+    maxInboundPerConnection: 4096,
+    // Seconds of a busy link.
+    maxQueuedBytesPerConnection: 64 * 1024 * 1024,
+    // Members talk every gossip round; a minute of silence is a peer that left.
+    linkIdleMs: 60_000,
+    classify: () => 'member',
+    expectedIdAt: () => undefined,
     ...stripUndefined(opts),
   } as ResolvedWsTransportOptions;
   if (!resolved.nodeId) throw new TypeError('nodeId is required');
   if (!resolved.secret) throw new TypeError('secret is required');
   if (!/^.+:\d+$/.test(resolved.advertise)) throw new TypeError(`advertise must be HOST:PORT, got "${resolved.advertise}"`);
-  for (const k of ['maxQueuedPerPeer', 'connectTimeoutMs', 'backoffBaseMs', 'backoffMaxMs', 'highWaterMarkBytes', 'maxFrameBytes', 'frameTargetBytes'] as const) {
+  for (const k of ['maxQueuedPerPeer', 'connectTimeoutMs', 'backoffBaseMs', 'backoffMaxMs', 'highWaterMarkBytes', 'maxFrameBytes', 'frameTargetBytes', 'maxPendingHandshakes', 'maxInboundPerConnection', 'maxQueuedBytesPerConnection', 'linkIdleMs'] as const) {
     if (!(resolved[k] > 0)) throw new TypeError(`${k} must be positive`);
   }
   return Object.freeze(resolved);

@@ -1,9 +1,15 @@
 // The peer transport over WebSocket (DESIGN.md "Peer protocol"). One connection per peer pair,
 // dialed lazily by whichever side first has something to send; requests flow both ways over it.
-// Per peer address a link keeps the connection, the dial or inbound handshake in progress, the
-// requests waiting for a connection, and the reconnect backoff. When both sides dial at once,
-// each side keeps the connection dialed by the smaller node id and closes the other before either
-// sends a request on it, so no request is lost or sent twice.
+// Per peer address a link keeps the connection, the dial in progress, the requests waiting for a
+// connection, and the reconnect backoff. When both sides dial at once, the side with the smaller
+// id refuses the other's dial at its Hello (a refusal acts on nothing the Hello claims), and if
+// both connections get through anyway, each side keeps the one dialed by the smaller node id.
+//
+// Nothing unproven changes state: an inbound connection creates or touches a link only once its
+// proof checked out, and only for a member (classify); guests (a node asking to join) get a
+// bounded number of connections of their own. Before that, a connection may send at most
+// PRE_AUTH_BYTES_MAX bytes, handshake frames are capped before they are decoded, and at most
+// maxPendingHandshakes connections handshake at once. Links idle for linkIdleMs are dropped.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -14,6 +20,7 @@ import { CloseCode, MessageKind, encodeMessage } from './frame-codec.js';
 import { AcceptorHandshake, DialerHandshake, type RemoteIdentity } from './handshake.js';
 import { invokeHandler, type HandlerOutcome } from './invoke-handler.js';
 import { PeerConnection, settle, type Outgoing, type PendingRequest, type TransportStats } from './peer-connection.js';
+import { HandshakeSlots, PRE_AUTH_BYTES_MAX, capBytes } from './pre-auth-guard.js';
 import { PeerHandshakeError, PeerMessageTooLargeError, PeerOverloadedError, PeerTimeoutError, PeerUnavailableError, type PeerError } from './peer-errors.js';
 import { requestSelf } from './self-request.js';
 import { openSocket, type SocketStep } from './socket-handshake.js';
@@ -31,8 +38,6 @@ interface Link {
   conn?: PeerConnection;
   /** Our dial in progress; `abandon` drops it without failing the waiting requests. */
   dial?: { abandon(reason: string): void };
-  /** An inbound handshake from this peer in progress (after its Hello). */
-  accepting?: { abandon(reason: string): void };
   /** Requests waiting for a connection. */
   waiting: Outgoing[];
   failures: number;
@@ -40,6 +45,8 @@ interface Link {
   lastFailure?: { refused: boolean; reason: string };
   peerId?: string;
   retryTimer?: TimerHandle;
+  /** Clock time of the last request through this link. */
+  lastUsedMs: number;
 }
 
 export class WsTransport implements PeerTransport {
@@ -49,6 +56,10 @@ export class WsTransport implements PeerTransport {
   private readonly opts: ResolvedWsTransportOptions;
   private readonly log: Logger;
   private readonly links = new Map<string, Link>();
+  /** Authenticated connections of peers that are not members (bounded by maxGuestConnections). */
+  private readonly guests = new Set<PeerConnection>();
+  private readonly handshakes: HandshakeSlots;
+  private sweepTimer?: TimerHandle;
   private readonly sockets = new Map<WebSocket, Promise<void>>();
   private readonly localPending = new Set<PendingRequest>();
   private handler?: PeerHandler;
@@ -64,6 +75,22 @@ export class WsTransport implements PeerTransport {
     this.opts = resolveWsTransportOptions(options);
     this.log = this.opts.logger;
     this.advertise = this.opts.advertise;
+    this.handshakes = new HandshakeSlots(this.opts.maxPendingHandshakes);
+  }
+
+  /** Links held (for tests of link lifetime). */
+  get linkCount(): number {
+    return this.links.size;
+  }
+
+  /** Guest connections open. */
+  get guestCount(): number {
+    return this.guests.size;
+  }
+
+  /** Connections refused because too many were handshaking. */
+  get handshakesRefused(): number {
+    return this.handshakes.refused;
   }
 
   /** The address peers dial this node at (after start, with a port 0 resolved). */
@@ -105,7 +132,19 @@ export class WsTransport implements PeerTransport {
         socket.destroy();
         return;
       }
-      wss.handleUpgrade(req, socket, head, (ws) => this.onInbound(ws));
+      const release = this.handshakes.take();
+      if (!release) {
+        socket.destroy();
+        return;
+      }
+      socket.once('close', release);
+      let stopCounting: (() => void) | undefined;
+      wss.handleUpgrade(req, socket, head, (ws) => this.onInbound(ws, () => {
+        release();
+        stopCounting?.();
+      }));
+      // handleUpgrade hands the socket to ws in this same turn: nothing arrives uncounted.
+      stopCounting = capBytes(socket, PRE_AUTH_BYTES_MAX);
     });
     this.httpServer = server;
     this.wss = wss;
@@ -118,6 +157,7 @@ export class WsTransport implements PeerTransport {
     });
     if (this.advertise.endsWith(':0')) this.advertise = `${this.advertise.slice(0, -2)}:${this.boundPort}`;
     this.state = 'running';
+    this.scheduleSweep();
     this.log.info({ port: this.boundPort, advertise: this.advertise }, 'peer transport listening');
   }
 
@@ -152,7 +192,9 @@ export class WsTransport implements PeerTransport {
     }
     if (bytes.length >= this.opts.maxFrameBytes) return Promise.reject(new PeerMessageTooLargeError(address, bytes.length, this.opts.maxFrameBytes));
     const link = this.link(address);
-    if (!link.conn && !link.dial && !link.accepting && this.opts.clock.nowMs() < link.nextDialAtMs) {
+    link.lastUsedMs = this.opts.clock.nowMs();
+    if (!link.conn) this.adoptGuest(link);
+    if (!link.conn && !link.dial && this.opts.clock.nowMs() < link.nextDialAtMs) {
       return Promise.reject(this.failureError(link, 'backing off after a failed dial'));
     }
     const held = link.conn ? (link.conn.backpressured ? link.conn.queued : 0) : link.waiting.length;
@@ -174,15 +216,31 @@ export class WsTransport implements PeerTransport {
   private link(address: string): Link {
     let link = this.links.get(address);
     if (!link) {
-      link = { address, waiting: [], failures: 0, nextDialAtMs: 0 };
+      link = { address, waiting: [], failures: 0, nextDialAtMs: 0, lastUsedMs: this.opts.clock.nowMs() };
       this.links.set(address, link);
     }
     return link;
   }
 
+  /**
+   * A guest connection from the member now expected at this address (it became a member since
+   * it connected) serves the link instead of a second connection.
+   */
+  private adoptGuest(link: Link): void {
+    const expected = this.opts.expectedIdAt(link.address);
+    if (expected === undefined) return;
+    for (const g of this.guests) {
+      if (g.closed || g.address !== link.address || g.peer.id !== expected) continue;
+      this.guests.delete(g);
+      link.conn = g;
+      link.peerId = g.peer.id;
+      return;
+    }
+  }
+
   /** Makes sure something is under way to carry the link's waiting requests. */
   private kick(link: Link): void {
-    if (this.state !== 'running' || link.conn || link.dial || link.accepting) return;
+    if (this.state !== 'running' || link.conn || link.dial) return;
     if (link.waiting.length === 0) return;
     if (this.opts.clock.nowMs() < link.nextDialAtMs) {
       this.failWaiting(link, this.failureError(link, 'backing off after a failed dial'));
@@ -207,9 +265,15 @@ export class WsTransport implements PeerTransport {
       return;
     }
     this.track(ws);
-    const hs = new DialerHandshake(this.self(), (frame) => ws.send(frame));
+    let stopCounting: (() => void) | undefined;
+    // The acceptor is not proven before its Challenge either: its bytes are capped alike.
+    ws.once('upgrade', (res) => { stopCounting = capBytes(res.socket, PRE_AUTH_BYTES_MAX); });
+    const hs = new DialerHandshake(this.self(), (frame) => ws.send(frame), this.opts.expectedIdAt(link.address));
     ws.once('open', () => hs.start());
-    const step = openSocket(ws, this.opts.clock, this.opts.connectTimeoutMs, (frame) => hs.onFrame(frame), (outcome) => this.onDialOutcome(link, ws, outcome));
+    const step = openSocket(ws, this.opts.clock, this.opts.connectTimeoutMs, (frame) => hs.onFrame(frame), (outcome) => {
+      stopCounting?.();
+      this.onDialOutcome(link, ws, outcome);
+    });
     link.dial = { abandon: (reason) => step.abandon(reason) };
   }
 
@@ -258,46 +322,72 @@ export class WsTransport implements PeerTransport {
 
   // ---- inbound ----
 
-  private onInbound(ws: WebSocket): void {
+  private onInbound(ws: WebSocket, handshakeOver: () => void): void {
     this.track(ws);
-    let link: Link | undefined;
-    let handle: { abandon(reason: string): void } | undefined;
-    const hs = new AcceptorHandshake(this.self(), (frame) => ws.send(frame), (peer) => {
-      link = this.link(peer.address);
-      if (link.dial) {
-        if (this.opts.nodeId < peer.id) return { code: CloseCode.Duplicate, reason: 'duplicate: keeping the connection dialed by the smaller id' };
-        link.dial.abandon('duplicate: the peer with the smaller id dialed too');
-      }
-      // Take the slot first: abandoning the older handshake must not start a dial meanwhile.
-      const older = link.accepting;
-      link.accepting = handle;
-      older?.abandon('replaced by a newer inbound connection');
-      return undefined;
-    });
-    const step = openSocket(ws, this.opts.clock, this.opts.connectTimeoutMs, (frame) => hs.onFrame(frame), (outcome) => {
-      const l = link;
-      if (l && l.accepting === handle) l.accepting = undefined;
+    let standing: 'member' | 'guest' = 'member';
+    const hs = new AcceptorHandshake(
+      this.self(),
+      (frame) => ws.send(frame),
+      // Before any proof: only a refusal, which acts on nothing the Hello claims.
+      (peer) => {
+        const link = this.links.get(peer.address);
+        if (link?.dial && this.opts.nodeId < peer.id) return { code: CloseCode.Duplicate, reason: 'duplicate: keeping the connection dialed by the smaller id' };
+        return undefined;
+      },
+      // Proven: what the peer may be to this node.
+      (peer) => {
+        const s = this.opts.classify(peer);
+        if (typeof s === 'object') return { code: CloseCode.HandshakeRefused, reason: s.refuse };
+        if (s === 'guest' && this.guests.size >= this.opts.maxGuestConnections) {
+          return { code: CloseCode.HandshakeRefused, reason: `too many connections of nodes that are not members (${this.guests.size})` };
+        }
+        standing = s;
+        return undefined;
+      },
+    );
+    openSocket(ws, this.opts.clock, this.opts.connectTimeoutMs, (frame) => hs.onFrame(frame), (outcome) => {
+      handshakeOver();
       if (outcome.kind === 'established') {
-        this.establish(l!, ws, outcome.peer, false);
+        if (this.state !== 'running') ws.terminate();
+        else if (standing === 'guest') this.addGuest(ws, outcome.peer);
+        else this.establish(this.link(outcome.peer.address), ws, outcome.peer, false);
         return;
       }
       if (outcome.kind === 'refused') {
-        this.log.warn({ from: hs.claimedPeer, reason: outcome.reason, by: outcome.byPeer ? 'peer' : 'us' }, 'peer handshake refused');
+        this.log.warn({ from: hs.claimedPeer ?? null, reason: outcome.reason, by: outcome.byPeer ? 'peer' : 'us' }, 'peer handshake refused');
       }
-      if (l) this.kick(l);
     });
-    handle = { abandon: (reason) => step.abandon(reason) };
   }
 
-  private establish(link: Link, ws: WebSocket, peer: RemoteIdentity, dialedByUs: boolean): void {
-    const old = link.conn;
-    const conn = new PeerConnection(ws, peer, link.address, dialedByUs, {
+  private connectionOptions() {
+    return {
       clock: this.opts.clock, logger: this.log, stats: this.stats,
       highWaterMarkBytes: this.opts.highWaterMarkBytes, frameTargetBytes: this.opts.frameTargetBytes,
       pingIntervalMs: this.opts.pingIntervalMs,
-      onRequest: (c, id, body) => this.onRequest(c, id, body),
-      onClosed: (c, reason) => this.onConnectionClosed(c, reason),
-    });
+      maxInbound: this.opts.maxInboundPerConnection, maxQueuedBytes: this.opts.maxQueuedBytesPerConnection,
+      onRequest: (c: PeerConnection, id: number, body: PeerBody) => this.onRequest(c, id, body),
+      onClosed: (c: PeerConnection, reason: string) => this.onConnectionClosed(c, reason),
+    };
+  }
+
+  private addGuest(ws: WebSocket, peer: RemoteIdentity): void {
+    const conn = new PeerConnection(ws, peer, peer.address, false, this.connectionOptions());
+    this.guests.add(conn);
+    this.log.info({ peer: peer.id, address: peer.address }, 'guest peer connected (not a member)');
+  }
+
+  private establish(link: Link, ws: WebSocket, peer: RemoteIdentity, dialedByUs: boolean): void {
+    const old = link.conn && !link.conn.closed ? link.conn : undefined;
+    if (old && old.dialedByUs !== dialedByUs) {
+      // Both dials got through: both sides keep the one dialed by the smaller id.
+      const dialerOfNew = dialedByUs ? this.opts.nodeId : peer.id;
+      const dialerOfOld = dialedByUs ? peer.id : this.opts.nodeId;
+      if (dialerOfOld < dialerOfNew) {
+        ws.close(CloseCode.Duplicate, 'duplicate: keeping the connection dialed by the smaller id');
+        return;
+      }
+    }
+    const conn = new PeerConnection(ws, peer, link.address, dialedByUs, this.connectionOptions());
     link.conn = conn;
     link.peerId = peer.id;
     link.failures = 0;
@@ -314,6 +404,7 @@ export class WsTransport implements PeerTransport {
   }
 
   private onConnectionClosed(conn: PeerConnection, reason: string): void {
+    if (this.guests.delete(conn)) return;
     const link = this.links.get(conn.address);
     if (!link || link.conn !== conn) return;
     link.conn = undefined;
@@ -324,8 +415,40 @@ export class WsTransport implements PeerTransport {
   private onRequest(conn: PeerConnection, id: number, body: PeerBody): void {
     invokeHandler(this.handler, conn.peer, body, (outcome) => {
       if (conn.closed) return;
-      conn.enqueue({ bytes: this.encodeReply(id, outcome) });
+      conn.reply(this.encodeReply(id, outcome));
     });
+  }
+
+  // ---- idle links ----
+
+  private scheduleSweep(): void {
+    if (this.state !== 'running') return;
+    this.sweepTimer = this.opts.clock.setTimer(Math.min(30_000, this.opts.linkIdleMs / 2), () => {
+      this.sweepIdle();
+      this.scheduleSweep();
+    });
+  }
+
+  /** Drops links (and guest connections) that carried nothing for linkIdleMs. */
+  sweepIdle(): void {
+    const now = this.opts.clock.nowMs();
+    const idle = (t: number) => now - t >= this.opts.linkIdleMs;
+    for (const [address, link] of this.links) {
+      if (link.dial || link.waiting.length > 0) continue;
+      const conn = link.conn;
+      if (conn && !conn.closed) {
+        if (!idle(Math.max(conn.lastActivityMs, link.lastUsedMs)) || conn.inflight.size > 0) continue;
+        link.conn = undefined;
+        conn.shutdown('idle', { code: CloseCode.GoingAway, reason: 'idle' });
+      } else if (!idle(link.lastUsedMs)) {
+        continue;
+      }
+      link.retryTimer?.cancel();
+      this.links.delete(address);
+    }
+    for (const g of [...this.guests]) {
+      if (idle(g.lastActivityMs) && g.inflight.size === 0) g.shutdown('idle', { code: CloseCode.GoingAway, reason: 'idle' });
+    }
   }
 
   private encodeReply(id: number, outcome: HandlerOutcome): Buffer {
@@ -356,10 +479,11 @@ export class WsTransport implements PeerTransport {
   private async doStop(): Promise<void> {
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
+    this.sweepTimer?.cancel();
+    for (const g of [...this.guests]) g.shutdown('the peer transport stopped', 'terminate');
     for (const link of this.links.values()) {
       link.retryTimer?.cancel();
       link.dial?.abandon('the peer transport stopped');
-      link.accepting?.abandon('the peer transport stopped');
       link.conn?.shutdown('the peer transport stopped', 'terminate');
       this.failWaiting(link, new PeerUnavailableError(link.address, 'the peer transport stopped'));
     }

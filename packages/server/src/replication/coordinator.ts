@@ -11,14 +11,16 @@ import type { Clock } from '../clock.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import type { Liveness } from '../cluster/liveness.js';
 import type { NodeConfig } from '../config/config.js';
-import { NotReadyError, QuorumUnavailableError, RequestTimeoutError } from '../errors.js';
+import { NotReadyError, QuorumUnavailableError, RequestTimeoutError, TimestampAheadError, type ClockSkewError } from '../errors.js';
 import type { KvService, ReadOptions, WriteOptions } from '../kv/kv-service.js';
 import type { ReplicaStore } from '../kv/replica-store.js';
 import type { Logger } from '../observability/logger.js';
-import type { PeerTransport } from '../peer/transport.js';
+import type { AnyRequest, ReplyOf } from '../protocol/peer-messages.js';
+import type { PeerRpc } from '../protocol/peer-rpc.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import type { HintStore } from './hint-store.js';
 import type { HlcCeiling } from './hlc-ceiling.js';
+import type { RecordAdmission } from './record-admission.js';
 import type { ReplicationMetrics } from './replication-metrics.js';
 import { readReplyRecord, replicaRead, replicaWrite } from './wire.js';
 
@@ -26,7 +28,11 @@ export interface CoordinatorDeps {
   config: NodeConfig;
   cluster: ClusterState;
   liveness: Liveness & { report(id: string, ok: boolean): void };
-  transport: PeerTransport;
+  rpc: PeerRpc;
+  /** Read replies stamped too far ahead of this node's clock are not used. */
+  admission: RecordAdmission;
+  /** Why this node may not coordinate writes now (its clock), or undefined when it may. */
+  writeGate: () => ClockSkewError | undefined;
   store: ReplicaStore;
   hints: HintStore;
   hlc: HybridLogicalClock;
@@ -80,6 +86,12 @@ export class Coordinator implements KvService {
     let stamp: { ts: Timestamp; durable?: Promise<void> };
     try {
       w = resolveConsistency(options.w, this.deps.config.replicas, this.deps.config.w, 'w');
+      // A timestamp from a clock the cluster disagrees with could shadow later writes of the key.
+      const refusal = this.deps.writeGate();
+      if (refusal) {
+        this.deps.metrics.countCoordinated('write', 'clock-skew');
+        throw refusal;
+      }
       stamp = this.deps.stamps.issue();
     } catch (err) {
       return Promise.reject(err);
@@ -343,7 +355,12 @@ export class Coordinator implements KvService {
   private async readReplica(partition: number, key: Uint8Array, node: string): Promise<StoredRecord | undefined> {
     if (node === this.deps.cluster.selfId) return this.deps.store.read(partition, key);
     const reply = await this.peerRequest(node, replicaRead(partition, key));
-    return readReplyRecord(reply);
+    const record = readReplyRecord(reply);
+    // A reply from the future counts as a failed replica: not the winner, not a repair source.
+    if (record && !this.deps.admission.admits(record, 'read-reply', node)) {
+      throw new TimestampAheadError(this.deps.admission.aheadMs(record), this.deps.admission.maxSkewMs);
+    }
+    return record;
   }
 
   private async repair(partition: number, key: Uint8Array, node: string, record: StoredRecord): Promise<void> {
@@ -351,10 +368,10 @@ export class Coordinator implements KvService {
     await this.sendWrite(partition, key, record, { node, hinted: false });
   }
 
-  private async peerRequest(node: string, body: Parameters<PeerTransport['request']>[1]) {
-    const { cluster, transport, liveness, config } = this.deps;
+  private async peerRequest<B extends AnyRequest>(node: string, body: B): Promise<ReplyOf<B['type']>> {
+    const { cluster, rpc, liveness, config } = this.deps;
     try {
-      const reply = await transport.request(cluster.peerOf(node), body, config.requestTimeoutMs);
+      const reply = await rpc.request(cluster.peerOf(node), body, config.requestTimeoutMs);
       liveness.report(node, true);
       return reply;
     } catch (err) {

@@ -8,7 +8,7 @@ import type { ClusterState } from '../cluster/cluster-state.js';
 import type { Liveness } from '../cluster/liveness.js';
 import type { ReplicaStore } from '../kv/replica-store.js';
 import type { Logger } from '../observability/logger.js';
-import type { PeerTransport } from '../peer/transport.js';
+import type { PeerRpc } from '../protocol/peer-rpc.js';
 import type { Hint, HintStore } from './hint-store.js';
 import { replicaWrite } from './wire.js';
 import type { ReplicationMetrics } from './replication-metrics.js';
@@ -18,7 +18,7 @@ export interface HintedHandoffDeps {
   store: ReplicaStore;
   cluster: ClusterState;
   liveness: Liveness;
-  transport: PeerTransport;
+  rpc: PeerRpc;
   clock: Clock;
   log: Logger;
   metrics: ReplicationMetrics;
@@ -177,17 +177,17 @@ export class HintedHandoff {
 
   /** Gives a hint for `target` to `standIn`, which keeps it as its own hint for that target. */
   private async sendHint(standIn: string, target: string, hint: Hint): Promise<void> {
-    const { cluster, transport } = this.deps;
-    await transport.request(cluster.peerOf(standIn), replicaWrite(hint.partition, hint.key, hint.record, target), this.deps.requestTimeoutMs);
+    const { cluster, rpc } = this.deps;
+    await rpc.request(cluster.peerOf(standIn), replicaWrite(hint.partition, hint.key, hint.record, target), this.deps.requestTimeoutMs);
   }
 
   private async send(node: string, hint: Hint): Promise<void> {
-    const { cluster, transport, store } = this.deps;
+    const { cluster, rpc, store } = this.deps;
     if (node === cluster.selfId) {
       await store.apply(hint.partition, hint.key, hint.record);
       return;
     }
-    await transport.request(cluster.peerOf(node), replicaWrite(hint.partition, hint.key, hint.record), this.deps.requestTimeoutMs);
+    await rpc.request(cluster.peerOf(node), replicaWrite(hint.partition, hint.key, hint.record), this.deps.requestTimeoutMs);
   }
 
   private schedule(): void {

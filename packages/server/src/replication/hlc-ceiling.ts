@@ -9,20 +9,38 @@ import type { HybridLogicalClock, Timestamp } from '@ringkv/core';
 import type { Clock } from '../clock.js';
 
 const CEILING_KEY = namedKey('meta', 'hlc-ceiling');
-/** How far above the last issued timestamp the persisted ceiling is set. */
+/** How far above the last issued timestamp the persisted ceiling is set, at most. */
 export const HLC_CEILING_STEP_MS = 10_000;
+
+/**
+ * The step for a node whose peers refuse records more than maxClockSkewMs ahead: after a quick
+ * restart the clock resumes at the ceiling, so a ceiling further ahead than the bound would have
+ * every write of the first seconds refused. Half the bound: one synced write per quarter of it
+ * while writes arrive (a few per second at the default 500 ms).
+ */
+export function ceilingStepMs(maxClockSkewMs: number): number {
+  return Math.max(1, Math.min(HLC_CEILING_STEP_MS, Math.floor(maxClockSkewMs / 2)));
+}
 
 export class HlcCeiling {
   private ceilingMs = 0;
   private raising?: Promise<void>;
 
-  constructor(private readonly hlc: HybridLogicalClock, private readonly engine: Engine, private readonly clock: Clock) {}
+  constructor(
+    private readonly hlc: HybridLogicalClock, private readonly engine: Engine, private readonly clock: Clock,
+    private readonly stepMs: number = HLC_CEILING_STEP_MS,
+  ) {}
 
   /** Resumes the clock above the persisted ceiling (call once at start, before issuing). */
   async restore(): Promise<void> {
     const bytes = await this.engine.get(CEILING_KEY);
     if (!bytes) return;
-    this.ceilingMs = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(0);
+    const ceiling = bytes.length === 8 ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(0) : NaN;
+    if (!Number.isSafeInteger(ceiling) || ceiling < 0 || ceiling > 2 ** 48 - 1) {
+      // Stored bytes are not trusted: a damaged ceiling must not freeze or fling the clock.
+      throw new Error(`the HLC ceiling in node metadata is damaged (${bytes.length} bytes); delete the meta key hlc-ceiling only if this node's clock is known to be right`);
+    }
+    this.ceilingMs = ceiling;
     this.hlc.observe({ wallMs: this.ceilingMs, logical: 0, node: 0 }, Math.max(this.clock.nowMs(), this.ceilingMs));
   }
 
@@ -43,14 +61,14 @@ export class HlcCeiling {
     if (ts.wallMs >= this.ceilingMs) return { ts, durable: this.raiseAbove(ts) };
     // Past half the step, raise it in the background, so writes do not all wait on that sync
     // (a failure here is met again, and reported, by the wait in raiseAbove).
-    if (ts.wallMs >= this.ceilingMs - HLC_CEILING_STEP_MS / 2 && !this.raising) {
-      this.raise(ts.wallMs + HLC_CEILING_STEP_MS).catch(() => undefined);
+    if (ts.wallMs >= this.ceilingMs - this.stepMs / 2 && !this.raising) {
+      this.raise(ts.wallMs + this.stepMs).catch(() => undefined);
     }
     return { ts };
   }
 
   private async raiseAbove(ts: Timestamp): Promise<void> {
-    while (ts.wallMs >= this.ceilingMs) await this.raise(ts.wallMs + HLC_CEILING_STEP_MS);
+    while (ts.wallMs >= this.ceilingMs) await this.raise(ts.wallMs + this.stepMs);
   }
 
   private raise(toMs: number): Promise<void> {

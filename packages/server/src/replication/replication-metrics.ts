@@ -12,6 +12,13 @@ export class ReplicationMetrics {
   readonly hintsDelivered: Counter;
   readonly hintsExpired: Counter;
   readonly hintsPending: Gauge;
+  readonly hintsDropped: Counter<'reason'>;
+  /** Records refused for a timestamp too far ahead of this node's clock, by path. */
+  readonly recordsRefused: Counter<'path'>;
+  /** Peer requests refused before or by their handler, by error code. */
+  readonly peerRequestsRefused: Counter<'code'>;
+  /** Stored records or hints that failed to decode (counted as absent), by key space. */
+  readonly corruptEntries: Counter<'keyspace'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -25,6 +32,10 @@ export class ReplicationMetrics {
     this.hintsDelivered = new Counter({ name: 'ringkv_hints_delivered_total', help: 'Hints handed back to their replica', registers });
     this.hintsExpired = new Counter({ name: 'ringkv_hints_expired_total', help: 'Hints dropped after the hint window', registers });
     this.hintsPending = new Gauge({ name: 'ringkv_hints_pending', help: 'Hints waiting for their replica after the last handoff pass', registers });
+    this.hintsDropped = new Counter({ name: 'ringkv_hints_dropped_total', help: 'Hints not kept, by reason (quota: the target\'s byte quota was full; corrupt: undecodable)', labelNames: ['reason'], registers });
+    this.recordsRefused = new Counter({ name: 'ringkv_records_refused_total', help: 'Records refused for a timestamp further ahead of this node\'s clock than maxClockSkewMs, by path', labelNames: ['path'], registers });
+    this.peerRequestsRefused = new Counter({ name: 'ringkv_peer_requests_refused_total', help: 'Peer requests refused (malformed, unknown, not allowed for the sender), by code', labelNames: ['code'], registers });
+    this.corruptEntries = new Counter({ name: 'ringkv_corrupt_entries_total', help: 'Stored records or hints that failed their checksum or format (read as absent, replaced by the next write), by key space', labelNames: ['keyspace'], registers });
   }
 
   /** Count keys by op and outcome, built once (outcomes are a handful of constants). */

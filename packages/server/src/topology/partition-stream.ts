@@ -1,12 +1,15 @@
 // Moving a partition between nodes in chunks: the holder reads a chunk of its stored records in key
 // order after a given key; the receiver applies them last-write-wins. Chunks are bounded in bytes,
 // so a partition of any size moves in bounded memory, and the last key of a chunk is all a receiver
-// needs to resume after a crash of either side.
-import { decodeRecord } from '@ringkv/core';
+// needs to resume after a crash of either side. Each received entry is checked on its own: a
+// record that fails to decode, belongs to another partition or is stamped from the future is
+// skipped (counted), the rest of the chunk applies.
+import { decodeRecord, partitionOf, type StoredRecord } from '@ringkv/core';
 import { dataKey, parseDataKey, partitionRange, type Engine } from '@ringkv/storage';
 import type { ReplicaStore } from '../kv/replica-store.js';
-import { PeerMessageType } from '../peer/message-types.js';
-import type { PeerBody } from '../peer/transport.js';
+import { PeerMessageType as T } from '../peer/message-types.js';
+import type { ReplyOf } from '../protocol/peer-messages.js';
+import type { RecordAdmission } from '../replication/record-admission.js';
 
 export interface Chunk {
   /** [user key, stored record encoding] in key order. */
@@ -16,7 +19,10 @@ export interface Chunk {
   bytes: number;
 }
 
-/** Reads up to maxBytes of a partition's entries after `after` (exclusive; absent = from the start). */
+/**
+ * Reads up to maxBytes of a partition's entries after `after` (exclusive; absent = from the
+ * start). The chunk stops before the entry that would pass maxBytes (one entry always goes).
+ */
 export async function readChunk(engine: Engine, partition: number, after: Uint8Array | undefined, maxBytes: number): Promise<Chunk> {
   const range = partitionRange('data', partition);
   const gte = after ? successor(dataKey(partition, after)) : range.gte;
@@ -24,25 +30,52 @@ export async function readChunk(engine: Engine, partition: number, after: Uint8A
   let bytes = 0;
   let done = true;
   for await (const [key, value] of engine.iterate({ gte, lt: range.lt })) {
-    if (bytes >= maxBytes) {
+    const { userKey } = parseDataKey(key);
+    const size = userKey.length + value.length;
+    if (entries.length > 0 && bytes + size > maxBytes) {
       done = false;
       break;
     }
-    const { userKey } = parseDataKey(key);
     entries.push([userKey.slice(), value]);
-    bytes += userKey.length + value.length;
+    bytes += size;
   }
   return { entries, done, bytes };
 }
 
-/** Applies a chunk to the local replica (last write wins); resolves once every entry is stored. */
-export async function applyChunk(store: ReplicaStore, partition: number, entries: [Uint8Array, Uint8Array][]): Promise<number> {
-  await Promise.all(entries.map(([key, rec]) => store.apply(partition, new Uint8Array(key), decodeRecord(new Uint8Array(rec)))));
-  return entries.length;
+export interface ApplyChunkDeps {
+  store: ReplicaStore;
+  admission: RecordAdmission;
+  /** Partitions of the cluster (a key must hash to the partition it came with). */
+  partitions: number;
+  /** Told of an entry that failed to decode or to belong. */
+  onBadEntry?: (from: string, why: string) => void;
 }
 
-export function chunkReply(chunk: Chunk): PeerBody {
-  return { type: PeerMessageType.StreamPartitionChunk, entries: chunk.entries, done: chunk.done };
+/** Applies a chunk to the local replica (last write wins); resolves with the entries stored. */
+export async function applyChunk(deps: ApplyChunkDeps, partition: number, entries: readonly (readonly [Uint8Array, Uint8Array])[], from: string): Promise<number> {
+  const applies: Promise<unknown>[] = [];
+  for (const [key, rec] of entries) {
+    let record: StoredRecord;
+    try {
+      record = decodeRecord(rec);
+    } catch (err) {
+      deps.onBadEntry?.(from, `undecodable record: ${(err as Error).message}`);
+      continue;
+    }
+    if (partitionOf(key, deps.partitions) !== partition) {
+      deps.onBadEntry?.(from, `a key of partition ${partitionOf(key, deps.partitions)} in a chunk of ${partition}`);
+      continue;
+    }
+    if (!deps.admission.admits(record, 'stream', from)) continue;
+    // Each key and record arrived as bytes of their own (msgpackr copyBuffers): the store may keep them.
+    applies.push(deps.store.apply(partition, key, record));
+  }
+  await Promise.all(applies);
+  return applies.length;
+}
+
+export function chunkReply(chunk: Chunk): ReplyOf<typeof T.StreamPartition> {
+  return { type: T.StreamPartitionChunk, entries: chunk.entries, done: chunk.done };
 }
 
 function successor(k: Uint8Array): Uint8Array {

@@ -13,6 +13,11 @@ export interface StreamProgressState {
   caughtUpEpoch?: number;
   /** This node saw itself removed: handing its hints over, or done (it has left). Survives a restart. */
   removed?: 'handing-over-hints' | 'left';
+  /**
+   * Partitions this node owns but has not received yet (gained at an epoch, pull not finished). It
+   * serves no pull of them meanwhile: an empty copy must never pass for the partition.
+   */
+  missing?: number[];
 }
 
 export class StreamProgress {
@@ -22,7 +27,14 @@ export class StreamProgress {
 
   async load(): Promise<void> {
     const bytes = await this.engine.get(KEY);
-    if (bytes) this.state = JSON.parse(Buffer.from(bytes).toString('utf8')) as StreamProgressState;
+    if (!bytes) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch (err) {
+      throw new Error(`stream progress in node metadata does not parse: ${(err as Error).message}`);
+    }
+    this.state = checkProgress(parsed);
   }
 
   isDone(purpose: string, partition: number): boolean {
@@ -55,6 +67,24 @@ export class StreamProgress {
     await this.save();
   }
 
+  isMissing(partition: number): boolean {
+    return this.state.missing?.includes(partition) ?? false;
+  }
+
+  get missingCount(): number {
+    return this.state.missing?.length ?? 0;
+  }
+
+  /** Sets the partitions not received yet (synced only when it changed). */
+  async setMissing(partitions: readonly number[]): Promise<void> {
+    const next = [...new Set(partitions)].sort((a, b) => a - b);
+    const before = this.state.missing ?? [];
+    if (next.length === before.length && next.every((p, i) => p === before[i])) return;
+    if (next.length === 0) delete this.state.missing;
+    else this.state.missing = next;
+    await this.save();
+  }
+
   get removed(): StreamProgressState['removed'] {
     return this.state.removed;
   }
@@ -68,7 +98,7 @@ export class StreamProgress {
 
   async clear(purpose?: string): Promise<void> {
     const before = JSON.stringify(this.state);
-    if (purpose === undefined) this.state = { done: {}, cursors: {}, caughtUpEpoch: this.state.caughtUpEpoch, removed: this.state.removed };
+    if (purpose === undefined) this.state = { done: {}, cursors: {}, caughtUpEpoch: this.state.caughtUpEpoch, removed: this.state.removed, missing: this.state.missing };
     else {
       delete this.state.done[purpose];
       delete this.state.cursors[purpose];
@@ -80,4 +110,29 @@ export class StreamProgress {
   private async save(): Promise<void> {
     await this.engine.put(KEY, Buffer.from(JSON.stringify(this.state)), { sync: true });
   }
+}
+
+const isPartitionList = (v: unknown): v is number[] => Array.isArray(v) && v.every((p) => Number.isInteger(p) && p >= 0 && p < 65536);
+
+/** The stored progress, checked field by field (stored bytes are not trusted either). */
+function checkProgress(v: unknown): StreamProgressState {
+  const bad = (what: string): never => {
+    throw new Error(`stream progress in node metadata is malformed: ${what}`);
+  };
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) bad('not an object');
+  const o = v as Record<string, unknown>;
+  const done = o.done ?? {};
+  const cursors = o.cursors ?? {};
+  if (typeof done !== 'object' || done === null || !Object.values(done).every(isPartitionList)) bad('done');
+  if (typeof cursors !== 'object' || cursors === null || !Object.values(cursors).every((c) => typeof c === 'object' && c !== null && Object.values(c).every((h) => typeof h === 'string' && /^[0-9a-f]*$/.test(h)))) bad('cursors');
+  if (o.caughtUpEpoch !== undefined && !Number.isSafeInteger(o.caughtUpEpoch)) bad('caughtUpEpoch');
+  if (o.removed !== undefined && o.removed !== 'handing-over-hints' && o.removed !== 'left') bad('removed');
+  if (o.missing !== undefined && !isPartitionList(o.missing)) bad('missing');
+  return {
+    done: Object.assign(Object.create(null), done) as Record<string, number[]>,
+    cursors: Object.assign(Object.create(null), cursors) as Record<string, Record<string, string>>,
+    ...(o.caughtUpEpoch !== undefined ? { caughtUpEpoch: o.caughtUpEpoch as number } : {}),
+    ...(o.removed !== undefined ? { removed: o.removed as 'handing-over-hints' | 'left' } : {}),
+    ...(o.missing !== undefined ? { missing: o.missing as number[] } : {}),
+  };
 }

@@ -8,21 +8,39 @@
 //   the previous holders;
 // - a node removed while alive (`cluster remove` of a node that was only cut off) stops serving and
 //   hands its hints over, as a leaving one does.
-// Partition by partition, throttled, resumable after a crash of either side; progress is visible in
-// /cluster and the logs. One move runs at a time; a membership change during a move re-plans it.
+// Partition by partition, throttled (pulls, pushes and the chunks served alike), resumable after a
+// crash of either side; progress is visible in /cluster and the logs. One move runs at a time; a
+// membership change during a move re-plans it. A partition counts as received only once a source
+// that holds it has streamed it: with no live source the pull keeps retrying (shown in /cluster as
+// waitingForSource), and a node never serves a partition it is still missing.
 import type { MembershipCommand } from '@ringkv/core';
-import { isRingkvError } from '@ringkv/core';
+import { isRingkvError, RingkvError } from '@ringkv/core';
 import type { Engine } from '@ringkv/storage';
 import { sleepOn, type Clock } from '../clock.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import type { Liveness } from '../cluster/liveness.js';
+import { mayPull, mayPush } from '../cluster/partition-access.js';
 import type { ReplicaStore } from '../kv/replica-store.js';
+import type { TopologyStatus } from '../membership/removal-guard.js';
 import type { Logger } from '../observability/logger.js';
 import { PeerMessageType } from '../peer/message-types.js';
-import type { PeerBody, PeerTransport } from '../peer/transport.js';
-import { applyChunk, chunkReply, readChunk } from './partition-stream.js';
+import type { PeerIdentity } from '../peer/transport.js';
+import type { ReplyOf, RequestOf } from '../protocol/peer-messages.js';
+import type { PeerRouter } from '../protocol/peer-router.js';
+import type { PeerRpc } from '../protocol/peer-rpc.js';
+import type { RecordAdmission } from '../replication/record-admission.js';
+import { applyChunk, chunkReply, readChunk, type ApplyChunkDeps } from './partition-stream.js';
 import { StreamProgress } from './stream-progress.js';
 import { ByteThrottle } from './throttle.js';
+
+export const TOPOLOGY_ERROR_CODES = ['PARTITION_NOT_HELD'] as const;
+
+/** A pull of a partition this node is itself still missing: ask another source. */
+export class PartitionNotHeldError extends RingkvError {
+  constructor(partition: number) {
+    super('PARTITION_NOT_HELD', `this node has not received partition ${partition} yet`, { retryable: true, details: { partition } });
+  }
+}
 
 export type TopologyPhase = 'idle' | 'receiving' | 'sending' | 'catching-up' | 'handing-over-hints' | 'left';
 
@@ -37,6 +55,8 @@ export interface TopologyProgress {
   lastError?: string;
   /** While handing over hints: how many the last pass could not place. */
   hintsPending?: number;
+  /** Partitions whose pull waits for a live source that holds them (none answered yet). */
+  waitingForSource?: number[];
 }
 
 export interface TopologyDeps {
@@ -45,7 +65,10 @@ export interface TopologyDeps {
   change: (cmd: MembershipCommand) => Promise<unknown>;
   store: ReplicaStore;
   engine: Engine;
-  transport: PeerTransport;
+  rpc: PeerRpc;
+  /** Where StreamPartition, StreamPush and TopologyStatus are answered. */
+  router: PeerRouter;
+  admission: RecordAdmission;
   liveness: Liveness;
   clock: Clock;
   log: Logger;
@@ -59,6 +82,9 @@ export interface TopologyDeps {
 export class TopologyManager {
   private readonly progressStore: StreamProgress;
   private readonly throttle: ByteThrottle;
+  /** The chunks this node serves to pulling peers share one budget of their own. */
+  private readonly serveThrottle: ByteThrottle;
+  private readonly applyDeps: ApplyChunkDeps;
   private running?: Promise<void>;
   private rerun = false;
   private stopped = false;
@@ -69,6 +95,35 @@ export class TopologyManager {
   constructor(private readonly deps: TopologyDeps) {
     this.progressStore = new StreamProgress(deps.engine);
     this.throttle = new ByteThrottle(deps.clock, deps.bytesPerSec);
+    this.serveThrottle = new ByteThrottle(deps.clock, deps.bytesPerSec);
+    this.applyDeps = {
+      store: deps.store, admission: deps.admission, partitions: deps.cluster.ready ? deps.cluster.ring.partitions : 0,
+      onBadEntry: (from, why) => this.deps.log.warn({ from, why }, 'skipped a streamed entry'),
+    };
+    deps.router.on(PeerMessageType.StreamPartition, 'member', (from, msg) => this.serveChunk(from, msg));
+    deps.router.on(PeerMessageType.StreamPush, 'member', (from, msg) => this.acceptPush(from, msg));
+    deps.router.on(PeerMessageType.TopologyStatus, 'member', () => ({ type: PeerMessageType.TopologyStatusReply, ...this.status() }));
+  }
+
+  /** Where this node is in its moves (the removal guard asks every live member). */
+  status(): TopologyStatus {
+    const { cluster, selfId } = this.deps;
+    const epoch = cluster.epoch;
+    const self = cluster.ready ? cluster.member(selfId) : undefined;
+    const moving = this.progress.phase === 'receiving' || this.progress.phase === 'catching-up';
+    const pendingPartitions = this.progressStore.missingCount + (moving ? Math.max(0, this.progress.partitionsTotal - this.progress.partitionsDone) : 0);
+    // Only a normal member catches up; any other holds nothing it still waits for.
+    const caughtUpEpoch = self?.status === 'normal' ? this.progressStore.caughtUpEpoch : epoch;
+    return { epoch, caughtUpEpoch, pendingPartitions };
+  }
+
+  /** Whether this node holds a partition it owns (it is not still waiting to receive it). */
+  holds(partition: number): boolean {
+    return !this.progressStore.isMissing(partition);
+  }
+
+  private partitionsOfCluster(): number {
+    return this.deps.cluster.ring.partitions;
   }
 
   async start(): Promise<void> {
@@ -95,18 +150,27 @@ export class TopologyManager {
     return this.progress.phase === 'left';
   }
 
-  /** Serves a chunk of a partition to a node pulling it. */
-  async serveChunk(body: PeerBody): Promise<PeerBody> {
-    const after = body.after instanceof Uint8Array ? body.after : undefined;
-    const chunk = await readChunk(this.deps.engine, Number(body.partition), after, Math.min(Number(body.maxBytes) || this.deps.chunkBytes, 8 * 1024 * 1024));
+  /** Serves a chunk of a partition to a node pulling it (a pending owner, or one catching up). */
+  async serveChunk(from: PeerIdentity, msg: RequestOf<typeof PeerMessageType.StreamPartition>): Promise<ReplyOf<typeof PeerMessageType.StreamPartition>> {
+    const { cluster, router } = this.deps;
+    if (!cluster.ready || !mayPull(cluster, from.id, msg.partition)) {
+      router.refuse(from, PeerMessageType.StreamPartition, `${from.id} is not gaining partition ${msg.partition} at epoch ${cluster.epoch}`);
+    }
+    if (!this.holds(msg.partition)) throw new PartitionNotHeldError(msg.partition);
+    const chunk = await readChunk(this.deps.engine, msg.partition, msg.after, Math.min(msg.maxBytes, this.deps.chunkBytes));
+    await this.serveThrottle.take(chunk.bytes);
     return chunkReply(chunk);
   }
 
-  /** Applies a chunk pushed by a leaving node. */
-  async acceptPush(body: PeerBody): Promise<PeerBody> {
-    const partition = Number(body.partition);
-    const n = await applyChunk(this.deps.store, partition, body.entries as [Uint8Array, Uint8Array][]);
-    if (body.last === true && !this.progressStore.isDone('receive', partition)) await this.progressStore.finish('receive', partition);
+  /** Applies a chunk pushed by a leaving owner to this node, a pending owner of the partition. */
+  async acceptPush(from: PeerIdentity, msg: RequestOf<typeof PeerMessageType.StreamPush>): Promise<ReplyOf<typeof PeerMessageType.StreamPush>> {
+    const { cluster, router, selfId } = this.deps;
+    const { partition } = msg;
+    if (!cluster.ready || !mayPush(cluster, from.id, selfId, partition)) {
+      router.refuse(from, PeerMessageType.StreamPush, `${from.id} is not a leaving owner of partition ${partition} handing it to ${selfId}`);
+    }
+    const n = await applyChunk({ ...this.applyDeps, partitions: this.partitionsOfCluster() }, partition, msg.entries, from.id);
+    if (msg.last && !this.progressStore.isDone('receive', partition)) await this.progressStore.finish('receive', partition);
     return { type: PeerMessageType.StreamPushAck, applied: n };
   }
 
@@ -164,7 +228,7 @@ export class TopologyManager {
     this.begin('receiving', partitions.length);
     for (const p of partitions) {
       if (this.stopped || this.rerun) return;
-      await this.pull(p, ring.preferenceList(p).filter((id) => id !== selfId), 'receive');
+      if (!(await this.pull(p, ring.preferenceList(p).filter((id) => id !== selfId), 'receive'))) return;
     }
     this.deps.log.info({ partitions: partitions.length, keys: this.progress.keys, bytes: this.progress.bytes }, 'join: holds every partition it will own; activating');
     await this.deps.change({ op: 'activate', id: selfId });
@@ -195,24 +259,28 @@ export class TopologyManager {
   private async catchUp(): Promise<void> {
     const { cluster, selfId } = this.deps;
     const epoch = cluster.epoch;
-    const before = cluster.ringBefore;
-    // Epochs replayed at a restart were caught up on before it.
-    if (!before || before.partitions !== cluster.ring.partitions || epoch <= this.progressStore.caughtUpEpoch) {
-      await this.progressStore.clear('receive');
-      await this.progressStore.markCaughtUp(epoch);
-      return;
-    }
-    const now = cluster.ring.partitionsOf(selfId);
-    const gained = [...now.primary, ...now.replica]
-      .filter((p) => !before.preferenceList(p).includes(selfId) && !this.progressStore.isDone('receive', p))
-      .sort((a, b) => a - b);
-    if (gained.length > 0) {
-      this.begin('catching-up', gained.length);
-      for (const p of gained) {
+    const ring = cluster.ring;
+    // The epoch before is known in this process only; epochs replayed at a restart were caught up
+    // on before it, except what is still recorded missing (a crash in the middle of a catch-up).
+    const before = cluster.ringBefore && cluster.ringBefore.partitions === ring.partitions && epoch > this.progressStore.caughtUpEpoch
+      ? cluster.ringBefore : undefined;
+    const now = ring.partitionsOf(selfId);
+    const owned = new Set([...now.primary, ...now.replica]);
+    const gained = before ? [...owned].filter((p) => !before.preferenceList(p).includes(selfId) && !this.progressStore.isDone('receive', p)) : [];
+    const missing = [...new Set([...gained, ...[...owned].filter((p) => this.progressStore.isMissing(p))])].sort((a, b) => a - b);
+    await this.progressStore.setMissing(missing);
+    if (missing.length > 0) {
+      this.begin('catching-up', missing.length);
+      const remaining = new Set(missing);
+      for (const p of missing) {
         if (this.stopped || this.rerun) return;
-        await this.pull(p, before.preferenceList(p).filter((id) => id !== selfId && cluster.member(id)), 'receive');
+        // Previous holders first, then the other current owners (they may hold it from before).
+        const sources = [...new Set([...(before?.preferenceList(p) ?? []), ...ring.preferenceList(p)])].filter((id) => id !== selfId && cluster.member(id));
+        if (!(await this.pull(p, sources, 'receive'))) return;
+        remaining.delete(p);
+        await this.progressStore.setMissing([...remaining]);
       }
-      this.deps.log.info({ partitions: gained.length, keys: this.progress.keys }, 'caught up on partitions gained at the new epoch');
+      this.deps.log.info({ partitions: missing.length, keys: this.progress.keys }, 'caught up on partitions gained at the new epoch');
       this.end();
     }
     await this.progressStore.clear('receive');
@@ -224,22 +292,38 @@ export class TopologyManager {
    * briefly disagree (a write acknowledged by two of three, its hint for the third not handed off
    * yet), and a copy of one replica alone could miss it.
    */
-  private async pull(partition: number, sources: string[], purpose: string): Promise<void> {
+  private async pull(partition: number, sources: string[], purpose: string): Promise<boolean> {
     if (this.progressStore.isDone(purpose, partition)) {
       this.progress.partitionsDone++;
-      return;
+      return true;
     }
-    const live = sources.filter((s) => this.deps.liveness.isUp(s));
-    let pulled = 0;
-    for (let attempt = 0; pulled === 0 && live.length > 0; attempt++) {
-      for (const source of live) {
-        if (this.stopped) return;
+    // Never received without a source: retry until a live holder has streamed it to us (or the
+    // move is stopped or re-planned by a new epoch).
+    for (let attempt = 0; ; attempt++) {
+      if (this.stopped || this.rerun) return false;
+      let pulled = 0;
+      for (const source of sources.filter((s) => this.deps.liveness.isUp(s))) {
+        if (this.stopped) return false;
         if (await this.pullFrom(partition, source, `${purpose}@${source}`)) pulled++;
       }
-      if (pulled === 0) await sleepOn(this.deps.clock, Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
+      if (pulled > 0) break;
+      this.waitingForSource(partition, true);
+      if (attempt % 10 === 0) {
+        this.deps.log.warn({ partition, sources }, 'no live source holds this partition yet; retrying (it is not marked received)');
+      }
+      await sleepOn(this.deps.clock, Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
     }
+    this.waitingForSource(partition, false);
     await this.progressStore.finish(purpose, partition);
     this.progress.partitionsDone++;
+    return true;
+  }
+
+  private waitingForSource(partition: number, waiting: boolean): void {
+    const list = (this.progress.waitingForSource ?? []).filter((p) => p !== partition);
+    if (waiting) list.push(partition);
+    if (list.length > 0) this.progress.waitingForSource = list.slice(-64);
+    else delete this.progress.waitingForSource;
   }
 
   /** One holder's copy of a partition, resumably; false if the holder failed a few times. */
@@ -250,13 +334,13 @@ export class TopologyManager {
         const address = this.deps.cluster.member(source)?.peer;
         if (!address) return false;
         for (;;) {
-          const reply = await this.deps.transport.request(address, {
+          const reply = await this.deps.rpc.request(address, {
             type: PeerMessageType.StreamPartition, partition, maxBytes: this.deps.chunkBytes, ...(after ? { after } : {}),
           }, this.deps.requestTimeoutMs * 5);
-          const entries = reply.entries as [Uint8Array, Uint8Array][];
+          const entries = reply.entries;
           const bytes = entries.reduce((sum, [k, v]) => sum + k.length + v.length, 0);
           await this.throttle.take(bytes);
-          await applyChunk(this.deps.store, partition, entries);
+          await applyChunk({ ...this.applyDeps, partitions: this.partitionsOfCluster() }, partition, entries, source);
           this.progress.keys += entries.length;
           this.progress.bytes += bytes;
           if (entries.length > 0) {
@@ -268,7 +352,10 @@ export class TopologyManager {
         }
       } catch (err) {
         if (this.stopped) return false;
-        this.deps.log.warn({ partition, source, err: isRingkvError(err) ? err.code : (err as Error).message }, 'stream source failed; retrying');
+        const code = isRingkvError(err) ? (err as { remoteCode?: string }).remoteCode ?? err.code : (err as Error).message;
+        // A source still missing the partition itself is not a failure of the source: ask another.
+        if (code === 'PARTITION_NOT_HELD') return false;
+        this.deps.log.warn({ partition, source, err: code }, 'stream source failed; retrying');
         await sleepOn(this.deps.clock, 200 * 2 ** attempt);
       }
     }
@@ -291,7 +378,7 @@ export class TopologyManager {
           await this.throttle.take(chunk.bytes);
           if (chunk.entries.length > 0 || chunk.done) {
             // `last` lets the receiver record the partition as received (no second pull at removal).
-            await this.deps.transport.request(address, { type: PeerMessageType.StreamPush, partition, entries: chunk.entries, last: chunk.done }, this.deps.requestTimeoutMs * 5);
+            await this.deps.rpc.request(address, { type: PeerMessageType.StreamPush, partition, entries: chunk.entries, last: chunk.done }, this.deps.requestTimeoutMs * 5);
             this.progress.keys += chunk.entries.length;
             this.progress.bytes += chunk.bytes;
             if (chunk.entries.length > 0) {

@@ -12,8 +12,10 @@ import type { Liveness } from '../../src/cluster/liveness.js';
 import type { Membership } from '../../src/cluster/member.js';
 import { ReplicaStore } from '../../src/kv/replica-store.js';
 import { MemoryNetwork, type MemoryTransport } from '../../src/peer/memory-transport.js';
-import type { PeerBody, PeerIdentity } from '../../src/peer/transport.js';
+import { RecordAdmission } from '../../src/replication/record-admission.js';
+import { Counter } from 'prom-client';
 import { ManualClock } from '../peer/peer-test-kit.js';
+import { peerStack } from '../support/peer-stack.js';
 
 export const T0 = 1_700_000_000_000;
 const silent = pino({ level: 'silent' });
@@ -52,6 +54,11 @@ export interface KitOptions {
   replicas?: number;
   partitions?: number;
   ae?: Partial<AntiEntropyOptions>;
+  /**
+   * The clock bound of record admission. These tests stamp writes ahead of the manual clock
+   * (ts(1000) is T0 + 1 s): by default the bound is a day, so only tests of the clock rule meet it.
+   */
+  maxSkewMs?: number;
 }
 
 export class AeKit {
@@ -88,15 +95,13 @@ export class AeKit {
     const cluster = new ClusterState(id);
     const liveness = new SwitchLiveness();
     const registry = new Registry();
-    const handlers = new Map<number, (from: PeerIdentity, body: PeerBody) => Promise<PeerBody> | PeerBody>();
-    transport.setHandler((from, body) => {
-      const h = handlers.get(body.type);
-      if (!h) throw new TypeError(`unknown peer message type ${body.type}`);
-      return h(from, body);
+    const stack = peerStack(transport, { partitions: this.membership.partitions });
+    const admission = new RecordAdmission({
+      clock: this.clock, maxSkewMs: this.opts.maxSkewMs ?? 86_400_000, log: silent, refused: new Counter({ name: 'refused', help: 'refused', labelNames: ['path'], registers: [registry] }),
     });
     const ae = new AntiEntropy({
-      selfId: id, engine, store, cluster, liveness, transport, register: (type, h) => handlers.set(type, h),
-      clock: this.clock, hlc: new HybridLogicalClock({ node: nodeTag(id), maxDriftMs: 60_000 }), log: silent, registry,
+      selfId: id, engine, store, cluster, liveness, rpc: stack.rpc, router: stack.router, admission,
+      clock: this.clock, hlc: new HybridLogicalClock({ node: nodeTag(id), maxDriftMs: this.opts.maxSkewMs ?? 86_400_000 }), log: silent, registry,
     }, { ...this.options(), ...over });
     return { id, address, engine, store, cluster, liveness, transport, registry, ae };
   }

@@ -111,3 +111,18 @@ describe('three replicas', () => {
     expect(await kit.syncAll()).toBe(0);
   });
 });
+
+describe('anti-entropy and the clock (issue 14: a record a day ahead shadowed every later write)', () => {
+  test('records stamped further ahead than the bound are refused by both sides; the rest of the step applies', async () => {
+    kit = new AeKit({ nodes: 2, partitions: 1, maxSkewMs: 500 });
+    await kit.start();
+    const [a, b] = kit.nodes;
+    await kit.put(a, 'fine', 'x', ts(-1000));
+    await kit.put(a, 'future-a', 'x', ts(86_400_000)); // planted on a directly, as a hostile peer would
+    await kit.put(b, 'future-b', 'y', ts(86_400_000));
+    await kit.syncAll();
+    const keysOf = async (n: typeof a) => (await dump(n.engine)).map((line) => line.split('=')[0]);
+    expect(await keysOf(b)).toEqual(['0/fine', '0/future-b']);
+    expect(await keysOf(a)).toEqual(['0/fine', '0/future-a']);
+  });
+});

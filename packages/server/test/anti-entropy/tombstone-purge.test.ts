@@ -1,7 +1,15 @@
 // Tombstones go after the grace period, and only once every other replica has completed a round
 // since this node found them, so a deleted key cannot come back.
 import { afterEach, expect, test } from '@jest/globals';
-import { AeKit, counter, dump, ts, type TestNode } from './ae-test-kit.js';
+import { MemoryEngine, dataKey } from '@ringkv/storage';
+import { Registry } from 'prom-client';
+import { AntiEntropyMetrics } from '../../src/anti-entropy/ae-metrics.js';
+import { PartitionTrees } from '../../src/anti-entropy/partition-trees.js';
+import { TombstonePurger } from '../../src/anti-entropy/tombstone-purger.js';
+import { TokenBucket } from '../../src/anti-entropy/token-bucket.js';
+import { ReplicaStore } from '../../src/kv/replica-store.js';
+import { ManualClock } from '../peer/peer-test-kit.js';
+import { AeKit, T0, counter, dump, ts, type TestNode } from './ae-test-kit.js';
 
 const GRACE_MS = 10_000;
 let kit: AeKit | undefined;
@@ -93,4 +101,36 @@ test('a tombstone that arrives after the last rounds waits for new rounds with e
   expect(await holds(a, 'k')).toBe(false);
   expect(await holds(b, 'k')).toBe(false);
   expect(await dump(a.engine)).toEqual(await dump(b.engine));
+});
+
+test('a stored record that fails to decode is skipped by the arming scan (absent), reported, and the purge goes on', async () => {
+  const engine = new MemoryEngine();
+  await engine.open();
+  const store = new ReplicaStore(engine, { sync: false });
+  const trees = new PartitionTrees({ buckets: 16, fanout: 4 });
+  trees.add(0);
+  trees.finishRebuild(0);
+  store.onChange(trees.onChange);
+  const put = (key: string, tombstone: boolean) => store.apply(0, Buffer.from(key), { ts: ts(0), tombstone, expiresAtMs: 0, value: Buffer.from(tombstone ? '' : 'v') });
+  // Pages of two: the corrupt records sit before, between and after the tombstone to purge.
+  for (const key of ['a-live', 'b-tomb', 'c-live', 'd-tomb', 'e-live']) await put(key, key.endsWith('tomb'));
+  for (const key of ['a-live', 'd-tomb']) {
+    const bad = (await engine.get(dataKey(0, Buffer.from(key))))!.slice();
+    bad[bad.length - 1] ^= 1;
+    await engine.put(dataKey(0, Buffer.from(key)), bad);
+  }
+  const clock = new ManualClock(T0);
+  const reported: string[] = [];
+  const purger = new TombstonePurger({
+    engine, store, trees, clock, scanBudget: new TokenBucket(clock, Infinity, Infinity), metrics: new AntiEntropyMetrics(new Registry()),
+    graceMs: GRACE_MS, rearmMs: 0, pageEntries: 2, maxCandidates: 100, onCorrupt: (p, k) => reported.push(`${p}/${Buffer.from(k).toString()}`),
+  });
+  clock.advance(GRACE_MS + 1000);
+  await purger.arm(0, () => 1);
+  expect(reported).toEqual(['0/a-live', '0/d-tomb']);
+  expect(purger.armedOf(0)?.candidates).toBe(1);
+  expect(await purger.purgeIfSynced(0, () => true)).toBe(1);
+  expect(await engine.get(dataKey(0, Buffer.from('b-tomb')))).toBeUndefined();
+  expect(await engine.get(dataKey(0, Buffer.from('c-live')))).toBeDefined();
+  await engine.close();
 });

@@ -2,8 +2,13 @@
 // during the rebuild; a partition being rebuilt takes no part in rounds until it is done.
 import { afterEach, expect, test } from '@jest/globals';
 import { PartitionTree, decodeRecordHeader } from '@ringkv/core';
-import { partitionRange, type MemoryEngine } from '@ringkv/storage';
+import { MemoryEngine, dataKey, partitionRange } from '@ringkv/storage';
+import { pino } from 'pino';
 import { PartitionTrees } from '../../src/anti-entropy/partition-trees.js';
+import { TokenBucket } from '../../src/anti-entropy/token-bucket.js';
+import { rebuildTree } from '../../src/anti-entropy/tree-rebuild.js';
+import { ReplicaStore } from '../../src/kv/replica-store.js';
+import { ManualClock } from '../peer/peer-test-kit.js';
 import { AeKit, dump, ts, type TestNode } from './ae-test-kit.js';
 
 let kit: AeKit | undefined;
@@ -109,4 +114,33 @@ test('partitions gained at a later epoch are rebuilt, also after an epoch that g
   for (let i = 0; i < 100 && held().some((p) => a.ae.trees.isRebuilding(p)); i++) await new Promise((r) => setImmediate(r));
   expect(held().filter((p) => a.ae.trees.isRebuilding(p))).toEqual([]);
   await a.ae.whenRebuilt();
+});
+
+test('a stored record that fails to decode is left out of the rebuilt tree (absent), reported, and stops nothing', async () => {
+  const engine = new MemoryEngine();
+  await engine.open();
+  const store = new ReplicaStore(engine, { sync: false });
+  const key = (i: number) => Buffer.from(`k${String(i).padStart(2, '0')}`);
+  for (let i = 0; i < 30; i++) await store.apply(0, key(i), { ts: ts(i), tombstone: false, expiresAtMs: 0, value: Buffer.from(`v${i}`) });
+  const bad = (await engine.get(dataKey(0, key(7))))!.slice();
+  bad[bad.length - 1] ^= 1; // its checksum fails
+  await engine.put(dataKey(0, key(7)), bad);
+  const trees = new PartitionTrees({ buckets: 16, fanout: 4 });
+  trees.add(0);
+  const reported: string[] = [];
+  const clock = new ManualClock();
+  const done = await rebuildTree({
+    engine, store, trees, scanBudget: new TokenBucket(clock, Infinity, Infinity), pageEntries: 4, log: pino({ level: 'silent' }),
+    stopped: () => false, onCorrupt: (p, k) => reported.push(`${p}/${Buffer.from(k).toString()}`),
+  }, 0);
+  expect(done).toBe(true);
+  expect(reported).toEqual(['0/k07']);
+  const good = [];
+  for await (const [k, v] of engine.iterate(partitionRange('data', 0))) {
+    if (Buffer.from(k.subarray(3)).toString() !== 'k07') good.push({ key: k.subarray(3), ...decodeRecordHeader(v) });
+  }
+  const reference = PartitionTree.fromEntries(trees.shape, good);
+  expect(trees.ready(0)!.root()).toBe(reference.root());
+  expect(trees.ready(0)!.size).toBe(29);
+  await engine.close();
 });

@@ -13,7 +13,8 @@ import {
 } from '@ringkv/core';
 import { detectorOptionsFor, isPeerUp, suspicionDelayMs, type VerdictInput } from '../../src/membership/gossip-evidence.js';
 import { admitEntries, isPlaceholder, outgoingEntries, syncTable, type GossipMember } from '../../src/membership/gossip-membership.js';
-import { gossipAckBody, gossipRequestBody, highestEpochClaim, readDigest } from '../../src/membership/gossip-wire.js';
+import { highestEpochClaim, plainDigest } from '../../src/membership/gossip-wire.js';
+import { PeerProtocol } from '../../src/protocol/peer-protocol.js';
 import { cloneThroughWire } from '../../src/peer/frame-codec.js';
 import { PeerMessageType } from '../../src/peer/message-types.js';
 
@@ -100,20 +101,22 @@ describe('the table inside the membership', () => {
   });
 });
 
+const protocol = new PeerProtocol({ partitions: 64, maxKeyBytes: 1024, maxValueBytes: 1024 });
+const gossipRequestBody = (digest: { from: string; members: MemberEntry[] }) => ({ type: PeerMessageType.Gossip, digest: plainDigest(digest) });
+
 describe('gossip bodies on the wire', () => {
-  test('every field of every entry survives the msgpack round trip, as numbers and strings', () => {
+  test('every field of every entry survives the msgpack round trip and the decoder, as numbers and strings', () => {
     const members = [entry('a', 2 ** 40, { zone: 'eu-1', epoch: 7 }), entry('b', 0, { incarnation: 2 ** 52, status: 'leaving' }), entry('c', 1)];
-    const body = gossipRequestBody({ from: 'a', members });
-    const back = cloneThroughWire(body) as typeof body;
-    expect(back.type).toBe(PeerMessageType.Gossip);
-    const digest = readDigest(back);
-    expect(digest).toEqual({ from: 'a', members });
-    for (const e of digest?.members ?? []) {
+    const back = cloneThroughWire(gossipRequestBody({ from: 'a', members }));
+    const msg = protocol.decodeRequest(back) as { type: number; digest: { from: string; members: unknown[] } };
+    expect(msg.type).toBe(PeerMessageType.Gossip);
+    const digest = protocol.decodeDigest(msg.digest);
+    expect(digest).toEqual({ from: 'a', members, dropped: 0 });
+    for (const e of digest.members) {
       expect(typeof e.incarnation).toBe('number');
       expect(typeof e.heartbeat).toBe('number');
     }
-    expect('zone' in (digest?.members[2] ?? {})).toBe(false);
-    expect(gossipAckBody({ from: 'b', members: [] }).type).toBe(PeerMessageType.GossipAck);
+    expect('zone' in (digest.members[2] ?? {})).toBe(false);
   });
 
   test.each([
@@ -121,8 +124,15 @@ describe('gossip bodies on the wire', () => {
     [{ type: 20, digest: null }],
     [{ type: 20, digest: { from: '', members: [] } }],
     [{ type: 20, digest: { from: 'a', members: {} } }],
-  ])('readDigest refuses %j', (body) => {
-    expect(readDigest(body)).toBeUndefined();
+    [{ type: 20, digest: { from: { toString: 1 }, members: [] } }],
+  ])('the decoder refuses the digest %j', (body) => {
+    expect(() => protocol.decodeRequest(body)).toThrow(expect.objectContaining({ code: 'PEER_BAD_MESSAGE' }));
+  });
+
+  test('a malformed entry is dropped alone: the rest of the digest counts', () => {
+    const good = entry('a', 1);
+    const digest = protocol.decodeDigest({ from: 'a', members: [good, { ...good, id: 'x\u0000y' }, { ...good, heartbeat: -1 }, { ...good, status: 'gone' }, null] });
+    expect(digest).toEqual({ from: 'a', members: [good], dropped: 4 });
   });
 
   test('highestEpochClaim names the member with the highest epoch among well-formed entries', () => {

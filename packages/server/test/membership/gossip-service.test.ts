@@ -206,13 +206,12 @@ describe('GossipService', () => {
     await c.advanceUntil(() => gossipSees(a, 'b') && (a.service.view.members.get('b')?.incarnation ?? 0) > first, 5_000);
   });
 
-  test('a malformed gossip request is refused; a digest forged for another sender is ignored', async () => {
+  test('a malformed gossip request is refused; a digest claiming another sender is refused (issue 14)', async () => {
     const c = await threeNodes();
     const [a, b] = ['a', 'b'].map((id) => c.node(id));
-    await expect(b.transport.request('a:1', { type: PeerMessageType.Gossip, digest: 'nope' }, 1000)).rejects.toMatchObject({ code: 'PEER_REMOTE' });
+    await expect(b.transport.request('a:1', { type: PeerMessageType.Gossip, digest: 'nope' }, 1000)).rejects.toMatchObject({ code: 'PEER_REMOTE', remoteCode: 'PEER_BAD_MESSAGE' });
     const forged = { from: 'c', members: [{ id: 'c', peer: 'c:1', http: 'c:2', incarnation: 9e12, heartbeat: 5, status: 'normal', epoch: 1 }] };
-    const reply = await b.transport.request('a:1', { type: PeerMessageType.Gossip, digest: forged }, 1000);
-    expect(reply.type).toBe(PeerMessageType.GossipAck);
+    await expect(b.transport.request('a:1', { type: PeerMessageType.Gossip, digest: forged }, 1000)).rejects.toMatchObject({ code: 'PEER_REMOTE', remoteCode: 'PEER_FORBIDDEN' });
     expect(a.service.view.members.get('c')?.incarnation).not.toBe(9e12);
     await settle();
   });

@@ -2,10 +2,8 @@
 // the test says, and each step lets the network's later turns (setImmediate) run to completion.
 import { ManualClock } from '../peer/peer-test-kit.js';
 import { MemoryNetwork, type MemoryTransport } from '../../src/peer/memory-transport.js';
-import type { PeerBody, PeerIdentity } from '../../src/peer/transport.js';
 import { GossipService, type GossipMember, type GossipServiceDeps, type HigherEpochHint } from '../../src/membership/gossip-service.js';
-
-type Handler = (from: PeerIdentity, body: PeerBody) => Promise<PeerBody> | PeerBody;
+import { peerStack, type PeerStack } from '../support/peer-stack.js';
 
 export interface TestNode {
   id: string;
@@ -18,7 +16,8 @@ export interface TestNode {
   higher: { fromId: string; epoch: number; hint: HigherEpochHint }[];
   ups: string[];
   downs: string[];
-  handlers: Map<number, Handler>;
+  /** The node's peer protocol (its router answers the transport). */
+  stack: PeerStack;
 }
 
 export const member = (id: string, extra: Partial<GossipMember> = {}): GossipMember => ({
@@ -34,14 +33,8 @@ export class GossipCluster {
   async add(id: string, listed: string[], opts: Partial<GossipServiceDeps> = {}): Promise<TestNode> {
     const address = `${id}:1`;
     const transport = this.net.transport(id, address);
-    const handlers = new Map<number, Handler>();
-    transport.setHandler((from, body) => {
-      const h = handlers.get(body.type);
-      if (!h) throw new TypeError(`no handler for ${body.type}`);
-      return h(from, body);
-    });
     await transport.start();
-    const node = { id, address, transport, handlers, membership: listed.map((m) => member(m)), epoch: 1, higher: [], ups: [], downs: [] } as unknown as TestNode;
+    const node = { id, address, transport, membership: listed.map((m) => member(m)), epoch: 1, higher: [], ups: [], downs: [] } as unknown as TestNode;
     node.service = this.service(node, opts);
     this.nodes.set(id, node);
     return node;
@@ -49,12 +42,14 @@ export class GossipCluster {
 
   /** A new GossipService for the node (as after a restart: it replaces the old one's handler). */
   service(node: TestNode, opts: Partial<GossipServiceDeps> = {}): GossipService {
+    // A fresh router per service: a restarted node's handler replaces the old one's.
+    const stack = peerStack(node.transport);
+    node.stack = stack;
     const s = new GossipService({
       selfId: node.id,
       self: { peer: node.address, http: `${node.id}:2` },
       clock: this.clock,
-      transport: node.transport,
-      register: (type, fn) => node.handlers.set(type, fn),
+      rpc: stack.rpc, router: stack.router, protocol: stack.protocol,
       members: () => node.membership,
       epoch: () => node.epoch,
       onHigherEpoch: (fromId, epoch, hint) => node.higher.push({ fromId, epoch, hint }),

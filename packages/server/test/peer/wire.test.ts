@@ -81,14 +81,13 @@ describe('handshake', () => {
       proof('s', 'dialer', n1, n2, b, a), proof('s', 'dialer', n1, n2, a, { id: 'b', address: 'h:3' }),
     ]) expect(proofMatches(base, other)).toBe(false);
     expect(proofMatches(base, base.subarray(1))).toBe(false);
-    expect(proofMatches(base, 'not bytes')).toBe(false);
   });
 
   function run(dialerSecret: string, acceptorSecret: string): { dialer: HandshakeStep[]; acceptor: HandshakeStep[] } {
     const toAcceptor: Buffer[] = [];
     const toDialer: Buffer[] = [];
     const d = new DialerHandshake({ ...a, secret: dialerSecret }, (f) => toAcceptor.push(f));
-    const acc = new AcceptorHandshake({ ...b, secret: acceptorSecret }, (f) => toDialer.push(f), () => undefined);
+    const acc = new AcceptorHandshake({ ...b, secret: acceptorSecret }, (f) => toDialer.push(f), () => undefined, () => undefined);
     const steps = { dialer: [] as HandshakeStep[], acceptor: [] as HandshakeStep[] };
     d.start();
     while (toAcceptor.length || toDialer.length) {
@@ -111,11 +110,64 @@ describe('handshake', () => {
   });
 
   test('the acceptor can refuse on the Hello (simultaneous dial, own id)', () => {
-    const acc = new AcceptorHandshake({ ...b, secret: 's' }, () => undefined, () => ({ code: 4002, reason: 'duplicate' }));
+    const acc = new AcceptorHandshake({ ...b, secret: 's' }, () => undefined, () => ({ code: 4002, reason: 'duplicate' }), () => undefined);
     const sent: Buffer[] = [];
     new DialerHandshake({ ...a, secret: 's' }, (f) => sent.push(f)).start();
     expect(acc.onFrame(sent[0]!)).toEqual({ kind: 'refuse', reason: 'duplicate', code: 4002 });
-    const self = new AcceptorHandshake({ ...a, secret: 's' }, () => undefined, () => undefined);
+    const self = new AcceptorHandshake({ ...a, secret: 's' }, () => undefined, () => undefined, () => undefined);
     expect(self.onFrame(sent[0]!)).toMatchObject({ kind: 'refuse' });
+  });
+
+  test('the acceptor decides what the peer may be only after its proof: a refusal there ends the handshake before Welcome', () => {
+    const toAcceptor: Buffer[] = [];
+    const toDialer: Buffer[] = [];
+    let askedAfterProof = 0;
+    const acc = new AcceptorHandshake({ ...b, secret: 's' }, (f) => toDialer.push(f), () => undefined, () => {
+      askedAfterProof++;
+      return { code: 4001, reason: 'not a member' };
+    });
+    const d = new DialerHandshake({ ...a, secret: 's' }, (f) => toAcceptor.push(f));
+    d.start();
+    expect(acc.onFrame(toAcceptor.shift()!)).toEqual({ kind: 'continue' });
+    expect(askedAfterProof).toBe(0);
+    expect(d.onFrame(toDialer.shift()!)).toEqual({ kind: 'continue' });
+    expect(acc.onFrame(toAcceptor.shift()!)).toEqual({ kind: 'refuse', reason: 'not a member', code: 4001 });
+    expect(askedAfterProof).toBe(1);
+    expect(toDialer).toEqual([]);
+  });
+
+  test('the dialer refuses an acceptor that is not the node it meant to dial', () => {
+    const toAcceptor: Buffer[] = [];
+    const toDialer: Buffer[] = [];
+    const d = new DialerHandshake({ ...a, secret: 's' }, (f) => toAcceptor.push(f), 'n7');
+    const acc = new AcceptorHandshake({ ...b, secret: 's' }, (f) => toDialer.push(f), () => undefined, () => undefined);
+    d.start();
+    acc.onFrame(toAcceptor.shift()!);
+    expect(d.onFrame(toDialer.shift()!)).toEqual({ kind: 'refuse', reason: 'dialed n7 but b answered' });
+  });
+
+  test.each<[string, Record<string, unknown>]>([
+    ['a version that is a map with toString (issue 14: String() of it crashed the node)', { v: { toString: 1 }, id: 'a', address: 'h:1', nonce: new Uint8Array(32) }],
+    ['an id with a NUL', { v: 1, id: 'a\u0000', address: 'h:1', nonce: new Uint8Array(32) }],
+    ['an address without a port', { v: 1, id: 'a', address: 'h', nonce: new Uint8Array(32) }],
+    ['a short nonce', { v: 1, id: 'a', address: 'h:1', nonce: new Uint8Array(3) }],
+    ['a nonce that is a string', { v: 1, id: 'a', address: 'h:1', nonce: 'x'.repeat(32) }],
+    ['another protocol version', { v: 99, id: 'a', address: 'h:1', nonce: new Uint8Array(32) }],
+  ])('a Hello with %s is refused (or a protocol error), never anything else', (_name, fields) => {
+    const acc = new AcceptorHandshake({ ...b, secret: 's' }, () => undefined, () => undefined, () => undefined);
+    let outcome: unknown;
+    try {
+      outcome = acc.onFrame(encodeControlFrame(FrameType.Hello, fields));
+    } catch (err) {
+      expect(err).toBeInstanceOf(FrameDecodeError);
+      outcome = { kind: 'refuse' };
+    }
+    expect(outcome).toMatchObject({ kind: 'refuse' });
+  });
+
+  test('an oversized handshake frame is refused before it is decoded', () => {
+    const acc = new AcceptorHandshake({ ...b, secret: 's' }, () => undefined, () => undefined, () => undefined);
+    const huge = encodeControlFrame(FrameType.Hello, { v: 1, id: 'a', address: 'h:1', nonce: new Uint8Array(32), pad: 'x'.repeat(6_000_000) });
+    expect(() => acc.onFrame(huge)).toThrow(/exceeds 4096/);
   });
 });
