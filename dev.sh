@@ -260,8 +260,30 @@ cmd_logs() {
   fi
 }
 
+# Debian packages some tests need (each test says clearly when its tool is missing and skips).
+# Installed only where this script may (root with apt-get); elsewhere it says what it skipped.
+TEST_PACKAGES=(faketime)
+ensure_test_tools() {
+  local missing=() pkg
+  for pkg in "${TEST_PACKAGES[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "==> installing test tools: ${missing[*]} (Debian packages)"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+      DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 || true
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
+        || say "   could not install ${missing[*]}: the tests that need them will be skipped"
+    fi
+  else
+    say "==> test tools not installed (${missing[*]}): run as root with apt-get to install them; the tests that need them are skipped"
+  fi
+}
+
 cmd_test() {
   ensure_installed
+  ensure_test_tools
   build
   say "==> checking types and core purity"
   (cd "$ROOT" && npx --no-install tsc -p tsconfig.test.json && node scripts/lint-core-purity.mjs)

@@ -269,6 +269,11 @@ export interface RingView {
 /** A membership change, as POST /cluster/changes takes it. */
 export type MembershipChange =
   | { op: 'add'; member: { id: string; peer: string; http: string; zone?: string } }
-  | { op: 'activate' | 'leave' | 'remove'; id: string }
+  | { op: 'activate' | 'leave'; id: string }
+  /**
+   * `force`: remove even a member the cluster still hears, or while a previous change is still
+   * being caught up on (both are refused otherwise, with MEMBERSHIP_CHANGE_REFUSED).
+   */
+  | { op: 'remove'; id: string; force?: boolean }
   | { op: 'setZone'; id: string; zone: string | null }
   | { op: 'setAddress'; id: string; peer: string; http: string };

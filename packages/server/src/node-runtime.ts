@@ -11,6 +11,7 @@ import { attachAntiEntropy, type AntiEntropy } from './anti-entropy/index.js';
 import type { Clock } from './clock.js';
 import { discoverSeedMembership, selfMember } from './cluster/bootstrap.js';
 import { ClockGate } from './cluster/clock-gate.js';
+import { registerClockMetrics } from './cluster/clock-metrics.js';
 import { ClockOffsets } from './cluster/clock-offsets.js';
 import { ClusterState } from './cluster/cluster-state.js';
 import { GossipService } from './membership/gossip-service.js';
@@ -134,6 +135,8 @@ export class NodeRuntime {
       clock, offsets: this.clockOffsets, hlc: this.hlc,
       livePeers: () => this.cluster.others().map((m) => m.id).filter((id) => this.liveness.isUp(id)),
     });
+    registerClockMetrics(metrics.registry, this.clockOffsets, this.clockGate, () => this.cluster.others().map((m) => m.id));
+    this.cluster.onChange((m) => this.clockOffsets.retain(new Set(m.members.map((x) => x.id))));
     this.coordinator = new Coordinator({
       ...shared, liveness: this.liveness, rpc: this.rpc, stamps: this.stamps, admission: this.admission,
       writeGate: () => this.clockGate.refusal(),

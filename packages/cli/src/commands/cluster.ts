@@ -117,9 +117,13 @@ export function clusterCommand(y: Argv): Argv {
           else if (t) console.error(`  ${t.phase}: ${t.partitionsDone}/${t.partitionsTotal} partitions`);
         }
       })
-      .command('remove <id>', 'Drop a dead node from the cluster; survivors re-replicate its partitions', (b) => common(b).positional('id', { type: 'string' }),
+      .command('remove <id>', 'Drop a dead node from the cluster; survivors re-replicate its partitions', (b) => common(b).positional('id', { type: 'string' })
+        .option('force', {
+          type: 'boolean', default: false,
+          describe: 'Remove even a node the cluster still hears, or while a previous change is being caught up on (both refused otherwise)',
+        }),
         async (argv) => {
-          const res = await report(() => nodeClient(argv).changeMembership({ op: 'remove', id: String(argv.id) }));
+          const res = await report(() => nodeClient(argv).changeMembership({ op: 'remove', id: String(argv.id), ...(argv.force ? { force: true } : {}) }));
           if (res) console.error(`removed ${argv.id} (epoch ${res.epoch})`);
         })
       .demandCommand(1, 'a cluster subcommand is required');

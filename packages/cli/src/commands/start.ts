@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { CONFIG_SCHEMA, RingkvNode, isRingkvError, missingSecretProblem, type OptionSpec } from '../server-api.js';
 import { envName, loadNodeConfig, readEnv } from '../config-loader.js';
+import { installLastResort } from '../last-resort.js';
 import { configUsageError } from '../usage-error.js';
 
 const flagKeys = (Object.entries(CONFIG_SCHEMA) as [string, OptionSpec][]).filter(([, s]) => s.flag).map(([k]) => k);
@@ -31,6 +32,7 @@ export function startCommand(y: Argv): Argv {
       const problem = missingSecretProblem(config);
       if (problem) throw configUsageError(problem);
       const node = new RingkvNode(config);
+      installLastResort(node);
       for (const name of readEnv(process.env).unknown) node.log.warn({ variable: name }, 'unknown RINGKV_ environment variable ignored');
       try {
         await node.start();

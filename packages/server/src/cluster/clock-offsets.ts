@@ -8,6 +8,8 @@
 // - `skewed`: more than half are further than the bound;
 // - `unknown`: live members exist but none is measured yet, or the wall clock just jumped against
 //   the monotonic one (the samples, taken against the old clock, were dropped).
+// A peer whose replies carry no clock (a version before this one, during a rolling upgrade) is
+// left out rather than waited for.
 // Only `ok` coordinates writes. Time comes from the injected Clock, so the simulator drives it.
 import { monotonicMs, type Clock } from '../clock.js';
 
@@ -36,6 +38,8 @@ const SAMPLE_MAX_AGE_MS = 60_000;
 
 export class ClockOffsets {
   private readonly samples = new Map<string, OffsetSample[]>();
+  /** Peers whose replies carry no clock (an older version during a rolling upgrade): not judged. */
+  private readonly unmeasurable = new Set<string>();
   /** Wall minus monotonic when the samples were taken: a change of it is a jump of the wall clock. */
   private base?: number;
   private jumpedAtMonoMs?: number;
@@ -49,15 +53,22 @@ export class ClockOffsets {
     const rttMs = Math.max(0, nowMono - sentMonoMs);
     const offsetMs = remoteWallMs - (sentWallMs + rttMs / 2);
     if (!Number.isFinite(offsetMs)) return;
+    this.unmeasurable.delete(peer);
     const list = this.samples.get(peer) ?? [];
     list.push({ offsetMs, rttMs, atMonoMs: nowMono });
     if (list.length > SAMPLES_KEPT) list.shift();
     this.samples.set(peer, list);
   }
 
+  /** A peer answered without its clock: it is left out of the verdict until it sends one. */
+  markUnmeasurable(peer: string): void {
+    this.unmeasurable.add(peer);
+  }
+
   /** Forgets peers not in `keep` (members that left). */
   retain(keep: ReadonlySet<string>): void {
     for (const id of this.samples.keys()) if (!keep.has(id)) this.samples.delete(id);
+    for (const id of this.unmeasurable) if (!keep.has(id)) this.unmeasurable.delete(id);
   }
 
   /** The estimate for one peer (least round trip among fresh samples), if any. */
@@ -75,9 +86,10 @@ export class ClockOffsets {
   /** May this node coordinate writes, given the peers it believes alive? */
   verdict(livePeers: readonly string[]): ClockVerdict {
     this.detectJump();
-    if (livePeers.length === 0) return { state: 'ok' };
+    const judged = livePeers.filter((id) => !this.unmeasurable.has(id));
+    if (judged.length === 0) return { state: 'ok' };
     const measured: { id: string; offset: PeerOffset }[] = [];
-    for (const id of livePeers) {
+    for (const id of judged) {
       const offset = this.offsetOf(id);
       if (offset) measured.push({ id, offset });
     }

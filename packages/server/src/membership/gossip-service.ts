@@ -208,6 +208,7 @@ export class GossipService {
     if (this.stopped) return;
     this.report(to, true);
     if (reply.atMs !== undefined) this.deps.offsets?.sample(to, sentWallMs, sentMonoMs, reply.atMs);
+    else this.deps.offsets?.markUnmeasurable(to);
     // A digest speaks for the node that sent it: the one asked.
     if (reply.digest.from !== to) return;
     this.merge(to, member.peer, this.deps.protocol.decodeDigest(reply.digest));

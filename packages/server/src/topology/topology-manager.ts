@@ -226,10 +226,7 @@ export class TopologyManager {
     const wanted = target.partitionsOf(selfId);
     const partitions = [...wanted.primary, ...wanted.replica].sort((a, b) => a - b);
     this.begin('receiving', partitions.length);
-    for (const p of partitions) {
-      if (this.stopped || this.rerun) return;
-      if (!(await this.pull(p, ring.preferenceList(p).filter((id) => id !== selfId), 'receive'))) return;
-    }
+    if (!(await this.pullAll(partitions, (p) => ring.preferenceList(p).filter((id) => id !== selfId), 'receive'))) return;
     this.deps.log.info({ partitions: partitions.length, keys: this.progress.keys, bytes: this.progress.bytes }, 'join: holds every partition it will own; activating');
     await this.deps.change({ op: 'activate', id: selfId });
     this.end();
@@ -271,15 +268,14 @@ export class TopologyManager {
     await this.progressStore.setMissing(missing);
     if (missing.length > 0) {
       this.begin('catching-up', missing.length);
+      // Previous holders first, then the other current owners (they may hold it from before).
+      const sourcesOf = (p: number) => [...new Set([...(before?.preferenceList(p) ?? []), ...ring.preferenceList(p)])].filter((id) => id !== selfId && cluster.member(id));
       const remaining = new Set(missing);
-      for (const p of missing) {
-        if (this.stopped || this.rerun) return;
-        // Previous holders first, then the other current owners (they may hold it from before).
-        const sources = [...new Set([...(before?.preferenceList(p) ?? []), ...ring.preferenceList(p)])].filter((id) => id !== selfId && cluster.member(id));
-        if (!(await this.pull(p, sources, 'receive'))) return;
+      const received = async (p: number) => {
         remaining.delete(p);
         await this.progressStore.setMissing([...remaining]);
-      }
+      };
+      if (!(await this.pullAll(missing, sourcesOf, 'receive', received))) return;
       this.deps.log.info({ partitions: missing.length, keys: this.progress.keys }, 'caught up on partitions gained at the new epoch');
       this.end();
     }
@@ -292,31 +288,52 @@ export class TopologyManager {
    * briefly disagree (a write acknowledged by two of three, its hint for the third not handed off
    * yet), and a copy of one replica alone could miss it.
    */
-  private async pull(partition: number, sources: string[], purpose: string): Promise<boolean> {
-    if (this.progressStore.isDone(purpose, partition)) {
+  /**
+   * Pulls every partition, in passes: each pass tries each partition not received yet with its
+   * live sources, so one without a source does not hold the others up. Never received without a
+   * source: a partition no live holder streamed stays missing (waitingForSource) and is tried
+   * again next pass, until the move is stopped or re-planned by a new epoch (false then).
+   */
+  private async pullAll(partitions: readonly number[], sourcesOf: (p: number) => string[], purpose: string, onReceived?: (p: number) => Promise<void>): Promise<boolean> {
+    let left = partitions.filter((p) => {
+      if (!this.progressStore.isDone(purpose, p)) return true;
       this.progress.partitionsDone++;
-      return true;
-    }
-    // Never received without a source: retry until a live holder has streamed it to us (or the
-    // move is stopped or re-planned by a new epoch).
-    for (let attempt = 0; ; attempt++) {
-      if (this.stopped || this.rerun) return false;
-      let pulled = 0;
-      for (const source of sources.filter((s) => this.deps.liveness.isUp(s))) {
-        if (this.stopped) return false;
-        if (await this.pullFrom(partition, source, `${purpose}@${source}`)) pulled++;
+      return false;
+    });
+    for (const p of partitions) if (this.progressStore.isDone(purpose, p)) await onReceived?.(p);
+    for (let pass = 0; left.length > 0; pass++) {
+      const next: number[] = [];
+      for (const p of left) {
+        if (this.stopped || this.rerun) return false;
+        if (await this.pullOnce(p, sourcesOf(p), purpose)) {
+          this.waitingForSource(p, false);
+          await this.progressStore.finish(purpose, p);
+          this.progress.partitionsDone++;
+          await onReceived?.(p);
+        } else {
+          if (this.stopped || this.rerun) return false;
+          this.waitingForSource(p, true);
+          next.push(p);
+        }
       }
-      if (pulled > 0) break;
-      this.waitingForSource(partition, true);
-      if (attempt % 10 === 0) {
-        this.deps.log.warn({ partition, sources }, 'no live source holds this partition yet; retrying (it is not marked received)');
+      left = next;
+      if (left.length === 0) break;
+      if (pass % 10 === 0) {
+        this.deps.log.warn({ partitions: left.slice(0, 16), count: left.length }, 'no live source holds these partitions yet; retrying (they are not marked received)');
       }
-      await sleepOn(this.deps.clock, Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
+      await sleepOn(this.deps.clock, Math.min(5000, 200 * 2 ** Math.min(pass, 5)));
     }
-    this.waitingForSource(partition, false);
-    await this.progressStore.finish(purpose, partition);
-    this.progress.partitionsDone++;
-    return true;
+    return !this.stopped && !this.rerun;
+  }
+
+  /** One pass over a partition's live sources; true once at least one holder streamed it. */
+  private async pullOnce(partition: number, sources: string[], purpose: string): Promise<boolean> {
+    let pulled = 0;
+    for (const source of sources.filter((s) => this.deps.liveness.isUp(s))) {
+      if (this.stopped) return false;
+      if (await this.pullFrom(partition, source, `${purpose}@${source}`)) pulled++;
+    }
+    return pulled > 0;
   }
 
   private waitingForSource(partition: number, waiting: boolean): void {
