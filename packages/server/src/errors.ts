@@ -95,6 +95,23 @@ export class TimestampAheadError extends RingkvError {
   }
 }
 
+/** No bearer token, a malformed one, or one of no principal (401, with WWW-Authenticate: Bearer). */
+export class UnauthenticatedError extends RingkvError {
+  constructor(readonly failure: 'missing' | 'malformed' | 'unknown') {
+    const cause = failure;
+    super('UNAUTHENTICATED', cause === 'missing'
+      ? 'this node requires a token: send Authorization: Bearer <token> (ringkv --token, RINGKV_TOKEN; make one with ringkv token new)'
+      : cause === 'malformed' ? 'the Authorization header is not "Bearer <token>"' : 'the token is not one of this node\'s principals');
+  }
+}
+
+/** A principal whose role does not allow the request (403). */
+export class ForbiddenError extends RingkvError {
+  constructor(principal: string, role: string, needed: string) {
+    super('FORBIDDEN', `principal ${principal} has role ${role}; this request needs ${needed}`, { details: { principal, role, needed } });
+  }
+}
+
 export class InternalError extends RingkvError {
   constructor(message: string, cause?: unknown) {
     super('INTERNAL', message, { cause });
@@ -104,5 +121,5 @@ export class InternalError extends RingkvError {
 export const SERVER_ERROR_CODES = [
   'INVALID_KEY', 'INVALID_PARAMETER', 'NOT_FOUND', 'NO_SUCH_ROUTE', 'METHOD_NOT_ALLOWED',
   'VALUE_TOO_LARGE', 'QUORUM_UNAVAILABLE', 'TIMEOUT', 'OVERLOADED', 'NOT_READY', 'SHUTTING_DOWN',
-  'CONFIG_INVALID', 'INTERNAL', 'CLOCK_SKEW', 'TIMESTAMP_AHEAD',
+  'CONFIG_INVALID', 'INTERNAL', 'CLOCK_SKEW', 'TIMESTAMP_AHEAD', 'UNAUTHENTICATED', 'FORBIDDEN',
 ] as const;

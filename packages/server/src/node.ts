@@ -1,11 +1,13 @@
 // One ringkv node: opens its engine, serves the client API, and shuts down gracefully.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { openEngine, type Engine } from '@ringkv/storage';
 import type { MembershipCommand } from '@ringkv/core';
 import { systemClock, type Clock } from './clock.js';
 import { parseAddress, type NodeConfig } from './config/config.js';
-import { missingSecretProblem, randomLocalSecret } from './config/secret.js';
+import { missingAuthProblem, missingSecretProblem, randomLocalSecret, readSecretFile, splitSecrets } from './config/secret.js';
+import { readAuthFile } from './http/auth/auth-file.js';
+import { Authenticator } from './http/auth/authenticator.js';
+import { ClientServer } from './http/client-server.js';
+import { LoadShedder } from './http/load-shedder.js';
 import { ConfigError } from './errors.js';
 import { ClientApi } from './http/client-api.js';
 import { NodeRuntime } from './node-runtime.js';
@@ -29,8 +31,11 @@ export class RingkvNode {
   readonly metrics: NodeMetrics;
   private engine?: Engine;
   private runtime?: NodeRuntime;
-  private httpServer?: http.Server;
+  private httpServer?: ClientServer;
   private api?: ClientApi;
+  private authenticator?: Authenticator;
+  private shedder?: LoadShedder;
+  private readonly lastAuthLogMs = new Map<string, number>();
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopping?: Promise<void>;
   private readonly clock: Clock;
@@ -43,9 +48,49 @@ export class RingkvNode {
 
   /** The bound client address (the configured port may have been 0). */
   get httpAddress(): string {
-    const a = this.httpServer?.address() as AddressInfo | null;
-    if (!a) throw new Error('node is not listening');
-    return `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    if (!this.httpServer) throw new Error('node is not listening');
+    return this.httpServer.address;
+  }
+
+  /** The client server (tests look at its connection counts). */
+  get clientServer(): ClientServer | undefined {
+    return this.httpServer;
+  }
+
+  /**
+   * Re-reads the auth file and the TLS certificates (SIGHUP). Whatever fails to load keeps what
+   * was loaded before (logged, counted in ringkv_reloads_total).
+   */
+  reload(): { auth?: 'ok' | 'failed'; tls?: 'ok' | 'failed'; peerTls?: 'ok' | 'failed'; secret?: 'ok' | 'failed' } {
+    const out: ReturnType<RingkvNode['reload']> = {};
+    const attempt = (what: 'auth' | 'tls' | 'peerTls' | 'secret', fn: () => boolean) => {
+      try {
+        if (!fn()) return;
+        out[what] = 'ok';
+        this.log.info({ what }, 'reloaded');
+      } catch (err) {
+        out[what] = 'failed';
+        this.log.error({ what, err: (err as Error).message }, 'reload failed: keeping what was loaded before');
+      }
+      this.metrics.reloads.inc({ what, outcome: out[what] });
+    };
+    if (this.config.authFile && this.authenticator) {
+      attempt('auth', () => {
+        this.authenticator!.replace(readAuthFile(this.config.authFile!));
+        return true;
+      });
+    }
+    if (this.httpServer) attempt('tls', () => this.httpServer!.reloadTls());
+    const transport = this.runtime?.components.transport as { reloadTls?: () => boolean; setSecrets?: (s: string, a: string[]) => void } | undefined;
+    if (transport?.reloadTls) attempt('peerTls', () => transport.reloadTls!());
+    if (this.config.secretFile && transport?.setSecrets) {
+      attempt('secret', () => {
+        const s = splitSecrets(readSecretFile(this.config.secretFile!));
+        transport.setSecrets!(s.secret, s.accepted);
+        return true;
+      });
+    }
+    return out;
   }
 
   async start(): Promise<void> {
@@ -53,10 +98,21 @@ export class RingkvNode {
     this.state = 'starting';
     const cfg = this.config;
     if (cfg.engine === 'memory') this.log.warn('engine "memory" keeps nothing across restarts: for tests only');
-    const problem = missingSecretProblem(cfg);
+    const problem = missingSecretProblem(cfg) ?? missingAuthProblem(cfg);
     if (problem) {
       this.state = 'stopped';
       throw new ConfigError(problem, { option: 'secret' });
+    }
+    if (cfg.authFile) {
+      try {
+        this.authenticator = new Authenticator(readAuthFile(cfg.authFile));
+      } catch (err) {
+        this.state = 'stopped';
+        throw err;
+      }
+      if (this.authenticator.size === 0) this.log.warn({ authFile: cfg.authFile }, 'the auth file lists no principals: every request but /health and /ready is refused');
+    } else if (cfg.insecureNoAuth) {
+      this.log.warn({ http: cfg.http }, 'serving the client API without authentication (--insecure-no-auth): anyone who reaches it may read, write and reconfigure everything');
     }
     let secret = cfg.secret;
     if (secret === undefined) {
@@ -66,9 +122,12 @@ export class RingkvNode {
     this.engine = this.components.engine ?? (await openEngine(cfg.engine, cfg.data));
     let runtimeRef: NodeRuntime | undefined;
     const frameTargetBytes = 1024 * 1024;
+    const secrets = splitSecrets(secret);
     const transport = this.components.transport ?? new WsTransport({
       nodeId: cfg.id, listen: parseAddress(cfg.peer, 'peer'), advertise: cfg.advertisePeer,
-      secret, clock: this.clock, logger: this.log.child({ component: 'peer' }),
+      secret: secrets.secret, acceptedSecrets: secrets.accepted, clock: this.clock, logger: this.log.child({ component: 'peer' }),
+      ...(cfg.peerTlsCert && cfg.peerTlsKey && cfg.peerTlsCa ? { tls: { certFile: cfg.peerTlsCert, keyFile: cfg.peerTlsKey, caFile: cfg.peerTlsCa } } : {}),
+      maxConnections: cfg.maxPeerConnections,
       frameTargetBytes,
       maxFrameBytes: peerFrameCapBytes({
         partitions: cfg.partitions, maxKeyBytes: cfg.maxKeyBytes, maxValueBytes: cfg.maxValueBytes, streamChunkBytes: cfg.streamChunkBytes,
@@ -104,20 +163,29 @@ export class RingkvNode {
         if (this.state !== 'running') return { ready: false, reason: this.state };
         return runtime.ready ? { ready: true } : { ready: false, reason: runtime.readinessReason() };
       },
+      shedder: (this.shedder = new LoadShedder({ eventLoopDelayMs: cfg.shedEventLoopDelayMs, adminPerSecond: cfg.adminRequestsPerSecond })),
+      ...(this.authenticator ? { auth: { authenticator: this.authenticator, onFailure: (cause, method, route, remote) => this.authFailed(cause, method, route, remote) } } : {}),
     });
-    this.httpServer = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 }, this.api.handle);
     const { host, port } = parseAddress(cfg.http, 'http');
     try {
+      this.httpServer = new ClientServer(this.api.handle, {
+        ...(cfg.tlsCert && cfg.tlsKey ? { tls: { certFile: cfg.tlsCert, keyFile: cfg.tlsKey } } : {}),
+        maxConnections: cfg.maxClientConnections, idleTimeoutMs: cfg.clientIdleTimeoutMs, headersTimeoutMs: cfg.headersTimeoutMs,
+        maxUnsentBytes: cfg.maxUnsentBytesPerConnection, log: this.log,
+        onClosed: (reason) => this.metrics.connectionsClosed.inc({ reason }),
+      });
       await runtime.start();
-      await listen(this.httpServer, host, port);
+      await this.httpServer.listen(host, port);
     } catch (err) {
+      this.shedder?.stop();
+      this.httpServer?.close();
       await runtime.stop().catch(() => undefined);
       await this.engine.close();
       this.state = 'stopped';
       throw err;
     }
     this.state = 'running';
-    this.log.info({ http: this.httpAddress, engine: cfg.engine, data: cfg.engine === 'memory' ? null : cfg.data, durability: cfg.durability }, 'node started');
+    this.log.info({ http: this.httpAddress, protocol: this.httpServer.protocol, auth: this.authenticator ? `${this.authenticator.size} principal(s)` : 'none', engine: cfg.engine, data: cfg.engine === 'memory' ? null : cfg.data, durability: cfg.durability }, 'node started');
   }
 
   /** Stops taking requests, lets in-flight ones finish (up to shutdownGraceMs), closes the engine. */
@@ -134,7 +202,9 @@ export class RingkvNode {
     this.state = 'stopping';
     this.log.info('node stopping');
     this.api?.startDraining();
-    const server = this.httpServer;
+    this.shedder?.stop();
+    this.httpServer?.close();
+    const server = this.httpServer?.server;
     const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
     server?.closeIdleConnections();
     const deadline = Date.now() + this.config.shutdownGraceMs;
@@ -149,6 +219,15 @@ export class RingkvNode {
     this.log.info('node stopped');
   }
 
+  /** A refused request: counted by cause, logged at most once per cause every 10 s, never with the token. */
+  private authFailed(cause: string, method: string, route: string, remote: string | undefined): void {
+    this.metrics.authFailures.inc({ cause });
+    const now = Date.now();
+    if (now - (this.lastAuthLogMs.get(cause) ?? 0) < 10_000) return;
+    this.lastAuthLogMs.set(cause, now);
+    this.log.warn({ cause, method, route, remote: remote ?? null }, 'client request refused by authentication');
+  }
+
   private clusterView(): unknown {
     return this.runtime!.clusterView();
   }
@@ -158,21 +237,4 @@ export class RingkvNode {
     if (!this.runtime) throw new Error('node not started');
     return this.runtime;
   }
-}
-
-function listen(server: http.Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      if (err.code === 'EADDRINUSE') reject(new Error(`address ${host}:${port} is already in use`));
-      else reject(err);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
 }

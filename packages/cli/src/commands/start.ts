@@ -1,6 +1,6 @@
 // `ringkv start`: runs a node in the foreground until SIGTERM or SIGINT, then shuts down gracefully.
 import type { Argv } from 'yargs';
-import { CONFIG_SCHEMA, RingkvNode, isRingkvError, missingSecretProblem, type OptionSpec } from '../server-api.js';
+import { CONFIG_SCHEMA, RingkvNode, isRingkvError, missingAuthProblem, missingSecretProblem, type OptionSpec } from '../server-api.js';
 import { envName, loadNodeConfig, readEnv } from '../config-loader.js';
 import { installLastResort } from '../last-resort.js';
 import { configUsageError } from '../usage-error.js';
@@ -16,8 +16,9 @@ export function startCommand(y: Argv): Argv {
       for (const key of flagKeys) {
         const spec = (CONFIG_SCHEMA as Record<string, OptionSpec>)[key];
         const def = spec.default === undefined ? '' : ` [default: ${Array.isArray(spec.default) ? spec.default.join(',') || 'none' : spec.default}]`;
-        b.option(key, {
-          type: spec.type === 'int' ? 'number' : 'string',
+        // Shown and accepted as kebab-case (--auth-file), read back camelCase (yargs aliases both).
+        b.option(key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), {
+          type: spec.type === 'int' ? 'number' : spec.type === 'bool' ? 'boolean' : 'string',
           describe: `${spec.describe}${def} (env ${envName(key)})`,
           ...(spec.values ? { choices: [...spec.values] } : {}),
         });
@@ -29,7 +30,7 @@ export function startCommand(y: Argv): Argv {
       const config = loadNodeConfig(flags, argv.config as string | undefined, process.env);
       // Checked here, before the node logs anything, so the refusal is the one line on stderr
       // (DESIGN.md "Security"); node.start() checks the same for callers other than the CLI.
-      const problem = missingSecretProblem(config);
+      const problem = missingSecretProblem(config) ?? missingAuthProblem(config);
       if (problem) throw configUsageError(problem);
       const node = new RingkvNode(config);
       installLastResort(node);
@@ -56,6 +57,11 @@ export function startCommand(y: Argv): Argv {
         const onInt = () => onSignal('SIGINT');
         process.on('SIGTERM', onTerm);
         process.on('SIGINT', onInt);
+        // SIGHUP re-reads the auth file and the certificates; what fails to load keeps the old.
+        process.on('SIGHUP', () => {
+          node.log.info('SIGHUP: reloading the auth file and certificates');
+          node.reload();
+        });
       });
     },
   );

@@ -23,6 +23,13 @@ export interface NodeConfig {
   /** The cluster secret (read from secretFile by the CLI when that is given). */
   readonly secret: string | undefined;
   readonly secretFile: string | undefined;
+  readonly authFile: string | undefined;
+  readonly insecureNoAuth: boolean;
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  readonly peerTlsCert: string | undefined;
+  readonly peerTlsKey: string | undefined;
+  readonly peerTlsCa: string | undefined;
   readonly logLevel: string;
   readonly cacheMb: number;
   readonly maxValueBytes: number;
@@ -53,6 +60,13 @@ export interface NodeConfig {
   readonly maxPendingHandshakes: number;
   readonly maxGuestConnections: number;
   readonly peerLinkIdleMs: number;
+  readonly maxClientConnections: number;
+  readonly clientIdleTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly maxUnsentBytesPerConnection: number;
+  readonly shedEventLoopDelayMs: number;
+  readonly adminRequestsPerSecond: number;
+  readonly maxPeerConnections: number;
 }
 
 export type ConfigInput = Partial<Record<ConfigKey, unknown>>;
@@ -167,6 +181,13 @@ export function buildConfig(input: ConfigInput): NodeConfig {
   for (const s of out.seeds as string[]) parseAddress(s, 'seeds');
   if (out.zone !== undefined && !isValidZone(out.zone)) {
     throw new ConfigError(`option "zone" must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit, got ${JSON.stringify(out.zone)}`, { option: 'zone' });
+  }
+  if ((out.tlsCert === undefined) !== (out.tlsKey === undefined)) {
+    throw new ConfigError('options "tlsCert" and "tlsKey" go together: give both (--tls-cert FILE --tls-key FILE) or neither', { option: 'tlsCert' });
+  }
+  const peerTls = [out.peerTlsCert, out.peerTlsKey, out.peerTlsCa].filter((v) => v !== undefined).length;
+  if (peerTls !== 0 && peerTls !== 3) {
+    throw new ConfigError('options "peerTlsCert", "peerTlsKey" and "peerTlsCa" go together: give all three (--peer-tls-cert, --peer-tls-key, --peer-tls-ca) or none', { option: 'peerTlsCert' });
   }
   if (out.secret !== undefined && Buffer.byteLength(String(out.secret)) < SECRET_MIN_BYTES) {
     throw new ConfigError(`option "secret" must be at least ${SECRET_MIN_BYTES} bytes (it is ${Buffer.byteLength(String(out.secret))}); make one with: openssl rand -hex 32`, { option: 'secret' });

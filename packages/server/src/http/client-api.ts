@@ -2,7 +2,7 @@
 // load shedding and per-request metrics. The data path behind it is a KvService.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatTimestamp, type MembershipCommand, type Timestamp } from '@ringkv/core';
-import { MethodNotAllowedError, OverloadedError, RouteNotFoundError, ShuttingDownError } from '../errors.js';
+import { ForbiddenError, MethodNotAllowedError, OverloadedError, RouteNotFoundError, ShuttingDownError, UnauthenticatedError } from '../errors.js';
 import type { KvService } from '../kv/kv-service.js';
 import { parseFlag, parseKey, parseQuery, parseTtlSeconds } from '../kv/request-params.js';
 import type { NodeMetrics } from '../observability/metrics.js';
@@ -10,6 +10,9 @@ import type { Logger } from '../observability/logger.js';
 import { readBody, readBodyThen } from './read-body.js';
 import { sendError } from './error-response.js';
 import { ADMIN_BODY_MAX_BYTES, decodeChangeBody, decodeJoinBody, parseJsonBody } from './admin-bodies.js';
+import { roleAllows, type AuthFailure, type Authenticator } from './auth/authenticator.js';
+import { accessFor, routeOf } from './route-table.js';
+import type { LoadShedder } from './load-shedder.js';
 
 export interface ClientApiDeps {
   kv: KvService;
@@ -30,6 +33,14 @@ export interface ClientApiDeps {
   /** Extra read-only admin views (name -> JSON), e.g. anti-entropy state. */
   adminViews?: ReadonlyMap<string, () => unknown>;
   readiness: () => { ready: boolean; reason?: string };
+  /** Refuses data requests while the event loop lags, and rate-limits admin requests. */
+  shedder?: LoadShedder;
+  /** Client authentication (--auth-file); absent: every request is allowed (see route-table.ts). */
+  auth?: {
+    authenticator: Authenticator;
+    /** Told of every refused request, by cause (metrics and a rate-limited log line). */
+    onFailure: (cause: AuthFailure | 'forbidden', method: string, route: string, remote: string | undefined) => void;
+  };
 }
 
 const KV_PREFIX = '/kv/';
@@ -62,11 +73,12 @@ export class ClientApi {
     const search = q < 0 ? '' : url.slice(q + 1);
     const method = req.method ?? 'GET';
     const isKv = path.startsWith(KV_PREFIX);
-    const route = isKv ? KV_ROUTE : path;
+    // Metric labels are route patterns: a path of no route counts as 'other' (bounded labels).
+    const route = isKv ? KV_ROUTE : routeOf(path) ?? 'other';
     this.inFlight++;
     const finished = (status: number) => {
       this.inFlight--;
-      const knownRoute = status === 404 && !isKv ? 'other' : route;
+      const knownRoute = route;
       const keys = this.seriesKeys(method, knownRoute, status);
       this.deps.metrics.httpRequestCounts.inc(keys.counted, { method, route: knownRoute, status });
       this.deps.metrics.httpDuration.observe(keys.series, { method, route: knownRoute }, (performance.now() - started) / 1000);
@@ -80,6 +92,13 @@ export class ClientApi {
         finished(status);
       }
     };
+    if (this.deps.auth) {
+      const refusal = this.authorize(method, path, route, req);
+      if (refusal) {
+        failed(refusal);
+        return;
+      }
+    }
     if (isKv) {
       // The data routes answer through callbacks and the one promise of the KvService call: no
       // async function of their own (each promise layer is felt at this rate).
@@ -92,6 +111,23 @@ export class ClientApi {
     }
     this.dispatch(method, path, search, req, res).then(finished, failed);
   };
+
+  /** Why the request may not go on (401 or 403), or undefined when its principal may make it. */
+  private authorize(method: string, path: string, route: string, req: IncomingMessage): Error | undefined {
+    const needed = accessFor(method, path);
+    if (needed === 'open') return undefined;
+    const auth = this.deps.auth!;
+    const outcome = auth.authenticator.authenticate(req.headers.authorization);
+    if (!outcome.ok) {
+      auth.onFailure(outcome.cause, method, route, req.socket.remoteAddress);
+      return new UnauthenticatedError(outcome.cause);
+    }
+    if (!roleAllows(outcome.principal.role, needed)) {
+      auth.onFailure('forbidden', method, route, req.socket.remoteAddress);
+      return new ForbiddenError(outcome.principal.name, outcome.principal.role, needed);
+    }
+    return undefined;
+  }
 
   /**
    * The metric keys of a (method, route, status), built once: the request path then finds its
@@ -112,7 +148,7 @@ export class ClientApi {
     finished: (status: number) => void, failed: (err: unknown) => void,
   ): void {
     if (this.draining) throw new ShuttingDownError();
-    if (this.inFlight > this.deps.maxInFlight) {
+    if (this.inFlight > this.deps.maxInFlight || this.deps.shedder?.overloaded) {
       this.deps.metrics.shed.inc();
       throw new OverloadedError(1);
     }
@@ -134,6 +170,10 @@ export class ClientApi {
   }
 
   private async dispatch(method: string, path: string, search: string, req: IncomingMessage, res: ServerResponse): Promise<number> {
+    if (path.startsWith('/cluster') && this.deps.shedder && !this.deps.shedder.admitAdmin()) {
+      this.deps.metrics.shed.inc();
+      throw new OverloadedError(1);
+    }
     switch (path) {
       case '/health':
         this.only(method, path, ['GET', 'HEAD']);

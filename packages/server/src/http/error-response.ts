@@ -21,6 +21,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   MEMBERSHIP_CHANGE_REFUSED: 409,
   MEMBERSHIP_CHANGE_TIMEOUT: 504,
   CLOCK_SKEW: 503,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
 };
 
 export function statusFor(err: RingkvError): number {
@@ -44,6 +46,7 @@ export function sendError(res: ServerResponse, error: unknown): number {
     headers['retry-after'] = err instanceof OverloadedError ? err.retryAfterS : 1;
   }
   if (err instanceof MethodNotAllowedError) headers.allow = err.allow.join(', ');
+  if (err.code === 'UNAUTHENTICATED') headers['www-authenticate'] = 'Bearer realm="ringkv"';
   // A body we refused to read would otherwise be parsed as the next request.
   if (err.code === 'VALUE_TOO_LARGE') headers.connection = 'close';
   if (!res.headersSent) res.writeHead(status, headers);

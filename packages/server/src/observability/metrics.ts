@@ -15,6 +15,12 @@ export class NodeMetrics {
   readonly httpDuration: FastHistogram<'method' | 'route'>;
   readonly httpInFlight: Gauge;
   readonly shed: Counter;
+  /** Requests refused by authentication, by cause: missing, malformed, unknown, forbidden. */
+  readonly authFailures: Counter<'cause'>;
+  /** Client connections the node closed on its own, by reason. */
+  readonly connectionsClosed: Counter<'reason'>;
+  /** Re-reads of the auth file and certificates (SIGHUP), by what and outcome. */
+  readonly reloads: Counter<'what' | 'outcome'>;
 
   constructor(nodeId: string, withDefaults = true) {
     this.registry.setDefaultLabels({ node: nodeId });
@@ -33,5 +39,8 @@ export class NodeMetrics {
     this.httpInFlight = new Gauge({ name: 'ringkv_http_in_flight', help: 'Client requests in flight', registers: [this.registry],
       collect() { this.set(inFlight()); } });
     this.shed = new Counter({ name: 'ringkv_http_shed_total', help: 'Requests refused with 503 because the node was overloaded', registers: [this.registry] });
+    this.authFailures = new Counter({ name: 'ringkv_auth_failures_total', help: 'Client requests refused by authentication (missing, malformed or unknown token, or a role too low)', labelNames: ['cause'], registers: [this.registry] });
+    this.connectionsClosed = new Counter({ name: 'ringkv_http_connections_closed_total', help: 'Client connections closed by the node: evicted (idle, to make room past maxClientConnections), refused (none idle to evict), idle (clientIdleTimeoutMs), slow_reader', labelNames: ['reason'], registers: [this.registry] });
+    this.reloads = new Counter({ name: 'ringkv_reloads_total', help: 'Re-reads of the auth file and TLS certificates (SIGHUP); a failed one keeps the previous', labelNames: ['what', 'outcome'], registers: [this.registry] });
   }
 }

@@ -27,6 +27,13 @@ export interface LocalIdentity {
   id: string;
   address: string;
   secret: string;
+  /** Older secrets still accepted from peers while a new one rolls out (proofs use `secret`). */
+  acceptedSecrets?: readonly string[];
+}
+
+/** Every secret whose proof this side accepts: the current one first. */
+function secretsOf(self: LocalIdentity): readonly string[] {
+  return self.acceptedSecrets && self.acceptedSecrets.length > 0 ? [self.secret, ...self.acceptedSecrets] : [self.secret];
 }
 
 export interface RemoteIdentity {
@@ -40,12 +47,20 @@ export type HandshakeStep =
   | { kind: 'established'; peer: RemoteIdentity }
   | { kind: 'refuse'; reason: string; code?: number };
 
-export function proof(secret: string, role: 'dialer' | 'acceptor', nonceDialer: Uint8Array, nonceAcceptor: Uint8Array, dialer: RemoteIdentity, acceptor: RemoteIdentity): Buffer {
-  const transcript = JSON.stringify([
+/**
+ * A side's proof: the HMAC of the transcript under the secret. `binding` (the TLS session's
+ * keying-material export, when the peer port runs TLS) ties the proof to this TLS session.
+ */
+export function proof(
+  secret: string, role: 'dialer' | 'acceptor', nonceDialer: Uint8Array, nonceAcceptor: Uint8Array, dialer: RemoteIdentity, acceptor: RemoteIdentity,
+  binding?: Uint8Array,
+): Buffer {
+  const fields: (string | number)[] = [
     `ringkv-peer ${role}`, PROTOCOL_VERSION, Buffer.from(nonceDialer).toString('hex'), Buffer.from(nonceAcceptor).toString('hex'),
     dialer.id, dialer.address, acceptor.id, acceptor.address,
-  ]);
-  return createHmac('sha256', secret).update(transcript).digest();
+  ];
+  if (binding) fields.push(`tls ${Buffer.from(binding).toString('hex')}`);
+  return createHmac('sha256', secret).update(JSON.stringify(fields)).digest();
 }
 
 export function proofMatches(expected: Buffer, got: Uint8Array): boolean {
@@ -82,8 +97,15 @@ export class DialerHandshake {
   private state: 'challenge' | 'welcome' | 'done' = 'challenge';
   private peer?: RemoteIdentity;
 
+  private binding?: Uint8Array;
+
   /** `expectedId`: the member this node means to reach at the dialed address (undefined: anyone). */
   constructor(private readonly self: LocalIdentity, private readonly send: (frame: Buffer) => void, private readonly expectedId?: string) {}
+
+  /** The TLS session's channel binding, set before start() when the peer port runs TLS. */
+  bindChannel(binding: Uint8Array | undefined): void {
+    this.binding = binding;
+  }
 
   start(): void {
     this.send(encodeControlFrame(FrameType.Hello, { v: PROTOCOL_VERSION, id: this.self.id, address: this.self.address, nonce: this.nonce }));
@@ -101,10 +123,12 @@ export class DialerHandshake {
       }
       const me = { id: this.self.id, address: this.self.address };
       const nonceA = fields.nonce;
-      if (!proofMatches(proof(this.self.secret, 'acceptor', this.nonce, nonceA, me, peer), fields.proof)) {
-        return { kind: 'refuse', reason: 'acceptor failed to prove the cluster secret' };
+      // The acceptor proved one of the secrets this node accepts; this node proves the same one.
+      const shared = secretsOf(this.self).find((secret) => proofMatches(proof(secret, 'acceptor', this.nonce, nonceA, me, peer, this.binding), fields.proof));
+      if (shared === undefined) {
+        return { kind: 'refuse', reason: this.binding ? 'acceptor failed to prove the cluster secret on this TLS session' : 'acceptor failed to prove the cluster secret' };
       }
-      this.send(encodeControlFrame(FrameType.Auth, { proof: proof(this.self.secret, 'dialer', this.nonce, nonceA, me, peer) }));
+      this.send(encodeControlFrame(FrameType.Auth, { proof: proof(shared, 'dialer', this.nonce, nonceA, me, peer, this.binding) }));
       this.peer = peer;
       this.state = 'welcome';
       return { kind: 'continue' };
@@ -132,13 +156,15 @@ export class AcceptorHandshake {
   private readonly nonce = randomBytes(NONCE_BYTES);
   private state: 'hello' | 'auth' | 'done' = 'hello';
   private peer?: RemoteIdentity;
-  private expectedProof?: Buffer;
+  private expectedProofs: Buffer[] = [];
 
   constructor(
     private readonly self: LocalIdentity,
     private readonly send: (frame: Buffer) => void,
     private readonly onHello: (peer: RemoteIdentity) => Refusal,
     private readonly onAuthenticated: (peer: RemoteIdentity) => Refusal,
+    /** The TLS session's channel binding when the peer port runs TLS. */
+    private readonly binding?: Uint8Array,
   ) {}
 
   /** The peer as named in its Hello (not yet proven), if the Hello has arrived. */
@@ -157,10 +183,11 @@ export class AcceptorHandshake {
       const me = { id: this.self.id, address: this.self.address };
       const nonceD = fields.nonce;
       this.peer = peer;
-      this.expectedProof = proof(this.self.secret, 'dialer', nonceD, this.nonce, peer, me);
+      // The dialer answers with the secret it shares with this side: any accepted one will do.
+      this.expectedProofs = secretsOf(this.self).map((secret) => proof(secret, 'dialer', nonceD, this.nonce, peer, me, this.binding));
       this.send(encodeControlFrame(FrameType.Challenge, {
         v: PROTOCOL_VERSION, id: me.id, address: me.address, nonce: this.nonce,
-        proof: proof(this.self.secret, 'acceptor', nonceD, this.nonce, peer, me),
+        proof: proof(this.self.secret, 'acceptor', nonceD, this.nonce, peer, me, this.binding),
       }));
       this.state = 'auth';
       return { kind: 'continue' };
@@ -168,7 +195,7 @@ export class AcceptorHandshake {
     if (this.state === 'auth') {
       const fields = fieldsOf(decodeAuth, decodeControlFrame(frame, FrameType.Auth), 'auth');
       if (typeof fields === 'string') return { kind: 'refuse', reason: fields };
-      if (!proofMatches(this.expectedProof!, fields.proof)) {
+      if (!this.expectedProofs.some((expected) => proofMatches(expected, fields.proof))) {
         return { kind: 'refuse', reason: 'dialer failed to prove the cluster secret' };
       }
       const refusal = this.onAuthenticated(this.peer!);

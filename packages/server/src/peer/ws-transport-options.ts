@@ -18,6 +18,12 @@ export interface WsTransportOptions {
   advertise: string;
   /** The cluster secret, proven in the handshake, never sent. */
   secret: string;
+  /** Older secrets still accepted from peers while a new one rolls out. */
+  acceptedSecrets?: readonly string[];
+  /** Mutual TLS on the peer port (wss): this node's certificate and key, and the cluster CA. */
+  tls?: import('./peer-tls.js').PeerTlsFiles;
+  /** Sockets open on the peer port at once; more are closed at once. */
+  maxConnections?: number;
   clock: Clock;
   logger: Logger;
   /** Requests held per peer (not connected yet, or the socket is backed up) before PEER_OVERLOADED. */
@@ -53,7 +59,7 @@ export interface WsTransportOptions {
   expectedIdAt?: (address: string) => string | undefined;
 }
 
-export type ResolvedWsTransportOptions = Required<WsTransportOptions>;
+export type ResolvedWsTransportOptions = Required<Omit<WsTransportOptions, 'tls'>> & Pick<WsTransportOptions, 'tls'>;
 
 export function resolveWsTransportOptions(opts: WsTransportOptions): ResolvedWsTransportOptions {
   const resolved: ResolvedWsTransportOptions = {
@@ -87,12 +93,15 @@ export function resolveWsTransportOptions(opts: WsTransportOptions): ResolvedWsT
     linkIdleMs: 60_000,
     classify: () => 'member',
     expectedIdAt: () => undefined,
+    acceptedSecrets: [],
+    // One per peer, plus handshakes and guests.
+    maxConnections: 1024,
     ...stripUndefined(opts),
   } as ResolvedWsTransportOptions;
   if (!resolved.nodeId) throw new TypeError('nodeId is required');
   if (!resolved.secret) throw new TypeError('secret is required');
   if (!/^.+:\d+$/.test(resolved.advertise)) throw new TypeError(`advertise must be HOST:PORT, got "${resolved.advertise}"`);
-  for (const k of ['maxQueuedPerPeer', 'connectTimeoutMs', 'backoffBaseMs', 'backoffMaxMs', 'highWaterMarkBytes', 'maxFrameBytes', 'frameTargetBytes', 'maxPendingHandshakes', 'maxInboundPerConnection', 'maxQueuedBytesPerConnection', 'linkIdleMs'] as const) {
+  for (const k of ['maxQueuedPerPeer', 'connectTimeoutMs', 'backoffBaseMs', 'backoffMaxMs', 'highWaterMarkBytes', 'maxFrameBytes', 'frameTargetBytes', 'maxPendingHandshakes', 'maxInboundPerConnection', 'maxQueuedBytesPerConnection', 'linkIdleMs', 'maxConnections'] as const) {
     if (!(resolved[k] > 0)) throw new TypeError(`${k} must be positive`);
   }
   return Object.freeze(resolved);

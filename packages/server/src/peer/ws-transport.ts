@@ -11,7 +11,8 @@
 // PRE_AUTH_BYTES_MAX bytes, handshake frames are capped before they are decoded, and at most
 // maxPendingHandshakes connections handshake at once. Links idle for linkIdleMs are dropped.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { TimerHandle } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
@@ -21,6 +22,7 @@ import { AcceptorHandshake, DialerHandshake, type RemoteIdentity } from './hands
 import { invokeHandler, type HandlerOutcome } from './invoke-handler.js';
 import { PeerConnection, settle, type Outgoing, type PendingRequest, type TransportStats } from './peer-connection.js';
 import { HandshakeSlots, PRE_AUTH_BYTES_MAX, capBytes } from './pre-auth-guard.js';
+import { channelBinding, clientTlsOptions, readPeerTls, serverTlsOptions, type PeerTlsMaterial } from './peer-tls.js';
 import { PeerHandshakeError, PeerMessageTooLargeError, PeerOverloadedError, PeerTimeoutError, PeerUnavailableError, type PeerError } from './peer-errors.js';
 import { requestSelf } from './self-request.js';
 import { openSocket, type SocketStep } from './socket-handshake.js';
@@ -60,6 +62,10 @@ export class WsTransport implements PeerTransport {
   private readonly guests = new Set<PeerConnection>();
   private readonly handshakes: HandshakeSlots;
   private sweepTimer?: TimerHandle;
+  /** The peer port's TLS material when it runs mutual TLS (re-read by reloadTls). */
+  private tls?: PeerTlsMaterial;
+  private secrets: { secret: string; acceptedSecrets: readonly string[] };
+  private tcpSockets = 0;
   private readonly sockets = new Map<WebSocket, Promise<void>>();
   private readonly localPending = new Set<PendingRequest>();
   private handler?: PeerHandler;
@@ -76,6 +82,27 @@ export class WsTransport implements PeerTransport {
     this.log = this.opts.logger;
     this.advertise = this.opts.advertise;
     this.handshakes = new HandshakeSlots(this.opts.maxPendingHandshakes);
+    this.secrets = { secret: this.opts.secret, acceptedSecrets: this.opts.acceptedSecrets };
+    if (this.opts.tls) this.tls = readPeerTls(this.opts.tls);
+  }
+
+  /** Whether the peer port runs mutual TLS. */
+  get secure(): boolean {
+    return this.tls !== undefined;
+  }
+
+  /** Re-reads the TLS files (SIGHUP): new connections use them. Throws, keeping the old, on a bad file. */
+  reloadTls(): boolean {
+    if (!this.opts.tls) return false;
+    const next = readPeerTls(this.opts.tls);
+    if (this.httpServer instanceof https.Server) this.httpServer.setSecureContext(serverTlsOptions(next));
+    this.tls = next;
+    return true;
+  }
+
+  /** Replaces the secrets (a rotation: the new one first, the old still accepted until removed). */
+  setSecrets(secret: string, acceptedSecrets: readonly string[] = []): void {
+    this.secrets = { secret, acceptedSecrets };
   }
 
   /** Links held (for tests of link lifetime). */
@@ -123,8 +150,24 @@ export class WsTransport implements PeerTransport {
 
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error(`cannot start a peer transport that is ${this.state}`);
-    const server = http.createServer((_req, res) => {
+    const onPlain = (_req: http.IncomingMessage, res: http.ServerResponse) => {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('ringkv peer port: WebSocket only\n');
+    };
+    // The upgrade request is a few hundred bytes: no peer needs long to send it.
+    const limits = { headersTimeout: this.opts.connectTimeoutMs * 5, requestTimeout: this.opts.connectTimeoutMs * 5 };
+    const server = this.tls ? https.createServer({ ...limits, ...serverTlsOptions(this.tls), handshakeTimeout: this.opts.connectTimeoutMs * 5 }, onPlain) : http.createServer(limits, onPlain);
+    server.on('connection', (socket: Socket) => {
+      if (this.tcpSockets >= this.opts.maxConnections) {
+        socket.destroy();
+        return;
+      }
+      this.tcpSockets++;
+      socket.once('close', () => { this.tcpSockets--; });
+    });
+    // A TLS client that fails the handshake (no certificate, another CA) never reaches a handler.
+    server.on('tlsClientError', (err: Error, socket: Socket) => {
+      this.log.warn({ remote: socket.remoteAddress ?? null, err: err.message }, 'peer TLS handshake refused');
+      socket.destroy();
     });
     const wss = new WebSocketServer({ noServer: true, maxPayload: this.opts.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
     server.on('upgrade', (req, socket, head) => {
@@ -139,10 +182,11 @@ export class WsTransport implements PeerTransport {
       }
       socket.once('close', release);
       let stopCounting: (() => void) | undefined;
+      const binding = channelBinding(socket);
       wss.handleUpgrade(req, socket, head, (ws) => this.onInbound(ws, () => {
         release();
         stopCounting?.();
-      }));
+      }, binding));
       // handleUpgrade hands the socket to ws in this same turn: nothing arrives uncounted.
       stopCounting = capBytes(socket, PRE_AUTH_BYTES_MAX);
     });
@@ -253,11 +297,13 @@ export class WsTransport implements PeerTransport {
     this.dials++;
     let ws: WebSocket;
     try {
-      ws = new WebSocket(`ws://${link.address}/`, {
+      ws = new WebSocket(`${this.tls ? 'wss' : 'ws'}://${link.address}/`, {
         perMessageDeflate: false, maxPayload: this.opts.maxFrameBytes, followRedirects: false,
         // An all-zero mask lets ws skip XOR-ing every byte: masking guards browser-facing proxies
         // against cache poisoning, which does not apply between two nodes of a cluster.
         generateMask: zeroMask,
+        // ws types checkServerIdentity as returning a boolean; tls.connect wants undefined for "fine".
+        ...(this.tls ? (clientTlsOptions(this.tls) as unknown as WebSocket.ClientOptions) : {}),
       });
     } catch (err) {
       // A malformed address: fail like an unreachable peer (with backoff), not with a throw.
@@ -266,9 +312,12 @@ export class WsTransport implements PeerTransport {
     }
     this.track(ws);
     let stopCounting: (() => void) | undefined;
-    // The acceptor is not proven before its Challenge either: its bytes are capped alike.
-    ws.once('upgrade', (res) => { stopCounting = capBytes(res.socket, PRE_AUTH_BYTES_MAX); });
     const hs = new DialerHandshake(this.self(), (frame) => ws.send(frame), this.opts.expectedIdAt(link.address));
+    // The acceptor is not proven before its Challenge either: its bytes are capped alike.
+    ws.once('upgrade', (res) => {
+      stopCounting = capBytes(res.socket, PRE_AUTH_BYTES_MAX);
+      hs.bindChannel(channelBinding(res.socket));
+    });
     ws.once('open', () => hs.start());
     const step = openSocket(ws, this.opts.clock, this.opts.connectTimeoutMs, (frame) => hs.onFrame(frame), (outcome) => {
       stopCounting?.();
@@ -322,7 +371,7 @@ export class WsTransport implements PeerTransport {
 
   // ---- inbound ----
 
-  private onInbound(ws: WebSocket, handshakeOver: () => void): void {
+  private onInbound(ws: WebSocket, handshakeOver: () => void, binding: Uint8Array | undefined): void {
     this.track(ws);
     let standing: 'member' | 'guest' = 'member';
     const hs = new AcceptorHandshake(
@@ -344,6 +393,7 @@ export class WsTransport implements PeerTransport {
         standing = s;
         return undefined;
       },
+      binding,
     );
     openSocket(ws, this.opts.clock, this.opts.connectTimeoutMs, (frame) => hs.onFrame(frame), (outcome) => {
       handshakeOver();
@@ -463,8 +513,8 @@ export class WsTransport implements PeerTransport {
 
   // ---- lifecycle helpers ----
 
-  private self(): { id: string; address: string; secret: string } {
-    return { id: this.opts.nodeId, address: this.advertise, secret: this.opts.secret };
+  private self(): { id: string; address: string; secret: string; acceptedSecrets: readonly string[] } {
+    return { id: this.opts.nodeId, address: this.advertise, ...this.secrets };
   }
 
   private track(ws: WebSocket): void {

@@ -171,3 +171,41 @@ describe('handshake', () => {
     expect(() => acc.onFrame(huge)).toThrow(/exceeds 4096/);
   });
 });
+
+describe('channel binding (issue 15: the handshake inside TLS is bound to the TLS session)', () => {
+  const a = { id: 'a', address: 'h:1' };
+  const b = { id: 'b', address: 'h:2' };
+  function handshake(dialerBinding?: Uint8Array, acceptorBinding?: Uint8Array, secrets: { dialer?: string[]; acceptor?: string[] } = {}) {
+    const toAcceptor: Buffer[] = [];
+    const toDialer: Buffer[] = [];
+    const [ds, ...dAccepted] = secrets.dialer ?? ['s'];
+    const [as, ...aAccepted] = secrets.acceptor ?? ['s'];
+    const d = new DialerHandshake({ ...a, secret: ds!, acceptedSecrets: dAccepted }, (f) => toAcceptor.push(f));
+    d.bindChannel(dialerBinding);
+    const acc = new AcceptorHandshake({ ...b, secret: as!, acceptedSecrets: aAccepted }, (f) => toDialer.push(f), () => undefined, () => undefined, acceptorBinding);
+    const steps: HandshakeStep[] = [];
+    d.start();
+    while (toAcceptor.length || toDialer.length) {
+      if (toAcceptor.length) steps.push(acc.onFrame(toAcceptor.shift()!));
+      if (toDialer.length) steps.push(d.onFrame(toDialer.shift()!));
+    }
+    return steps;
+  }
+  const x = new Uint8Array(32).fill(7);
+  const y = new Uint8Array(32).fill(8);
+
+  test('the same binding on both sides establishes', () => {
+    expect(handshake(x, x).at(-1)).toMatchObject({ kind: 'established' });
+  });
+
+  test('proofs made on another TLS session (a relay between two sessions) are refused', () => {
+    expect(handshake(x, y).at(-1)).toMatchObject({ kind: 'refuse', reason: 'acceptor failed to prove the cluster secret on this TLS session' });
+    expect(handshake(undefined, y).at(-1)).toMatchObject({ kind: 'refuse' });
+  });
+
+  test('a secret rotation: a node proving the new secret and one still on the old, each accepting the other, connect both ways', () => {
+    expect(handshake(undefined, undefined, { dialer: ['new', 'old'], acceptor: ['old', 'new'] }).at(-1)).toMatchObject({ kind: 'established' });
+    expect(handshake(undefined, undefined, { dialer: ['old', 'new'], acceptor: ['new', 'old'] }).at(-1)).toMatchObject({ kind: 'established' });
+    expect(handshake(undefined, undefined, { dialer: ['new'], acceptor: ['old'] }).at(-1)).toMatchObject({ kind: 'refuse' });
+  });
+});
