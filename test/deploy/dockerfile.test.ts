@@ -1,18 +1,25 @@
 // deploy/Dockerfile read as text (no Docker engine needed): multi-stage, non-root, a health
 // check that works without curl, ports that match the manifests, COPY sources that exist, and no
-// cluster secret anywhere in the image (its defaults refuse to start without one). Also the
-// compose file's cluster wiring (the secret as a mounted file) and the health-check script
-// against a live port.
+// cluster secret, auth file or opt-out anywhere in the image (its defaults refuse to start
+// without a secret and without an auth file). Also the compose file's cluster wiring (the secret
+// and the auth file as mounted files), the recipe deploy/README.md gives for the auth file, and
+// the health-check script against a live port, plain and HTTPS.
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { refusingEndpoint } from '../../packages/client/test/support/fake-node.js';
+import { makeTestCerts } from '../../packages/client/test/support/certs.js';
 import { loadNodeConfig } from '../../packages/cli/src/config-loader.js';
-import { missingSecretProblem } from '@ringkv/server';
-import { REPO_ROOT } from '../support/processes.js';
+import { missingAuthProblem, missingSecretProblem } from '@ringkv/server';
+import { readAuthFile } from '../../packages/server/src/http/auth/auth-file.js';
+import { Authenticator } from '../../packages/server/src/http/auth/authenticator.js';
+import { accessFor } from '../../packages/server/src/http/route-table.js';
+import { REPO_ROOT, RINGKV_BIN } from '../support/processes.js';
 import { DEPLOY_DIR, findOne, loadBase, readYamlDocs, type K8sObject } from './load-manifests.js';
 
 interface Instruction {
@@ -92,14 +99,40 @@ describe('Dockerfile', () => {
     expect(ignore).toContain('deploy/secret');
   });
 
-  test("the image's own configuration refuses to start without a secret (its peer port is not loopback)", () => {
+  const imageEnv = (): Record<string, string> => {
     const env: Record<string, string> = {};
     for (const i of final.filter((x) => x.op === 'ENV')) {
       for (const [, k, v] of i.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(\S*)/g)) env[k] = v;
     }
-    const config = loadNodeConfig({}, undefined, env);
+    return env;
+  };
+
+  test("the image's own configuration refuses to start without a secret (its peer port is not loopback)", () => {
+    const config = loadNodeConfig({}, undefined, imageEnv());
     expect(config.secret).toBeUndefined();
     expect(missingSecretProblem(config)).toMatch(/--peer 0\.0\.0\.0:7171 .*needs the cluster secret/);
+  });
+
+  test("the image's own configuration refuses to start without an auth file (its client port is not loopback)", () => {
+    const config = loadNodeConfig({}, undefined, imageEnv());
+    expect([config.authFile, config.insecureNoAuth]).toEqual([undefined, false]);
+    expect(missingAuthProblem(config)).toMatch(/--http 0\.0\.0\.0:7070 .*--auth-file.*--insecure-no-auth/);
+  });
+
+  test('no auth file, token or opt-out baked in: no such ENV or ARG, none on the command line, none copied', () => {
+    for (const i of dockerfile.filter((x) => x.op === 'ENV' || x.op === 'ARG')) {
+      expect([i.op, i.args]).not.toEqual([i.op, expect.stringMatching(/AUTH|TOKEN|INSECURE|TLS/i)]);
+    }
+    for (const i of dockerfile.filter((x) => ['ENTRYPOINT', 'CMD', 'RUN'].includes(x.op))) {
+      expect(i.args).not.toMatch(/insecure-no-auth|--auth-file|--token|auth\.yaml/i);
+    }
+    for (const i of dockerfile.filter((x) => x.op === 'COPY' || x.op === 'ADD')) expect(i.args).not.toMatch(/auth|token|\.pem|\.key|\.crt/i);
+    const ignore = readFileSync(path.join(DEPLOY_DIR, 'Dockerfile.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    expect(ignore).toEqual(expect.arrayContaining(['deploy/auth.yaml', 'deploy/*.token']));
+  });
+
+  test('the HEALTHCHECK path needs no token', () => {
+    expect(accessFor('GET', '/health')).toBe('open');
   });
 
   test('every COPY source from the build context exists and is not ignored', () => {
@@ -123,8 +156,10 @@ describe('healthcheck.mjs', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   // Async: the server above lives in this process and must keep answering while the script runs.
-  const run = (listen: string) => new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(DEPLOY_DIR, 'healthcheck.mjs')], { env: { ...process.env, RINGKV_HTTP: listen }, stdio: 'ignore' });
+  const run = (listen: string, extra: Record<string, string> = {}) => new Promise<number | null>((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, RINGKV_HTTP: listen, ...extra };
+    if (!('RINGKV_TLS_CERT' in extra)) delete env.RINGKV_TLS_CERT;
+    const child = spawn(process.execPath, [path.join(DEPLOY_DIR, 'healthcheck.mjs')], { env, stdio: 'ignore' });
     child.on('error', reject);
     child.on('exit', (code) => resolve(code));
   });
@@ -140,6 +175,65 @@ describe('healthcheck.mjs', () => {
     const url = await refusingEndpoint();
     expect(await run(url.replace('http://', ''))).toBe(1);
   });
+
+  const certs = makeTestCerts();
+  (certs ? test : test.skip)('speaks HTTPS to a node serving TLS: with RINGKV_TLS_CERT, and without it after plain HTTP fails', async () => {
+    const tls = https.createServer({ cert: certs!.cert, key: certs!.key }, (req, res) => {
+      res.writeHead(req.url === '/health' ? 200 : 404);
+      res.end();
+    });
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = tls.address() as AddressInfo;
+      expect(await run(`0.0.0.0:${port}`, { RINGKV_TLS_CERT: '/etc/ringkv/tls/tls.crt' })).toBe(0);
+      expect(await run(`127.0.0.1:${port}`)).toBe(0);
+      // With RINGKV_TLS_CERT it speaks HTTPS only: a plain HTTP server does not pass.
+      if (!server.listening) await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const { port: plain } = server.address() as AddressInfo;
+      expect(await run(`127.0.0.1:${plain}`, { RINGKV_TLS_CERT: '/x' })).toBe(1);
+    } finally {
+      await new Promise<void>((r) => tls.close(() => r()));
+      certs!.remove();
+    }
+  });
+});
+
+describe("deploy/README.md's recipes for the auth file (compose and Kubernetes)", () => {
+  const lines = readFileSync(path.join(DEPLOY_DIR, 'README.md'), 'utf8').split('\n');
+  // Each recipe: a `ringkv token new ... > TOKEN_FILE` line, then the `printf 'principals...' > AUTH_FILE` line.
+  const recipes = lines.flatMap((l, i) => {
+    const token = /^(?:npx )?ringkv token new .*> (\S+)$/.exec(l);
+    const auth = /^printf 'principals.*> (\S+)$/.exec(lines[i + 1] ?? '');
+    return token && auth ? [{ script: [l, lines[i + 1]!], tokenFile: token[1]!, authFile: auth[1]! }] : [];
+  });
+  const built = existsSync(path.join(REPO_ROOT, 'packages', 'cli', 'dist', 'commands', 'token.js'));
+
+  test('are in the README: a token from `ringkv token new`, and an auth file made from it, for compose and for Kubernetes', () => {
+    expect(recipes.map((r) => r.authFile)).toEqual(['deploy/auth.yaml', 'auth.yaml']);
+    // The compose recipe writes the files compose.yaml reads by default.
+    expect(readFileSync(path.join(DEPLOY_DIR, 'compose.yaml'), 'utf8')).toContain('${RINGKV_AUTH_FILE:-./auth.yaml}');
+  });
+
+  (built ? test.each(recipes.map((r) => [r.authFile, r] as const)) : test.skip.each([['(the CLI is not built)', undefined]]))(
+    '%s: makes an auth file the node accepts, admitting the token as admin, and a token file holding only the token', (_n, r) => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'ringkv-recipe-'));
+      try {
+        mkdirSync(path.join(dir, 'deploy'));
+        const script = ['set -eo pipefail', ...r!.script.map((l) => l.replace(/^(npx )?ringkv /, `node ${JSON.stringify(RINGKV_BIN)} `))].join('\n');
+        const out = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8' });
+        expect([out.status, out.stdout]).toEqual([0, '']);
+        const token = readFileSync(path.join(dir, r!.tokenFile), 'utf8');
+        expect(token).toMatch(/^[A-Za-z0-9_-]{43}\n$/);
+        const principals = readAuthFile(path.join(dir, r!.authFile));
+        expect(principals.map((p) => [p.name, p.role])).toEqual([['admin', 'admin']]);
+        const outcome = new Authenticator(principals).authenticate(`Bearer ${token.trim()}`);
+        expect(outcome).toMatchObject({ ok: true, principal: { name: 'admin', role: 'admin' } });
+        expect(readFileSync(path.join(dir, r!.authFile), 'utf8')).not.toContain(token.trim());
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('compose.yaml', () => {
@@ -173,24 +267,58 @@ describe('compose.yaml', () => {
     }
   });
 
-  test('the secret is a compose secret from a file, mounted in every node and named by RINGKV_SECRET_FILE', () => {
-    const secrets = compose.secrets as Record<string, { file?: string; environment?: string }>;
+  const secrets = compose.secrets as Record<string, { file?: string; environment?: string }>;
+  /** The compose secret of a service that a *_FILE variable names, by where compose mounts it. */
+  const secretNamedBy = (s: K8sObject, variable: string) => {
+    const mounted = (s.secrets as (string | { source: string; target?: string })[]).map((x) => typeof x === 'string' ? { source: x } : x);
+    const at = (m: { source: string; target?: string }) => (m.target?.startsWith('/') ? m.target : `/run/secrets/${m.target ?? m.source}`);
+    return mounted.filter((m) => at(m) === s.environment[variable]).map((m) => m.source);
+  };
+
+  test.each([['the cluster secret', 'RINGKV_SECRET_FILE'], ['the auth file', 'RINGKV_AUTH_FILE']])(
+    '%s is a compose secret from a file, mounted in every node and named by %s', (_what, variable) => {
+      for (const s of services) {
+        const sources = secretNamedBy(s, variable);
+        expect([s.name, sources.length]).toEqual([s.name, 1]);
+        // File-based (an `environment:` secret would be the environment again), mounted read-only by compose.
+        expect(secrets[sources[0]].file).toBeDefined();
+        expect(secrets[sources[0]].environment).toBeUndefined();
+      }
+    },
+  );
+
+  test('every node mounts exactly those two compose secrets, the secret and the auth file, which differ', () => {
     for (const s of services) {
-      const names = (s.secrets as (string | { source: string; target?: string })[]).map((x) => typeof x === 'string' ? { source: x } : x);
-      expect(names).toHaveLength(1);
-      const { source, target } = names[0];
-      // File-based (an `environment:` secret would be the environment again), mounted read-only by compose.
-      expect(secrets[source].file).toBeDefined();
-      expect(secrets[source].environment).toBeUndefined();
-      expect(s.environment.RINGKV_SECRET_FILE).toBe(target?.startsWith('/') ? target : `/run/secrets/${target ?? source}`);
+      const all = (s.secrets as (string | { source: string })[]).map((x) => typeof x === 'string' ? x : x.source).sort();
+      expect(all).toEqual([...secretNamedBy(s, 'RINGKV_SECRET_FILE'), ...secretNamedBy(s, 'RINGKV_AUTH_FILE')].sort());
+      expect(new Set(all).size).toBe(2);
     }
+  });
+
+  test('no node opts out of authentication, and none is given a token', () => {
+    for (const s of services) {
+      expect(Object.keys(s.environment).filter((k) => /INSECURE|TOKEN/.test(k))).toEqual([]);
+      expect(JSON.stringify(s.command ?? '') + JSON.stringify(s.entrypoint ?? '')).not.toMatch(/insecure-no-auth|--token|--secret\b/);
+    }
+    expect(readFileSync(path.join(DEPLOY_DIR, 'compose.yaml'), 'utf8')).not.toMatch(/insecure[-_]?no[-_]?auth/i);
+  });
+
+  test('the default auth file and tokens are kept out of git and out of the build context', () => {
+    const file = secrets.client_auth?.file ?? '';
+    const fallback = /^\$\{RINGKV_AUTH_FILE:-(.+)\}$/.exec(file)?.[1];
+    expect(fallback).toBeDefined();
+    const relative = path.relative(REPO_ROOT, path.resolve(DEPLOY_DIR, fallback!));
+    const ignored = (p: string) => spawnSync('git', ['check-ignore', '-q', '--no-index', p], { cwd: REPO_ROOT }).status === 0;
+    expect([relative, ignored(relative)]).toEqual([relative, true]);
+    expect(ignored('deploy/admin.token')).toBe(true);
+    expect(ignored('deploy/compose.yaml')).toBe(false); // the check itself is real
   });
 
   test('no secret value in any environment, and the default secret file is kept out of git', () => {
     for (const s of services) {
       expect(Object.keys(s.environment).filter((k) => /SECRET/.test(k))).toEqual(['RINGKV_SECRET_FILE']);
     }
-    const file = Object.values(compose.secrets as Record<string, { file: string }>)[0].file;
+    const file = (compose.secrets as Record<string, { file: string }>)[secretNamedBy(services[0], 'RINGKV_SECRET_FILE')[0]].file;
     // `${RINGKV_SECRET_FILE:-./secret}`: compose resolves the default against the compose file's directory.
     const fallback = /^\$\{RINGKV_SECRET_FILE:-(.+)\}$/.exec(file)?.[1];
     expect(fallback).toBeDefined();

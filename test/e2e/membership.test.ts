@@ -38,37 +38,41 @@ test('the Raft leader is killed: a new one is elected and commits a change; the 
     }
   })();
 
-  const started = Date.now();
-  await leader.kill('SIGKILL');
-  const newLeader = await pollUntil('a new leader', async () => {
-    const v = await view(survivors[0]);
-    return v.leader && v.leader !== leaderId ? v.leader : undefined;
-  }, { intervalMs: 5 });
-  const electedMs = Date.now() - started;
-  const change = await fetch(`${survivors[1].url}/cluster/changes`, {
-    method: 'POST', body: JSON.stringify({ op: 'add', member: { id: 'probe', peer: '127.0.0.1:9', http: '127.0.0.1:9' } }),
-  });
-  const committedMs = Date.now() - started;
-  expect(change.status).toBe(200);
-  const { epoch } = (await change.json()) as { epoch: number };
-  expect(epoch).toBe(2);
-  // A measurement, not an assertion (timings on shared machines are noisy): it goes in the report.
-  console.log(`failover: killed leader ${leaderId}; ${newLeader} elected after ${electedMs} ms; change committed ${committedMs} ms after the kill`);
+  try {
+    const started = Date.now();
+    await leader.kill('SIGKILL');
+    const newLeader = await pollUntil('a new leader', async () => {
+      const v = await view(survivors[0]);
+      return v.leader && v.leader !== leaderId ? v.leader : undefined;
+    }, { intervalMs: 5 });
+    const electedMs = Date.now() - started;
+    const change = await fetch(`${survivors[1].url}/cluster/changes`, {
+      method: 'POST', body: JSON.stringify({ op: 'add', member: { id: 'probe', peer: '127.0.0.1:9', http: '127.0.0.1:9' } }),
+    });
+    const committedMs = Date.now() - started;
+    expect(change.status).toBe(200);
+    const { epoch } = (await change.json()) as { epoch: number };
+    expect(epoch).toBe(2);
+    // A measurement, not an assertion (timings on shared machines are noisy): it goes in the report.
+    console.log(`failover: killed leader ${leaderId}; ${newLeader} elected after ${electedMs} ms; change committed ${committedMs} ms after the kill`);
 
-  // Every survivor serves the new epoch.
-  for (const n of survivors) await pollUntil(`${n.opts.id} at epoch 2`, async () => (await view(n)).epoch === 2);
+    // Every survivor serves the new epoch.
+    for (const n of survivors) await pollUntil(`${n.opts.id} at epoch 2`, async () => (await view(n)).epoch === 2);
 
-  // The dead node is marked down, and up again once restarted.
-  for (const n of survivors) await waitAlive(n, leaderId, false, 20_000);
-  leader.start();
-  await leader.waitReady();
-  for (const n of survivors) await waitAlive(n, leaderId, true, 20_000);
-  await pollUntil(`${leaderId} to catch up to epoch 2`, async () => (await view(leader)).epoch === 2);
-  const removed = await fetch(`${leader.url}/cluster/changes`, { method: 'POST', body: JSON.stringify({ op: 'remove', id: 'probe' }) });
-  expect([removed.status, ((await removed.json()) as { epoch: number }).epoch]).toEqual([200, 3]);
-
-  running = false;
-  await traffic;
+    // The dead node is marked down, and up again once restarted.
+    for (const n of survivors) await waitAlive(n, leaderId, false, 20_000);
+    leader.start();
+    await leader.waitReady();
+    for (const n of survivors) await waitAlive(n, leaderId, true, 20_000);
+    await pollUntil(`${leaderId} to catch up to epoch 2`, async () => (await view(leader)).epoch === 2);
+    const removed = await fetch(`${leader.url}/cluster/changes`, { method: 'POST', body: JSON.stringify({ op: 'remove', id: 'probe' }) });
+    const removedBody = (await removed.json()) as { epoch: number; error?: { message: string } };
+    expect([removed.status, removedBody.epoch, removedBody.error?.message]).toEqual([200, 3, undefined]);
+  } finally {
+    // Stops the traffic loop on failure too (it would spin on a dead cluster after the test).
+    running = false;
+    await traffic;
+  }
   expect(written).toBeGreaterThan(10);
   expect(failures).toEqual([]);
   await Promise.all(nodes.map((n) => n.kill('SIGTERM')));

@@ -216,7 +216,7 @@ export class NodeRuntime {
       precheck: async (c, deadlineMs) => {
         if (c.op !== 'remove') return;
         await checkRemoval({
-          selfId: this.config.id, cluster: this.cluster, liveness: this.liveness, rpc: this.rpc, clock: this.components.clock,
+          selfId: this.config.id, cluster: this.cluster, liveness: this.liveness, hears: (id) => this.liveness.hears(id), rpc: this.rpc, clock: this.components.clock,
           requestTimeoutMs: this.config.requestTimeoutMs, ownStatus: () => this.topology.status(),
         }, c.id, deadlineMs);
       },

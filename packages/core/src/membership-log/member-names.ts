@@ -7,8 +7,10 @@
 export const NODE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';
 /** Zones follow the id rule (a zone is a label such as "eu-west-1a"). */
 export const ZONE_PATTERN = NODE_ID_PATTERN;
+/** A port 0-65535, as a pattern (a schema has no other way to bound it). */
+const PORT_PATTERN = '([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
 /** HOST:PORT, the host a name or an IPv4 address, or an IPv6 address in brackets; port 0-65535. */
-export const ADDRESS_PATTERN = '^(\\[[0-9a-fA-F:.]{2,45}\\]|[A-Za-z0-9_.-]{1,253}):([0-9]{1,5})$';
+export const ADDRESS_PATTERN = `^(\\[[0-9a-fA-F:.]{2,45}\\]|[A-Za-z0-9_.-]{1,253}):${PORT_PATTERN}$`;
 /** Longest address accepted: a 253-character host name, the colon and five digits. */
 export const ADDRESS_MAX_LENGTH = 259;
 

@@ -111,6 +111,12 @@ export class GossipService {
     return this.isUpAt(id, monotonicMs(this.deps.clock));
   }
 
+  /** Up, and heard: its heartbeat rose at least once (not only the grace of a member never heard). */
+  hears(id: string): boolean {
+    if (id === this.deps.selfId) return true;
+    return this.table.liveness.get(id)?.lastAdvanceMs !== undefined && this.isUp(id);
+  }
+
   onUp(listener: (id: string) => void): void {
     this.upListeners.push(listener);
   }

@@ -17,6 +17,8 @@ export interface RemovalGuardDeps {
   selfId: string;
   cluster: ClusterState;
   liveness: Pick<Liveness, 'isUp'>;
+  /** Gossip has heard the member (its heartbeat rose) and holds it alive: not just a grace period. */
+  hears: (id: string) => boolean;
   rpc: PeerRpc;
   clock: Clock;
   requestTimeoutMs: number;
@@ -27,12 +29,15 @@ export interface RemovalGuardDeps {
 const POLL_MS = 250;
 
 export async function checkRemoval(deps: RemovalGuardDeps, id: string, deadlineMs: number): Promise<void> {
-  const { cluster, liveness, clock } = deps;
-  if (id !== deps.selfId && cluster.member(id) && liveness.isUp(id)) {
+  const { cluster, clock } = deps;
+  if (id !== deps.selfId && cluster.member(id) && deps.hears(id)) {
     throw new MembershipChangeRefusedError(
       `remove: ${id} is alive (gossip hears it); decommission it with \`ringkv cluster leave\` on that node, stop it first, or pass force to remove it anyway`,
     );
   }
+  // A member that owns no partition (one still joining) holds no copy anyone could lose.
+  const owned = cluster.ring.partitionsOf(id);
+  if (owned.primary.length + owned.replica.length === 0) return;
   for (;;) {
     const busy = await catchingUp(deps, id);
     if (busy.length === 0) return;
