@@ -9,6 +9,8 @@ HTTP_BASE=${RINGKV_DEV_HTTP_BASE:-7070}   # node i serves clients on HTTP_BASE+i
 PEER_BASE=${RINGKV_DEV_PEER_BASE:-7170}   # and peers on PEER_BASE+i
 ENGINE=${RINGKV_DEV_ENGINE:-level}
 SECRET_FILE="$DEV/secret"                 # the local cluster's secret, made on first start (ensure_secret)
+AUTH_FILE="$DEV/auth.yaml"                # principals of a cluster started with up --auth (ensure_auth)
+ADMIN_TOKEN_FILE="$DEV/admin-token"       # the token of its admin principal, mode 600
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 
 say() { printf '%s\n' "$*"; }
@@ -92,17 +94,60 @@ ensure_secret() {
   chmod 600 "$SECRET_FILE"
 }
 
+# The principals of a local cluster started with `up --auth`, in .dev/auth.yaml: one admin
+# principal, dev-admin, whose token (made by `ringkv token new` the first time) is kept in
+# .dev/admin-token, mode 600. Both are reused afterwards, so restarts and nodes added by
+# ./dev.sh scale accept the same token; principals added to .dev/auth.yaml by hand stay. The nodes
+# hold only the token's SHA-256. Callers build first (`ringkv token new` is the CLI's).
+ensure_auth() {
+  mkdir -p "$DEV"
+  if [ ! -s "$ADMIN_TOKEN_FILE" ]; then
+    [ ! -s "$AUTH_FILE" ] || die ".dev/auth.yaml exists but .dev/admin-token does not: put the admin token back in .dev/admin-token, or remove .dev/auth.yaml to make both anew"
+    # Written under umask 077: the token is never readable by others, not even for a moment.
+    (umask 077 && ringkv token new --name dev-admin --role admin > "$ADMIN_TOKEN_FILE" 2>/dev/null) \
+      || { rm -f "$ADMIN_TOKEN_FILE"; die "ringkv token new failed"; }
+  fi
+  chmod 600 "$ADMIN_TOKEN_FILE"
+  if [ ! -s "$AUTH_FILE" ]; then
+    local hash
+    hash=$(node -e 'const c=require("crypto"),fs=require("fs");process.stdout.write(c.createHash("sha256").update(fs.readFileSync(process.argv[1],"utf8").trim()).digest("hex"))' "$ADMIN_TOKEN_FILE")
+    (umask 077 && printf 'principals:\n- name: dev-admin\n  role: admin\n  token_sha256: %s\n' "$hash" > "$AUTH_FILE")
+  fi
+}
+
+# Whether the running local nodes were started with --auth (start_node leaves .dev/pids/nI.auth).
+cluster_auth() {
+  local i
+  for i in $(running_nodes); do [ -f "$DEV/pids/n$i.auth" ] && return 0; done
+  return 1
+}
+
+# Runs "$@" with RINGKV_TOKEN set to the admin token when the local cluster runs with --auth. The
+# token travels in the environment, never on a command line (command lines are visible in ps).
+as_admin() {
+  if cluster_auth; then
+    [ -s "$ADMIN_TOKEN_FILE" ] || die "the local cluster runs with --auth but .dev/admin-token is missing"
+    local token; token=$(cat "$ADMIN_TOKEN_FILE")
+    RINGKV_TOKEN="$token" "$@"
+  else
+    "$@"
+  fi
+}
+
 # Callers run ensure_secret first (before installing and building, so a bad RINGKV_DEV_SECRET
-# fails at once).
+# fails at once), and ensure_auth before starting a node with auth (third argument 1).
 start_node() {
-  local i=$1 seeds=$2
+  local i=$1 seeds=$2 auth=${3:-0}
   local hp pp; hp=$(http_port "$i"); pp=$(peer_port "$i")
   node_running "$i" && { say "n$i already running (pid $(cat "$DEV/pids/n$i.pid"))"; return 0; }
   port_free "$hp" || die "port $hp (client API of n$i) is taken by another program; set RINGKV_DEV_HTTP_BASE to move the local cluster"
   port_free "$pp" || die "port $pp (peer port of n$i) is taken by another program; set RINGKV_DEV_PEER_BASE to move the local cluster"
   mkdir -p "$DEV/pids" "$DEV/logs" "$DEV/data"
-  nohup node "$ROOT/packages/cli/bin/ringkv.js" start --id "n$i" --http "127.0.0.1:$hp" --peer "127.0.0.1:$pp" \
-    --seeds "$seeds" --data "$DEV/data/n$i" --engine "$ENGINE" --secret-file "$SECRET_FILE" \
+  local auth_args=()
+  if [ "$auth" = 1 ]; then auth_args=(--auth-file "$AUTH_FILE"); touch "$DEV/pids/n$i.auth"; else rm -f "$DEV/pids/n$i.auth"; fi
+  # The client's RINGKV_TOKEN and RINGKV_CA of the caller's shell are no business of a node.
+  nohup env -u RINGKV_TOKEN -u RINGKV_CA node "$ROOT/packages/cli/bin/ringkv.js" start --id "n$i" --http "127.0.0.1:$hp" --peer "127.0.0.1:$pp" \
+    --seeds "$seeds" --data "$DEV/data/n$i" --engine "$ENGINE" --secret-file "$SECRET_FILE" ${auth_args[@]+"${auth_args[@]}"} \
     >>"$DEV/logs/n$i.log" 2>&1 &
   echo $! > "$DEV/pids/n$i.pid"
 }
@@ -124,17 +169,30 @@ existing_nodes() {
 }
 
 cmd_up() {
-  local n=${1:-}
+  local n="" auth=0 arg
+  for arg in "$@"; do
+    case "$arg" in
+      --auth) auth=1 ;;
+      *) [ -z "$n" ] || die "usage: ./dev.sh up [N] [--auth]"; n=$arg ;;
+    esac
+  done
+  if [ -n "$(running_nodes)" ]; then
+    # A running cluster keeps its mode: nodes with and without authentication cannot be mixed.
+    if cluster_auth; then auth=1
+    elif [ "$auth" = 1 ]; then die "the local cluster is running without --auth: ./dev.sh down first, then ./dev.sh up --auth"
+    fi
+  fi
   if [ -z "$n" ]; then n=$(existing_nodes); [ "$n" -ge "$NODES_DEFAULT" ] || n=$NODES_DEFAULT; fi
   ensure_secret
   ensure_installed
   build
+  [ "$auth" = 0 ] || ensure_auth
   # The founding members are the first three (or fewer); nodes beyond them joined later and
   # restart from their own state (their seeds only matter the first time).
   local founders=$((n < NODES_DEFAULT ? n : NODES_DEFAULT))
   local seeds; seeds=$(seeds_for "$founders")
   say "==> starting $n node(s)"
-  for ((i = 1; i <= n; i++)); do start_node "$i" "$seeds"; done
+  for ((i = 1; i <= n; i++)); do start_node "$i" "$seeds" "$auth"; done
   for ((i = 1; i <= n; i++)); do wait_ready "$i"; done
   say ""
   say "ringkv is up: $n node(s), engine $ENGINE, data in .dev/data, logs in .dev/logs"
@@ -142,6 +200,19 @@ cmd_up() {
     say "  n$i  client http://127.0.0.1:$(http_port "$i")   peer 127.0.0.1:$(peer_port "$i")"
   done
   say ""
+  if [ "$auth" = 1 ]; then
+    say "authentication is on: every node has --auth-file .dev/auth.yaml (principal dev-admin, role admin)"
+    say "admin token (kept in .dev/admin-token, mode 600): $(cat "$ADMIN_TOKEN_FILE")"
+    say ""
+    say "try:  export RINGKV_TOKEN=\$(cat .dev/admin-token)"
+    say "      curl -X PUT -H \"Authorization: Bearer \$RINGKV_TOKEN\" --data-binary hello http://127.0.0.1:$(http_port 1)/kv/greeting"
+    say "      curl -H \"Authorization: Bearer \$RINGKV_TOKEN\" http://127.0.0.1:$(http_port 1)/kv/greeting"
+    say "      npx ringkv get greeting --endpoint http://127.0.0.1:$(http_port 1)   # the CLI reads RINGKV_TOKEN (or --token)"
+    say "more principals: npx ringkv token new --name NAME --role read|write|admin, add the entry it prints"
+    say "      to .dev/auth.yaml, then: kill -HUP \$(cat .dev/pids/n*.pid)"
+    say "stop: ./dev.sh down"
+    return 0
+  fi
   say "try:  curl -X PUT --data-binary hello http://127.0.0.1:$(http_port 1)/kv/greeting"
   say "      curl http://127.0.0.1:$(http_port 1)/kv/greeting"
   say "      npx ringkv get greeting --endpoint http://127.0.0.1:$(http_port 1)"
@@ -177,7 +248,7 @@ cmd_status() {
     say "n$i  pid $(cat "$DEV/pids/n$i.pid")  http://127.0.0.1:$(http_port "$i")"
   done
   say ""
-  ringkv cluster status --endpoint "http://127.0.0.1:$(http_port "$(echo "$nodes" | head -n 1)")"
+  as_admin ringkv cluster status --endpoint "http://127.0.0.1:$(http_port "$(echo "$nodes" | head -n 1)")"
 }
 
 wait_normal() {
@@ -186,7 +257,8 @@ wait_normal() {
   until node -e 'fetch(process.argv[1]+"/ready").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "$url"; do
     node_running "$i" || { tail -n 20 "$DEV/logs/n$i.log" >&2; die "n$i exited while joining (./dev.sh logs n$i)"; }
     [ $SECONDS -lt $deadline ] || die "n$i did not finish joining in time (./dev.sh logs n$i)"
-    local p; p=$(node -e 'fetch(process.argv[1]+"/cluster").then(r=>r.json()).then(v=>{const t=v.topology;console.log(t?`${t.phase} ${t.partitionsDone}/${t.partitionsTotal} partitions, ${t.keys} keys`:"waiting for the membership")},()=>console.log("starting"))' "$url")
+    # /cluster needs a token on a cluster with --auth (/ready above does not).
+    local p; p=$(as_admin node -e 'const t=process.env.RINGKV_TOKEN;fetch(process.argv[1]+"/cluster",{headers:t?{authorization:"Bearer "+t}:{}}).then(r=>r.json()).then(v=>{const t=v.topology;console.log(t?`${t.phase} ${t.partitionsDone}/${t.partitionsTotal} partitions, ${t.keys} keys`:"waiting for the membership")},()=>console.log("starting"))' "$url")
     [ "$p" = "$last" ] || { say "   n$i: $p"; last=$p; }
     sleep 0.5
   done
@@ -206,20 +278,23 @@ cmd_scale() {
   [ "$count" -eq "$highest" ] || die "running nodes are not n1..n$count (running: $(echo $running)); ./dev.sh down && ./dev.sh up first"
   if [ "$target" -eq "$count" ]; then say "already $count node(s)"; return 0; fi
   local seeds; seeds=$(seeds_for "$count")
+  # Nodes added to a cluster started with --auth get the same auth file.
+  local auth=0
+  if cluster_auth; then auth=1; ensure_auth; fi
   while [ "$count" -lt "$target" ]; do
     count=$((count + 1))
     say "==> n$count joins (streams the partitions it will own, then serves)"
     rm -rf "$DEV/data/n$count"
-    start_node "$count" "$seeds"
+    start_node "$count" "$seeds" "$auth"
     wait_normal "$count"
     say "   n$count is normal"
   done
   while [ "$count" -gt "$target" ]; do
     say "==> n$count decommissions (hands its partitions to their new owners, then leaves)"
-    ringkv cluster leave --wait --endpoint "http://127.0.0.1:$(http_port "$count")"
+    as_admin ringkv cluster leave --wait --endpoint "http://127.0.0.1:$(http_port "$count")"
     kill -TERM "$(cat "$DEV/pids/n$count.pid")" 2>/dev/null || true
     for _ in $(seq 1 150); do node_running "$count" || break; sleep 0.1; done
-    rm -f "$DEV/pids/n$count.pid"
+    rm -f "$DEV/pids/n$count.pid" "$DEV/pids/n$count.auth"
     rm -rf "$DEV/data/n$count"
     say "   n$count has left and is stopped"
     count=$((count - 1))
@@ -236,7 +311,12 @@ scale_k8s() {
   while [ "$current" -gt "$target" ]; do
     local pod="$sts-$((current - 1))"
     say "==> $pod decommissions"
-    kubectl -n "$ns" exec "$pod" -- node packages/cli/bin/ringkv.js cluster leave --wait --endpoint http://127.0.0.1:7070
+    # With auth on, the admin token goes in on stdin (never on a command line, where ps shows it).
+    if [ -n "${RINGKV_TOKEN:-}" ]; then
+      printf '%s\n' "$RINGKV_TOKEN" | kubectl -n "$ns" exec -i "$pod" -- sh -c 'read -r RINGKV_TOKEN && export RINGKV_TOKEN && exec node packages/cli/bin/ringkv.js cluster leave --wait --endpoint http://127.0.0.1:7070'
+    else
+      kubectl -n "$ns" exec "$pod" -- node packages/cli/bin/ringkv.js cluster leave --wait --endpoint http://127.0.0.1:7070
+    fi
     kubectl -n "$ns" scale statefulset "$sts" --replicas=$((current - 1))
     kubectl -n "$ns" delete pvc "data-$pod" --ignore-not-found
     current=$((current - 1))
@@ -342,10 +422,14 @@ cmd_help() {
 usage: ./dev.sh <command> [args]
 
   up [N]        install if needed, build, start a local cluster (3 nodes, or as many as it had) in the background
+  up [N] --auth the same with client authentication: every node gets --auth-file .dev/auth.yaml, whose
+                admin principal's token is in .dev/admin-token (both made the first time, then reused)
   down          stop the local cluster (data is kept)
   clean         remove the local cluster's data, logs and secret (.dev)
-  status        the running local nodes and the cluster's members (ringkv cluster status)
+  status        the running local nodes and the cluster's members (ringkv cluster status; with the
+                admin token when the cluster runs with --auth)
   scale N       grow or shrink the local cluster to N nodes, one join or decommission at a time
+                (new nodes get --auth-file when the cluster runs with --auth)
   scale N --k8s the same on Kubernetes: decommission the highest ordinals, then kubectl scale
   logs [NODE]   follow the logs of every node, or of one (e.g. n1)
   test [ARGS]   install if needed, build, type-check and run the whole test suite (ARGS go to Jest)
@@ -356,10 +440,16 @@ usage: ./dev.sh <command> [args]
 
 Environment: RINGKV_DEV_NODES (nodes for `up`), RINGKV_DEV_ENGINE (level|rocksdb|memory),
 RINGKV_DEV_HTTP_BASE / RINGKV_DEV_PEER_BASE (node i listens on BASE+i),
-RINGKV_DEV_SECRET (the cluster secret, at least 32 bytes; written to .dev/secret).
+RINGKV_DEV_SECRET (the cluster secret, at least 32 bytes; written to .dev/secret),
+RINGKV_K8S_STATEFULSET / RINGKV_K8S_NAMESPACE (scale --k8s), RINGKV_TOKEN (the admin token
+scale --k8s passes to `cluster leave`, on stdin, when the cluster runs with auth).
 
 The local nodes share the cluster secret in .dev/secret (mode 600), made the first time a node
 starts (64 random hex characters) and kept until ./dev.sh clean. Every node gets --secret-file.
+
+With --auth, clients need the token: export RINGKV_TOKEN=$(cat .dev/admin-token) for the CLI,
+or send Authorization: Bearer <token>. /health and /ready need none. Plain `up` starts the nodes
+without authentication (loopback only); a running cluster keeps its mode until ./dev.sh down.
 USAGE
 }
 

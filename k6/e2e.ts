@@ -12,6 +12,8 @@ import type { Options } from 'k6/options';
 
 const ENDPOINTS = (__ENV.RINGKV_ENDPOINTS || 'http://127.0.0.1:7071').split(',').map((e) => e.trim().replace(/\/+$/, ''));
 const QUORUMS = ['1', '2', 'one', 'quorum', 'all'];
+// A node with an auth file needs a token of the write role (-e RINGKV_TOKEN=...); /ready needs none.
+const AUTH = __ENV.RINGKV_TOKEN ? { headers: { Authorization: `Bearer ${__ENV.RINGKV_TOKEN}` } } : {};
 
 export const options: Options = {
   scenarios: {
@@ -62,20 +64,20 @@ export default function (): void {
   const value = `value ${it} ${Date.now()}`;
 
   group('write, read back, delete, 404', () => {
-    const put = http.put(kv(writer, key, { w: q }), value);
+    const put = http.put(kv(writer, key, { w: q }), value, AUTH);
     check(put, {
       'put: 204': (r) => r.status === 204,
       'put: has a timestamp': (r) => !!r.headers['X-Ringkv-Timestamp'],
     });
-    const get = http.get(kv(reader, key, { r: q }));
+    const get = http.get(kv(reader, key, { r: q }), AUTH);
     check(get, {
       'get: 200': (r) => r.status === 200,
       'get: the value written': (r) => r.body === value,
       'get: same timestamp as the put': (r) => r.headers['X-Ringkv-Timestamp'] === put.headers['X-Ringkv-Timestamp'],
     });
-    const del = http.del(kv(deleter, key, { w: 'all' }));
+    const del = http.del(kv(deleter, key, { w: 'all' }), null, AUTH);
     check(del, { 'delete: 204': (r) => r.status === 204 });
-    const gone = http.get(kv(reader, key, { r: 'quorum' }));
+    const gone = http.get(kv(reader, key, { r: 'quorum' }), AUTH);
     check(gone, {
       'get after delete: 404': (r) => r.status === 404,
       'get after delete: NOT_FOUND': (r) => errorCode(r.body) === 'NOT_FOUND',
@@ -84,19 +86,19 @@ export default function (): void {
   });
 
   group('ttl', () => {
-    const put = http.put(kv(writer, `${key}/ttl`, { ttl: '3600' }), 'expiring');
+    const put = http.put(kv(writer, `${key}/ttl`, { ttl: '3600' }), 'expiring', AUTH);
     check(put, { 'put with ttl: 204': (r) => r.status === 204 });
-    const get = http.get(kv(reader, `${key}/ttl`));
+    const get = http.get(kv(reader, `${key}/ttl`), AUTH);
     check(get, { 'get with ttl: expiry header': (r) => r.status === 200 && !!r.headers['X-Ringkv-Expires-At'] });
   });
 
   group('parameter errors', () => {
-    const bad = http.get(kv(reader, key, { r: '0' }));
+    const bad = http.get(kv(reader, key, { r: '0' }), AUTH);
     check(bad, {
       'r=0: 400': (r) => r.status === 400,
       'r=0: INVALID_PARAMETER': (r) => errorCode(r.body) === 'INVALID_PARAMETER',
     });
-    const unknown = http.put(kv(writer, key, { bogus: '1' }), 'x');
+    const unknown = http.put(kv(writer, key, { bogus: '1' }), 'x', AUTH);
     check(unknown, { 'unknown parameter: 400': (r) => r.status === 400 });
   });
 }

@@ -23,6 +23,8 @@ const VALUE_BYTES = Number(__ENV.VALUE_BYTES || 256);
 const P99_GET_MS = Number(__ENV.P99_GET_MS || 50);
 const P99_PUT_MS = Number(__ENV.P99_PUT_MS || 100);
 const MAX_ERROR_RATE = Number(__ENV.MAX_ERROR_RATE || 0.01);
+// A node with an auth file needs a token of the write role (-e RINGKV_TOKEN=...); /ready needs none.
+const AUTH_HEADERS: Record<string, string> = __ENV.RINGKV_TOKEN ? { Authorization: `Bearer ${__ENV.RINGKV_TOKEN}` } : {};
 const PRELOAD_KEYS = Math.min(KEYS, 1000);
 
 export const options: Options = {
@@ -85,7 +87,7 @@ function record(res: RefinedResponse<'text'>, ok: boolean): void {
 export function setup(): void {
   const requests = [];
   for (let i = 0; i < PRELOAD_KEYS; i++) {
-    requests.push({ method: 'PUT', url: url(ENDPOINTS[i % ENDPOINTS.length], `load-${i}`), body: VALUE, params: { tags: { op: 'preload' } } });
+    requests.push({ method: 'PUT', url: url(ENDPOINTS[i % ENDPOINTS.length], `load-${i}`), body: VALUE, params: { tags: { op: 'preload' }, headers: AUTH_HEADERS } });
     if (requests.length === 100 || i === PRELOAD_KEYS - 1) {
       const answers = http.batch(requests.splice(0));
       for (const res of answers) if (res.status !== 204) throw new Error(`preload failed: ${res.status} ${res.body}`);
@@ -97,14 +99,14 @@ export default function (): void {
   const endpoint = ENDPOINTS[exec.scenario.iterationInTest % ENDPOINTS.length];
   const key = `load-${Math.floor(Math.random() * KEYS)}`;
   if (Math.random() < READ_RATIO) {
-    const res = http.get(url(endpoint, key, quorum('r')), { tags: { op: 'get', name: 'GET /kv/{key}' }, responseType: 'text' });
+    const res = http.get(url(endpoint, key, quorum('r')), { tags: { op: 'get', name: 'GET /kv/{key}' }, responseType: 'text', headers: AUTH_HEADERS });
     const ok = check(res, { 'get: 200 or 404': (r) => r.status === 200 || r.status === 404 });
     if (res.status === 404) notFound.add(1);
     if (res.status === 200) staleAnswers.add(!res.headers['X-Ringkv-Timestamp']);
     getLatency.add(res.timings.duration);
     record(res, ok);
   } else {
-    const res = http.put(url(endpoint, key, quorum('w')), VALUE, { tags: { op: 'put', name: 'PUT /kv/{key}' }, responseType: 'text' });
+    const res = http.put(url(endpoint, key, quorum('w')), VALUE, { tags: { op: 'put', name: 'PUT /kv/{key}' }, responseType: 'text', headers: AUTH_HEADERS });
     const ok = check(res, { 'put: 204': (r) => r.status === 204 });
     if (ok) bytesWritten.add(VALUE_BYTES);
     staleAnswers.add(ok && !res.headers['X-Ringkv-Timestamp']);

@@ -48,7 +48,8 @@ const EMPTY_IS_ERROR = {
 
 export function readEnv(env: NodeJS.ProcessEnv): { input: ConfigInput; unknown: string[] } {
   const input: Record<string, unknown> = {};
-  const known = new Set<string>(['RINGKV_CONFIG']);
+  // RINGKV_CONFIG is the config file; the others are the client commands' (ringkv get, bench...).
+  const known = new Set<string>(['RINGKV_CONFIG', 'RINGKV_TOKEN', 'RINGKV_CA', 'RINGKV_ENDPOINT', 'RINGKV_ENDPOINTS']);
   for (const key of Object.keys(CONFIG_SCHEMA)) {
     const name = envName(key);
     known.add(name);

@@ -4,6 +4,7 @@ import { startCommand } from './commands/start.js';
 import { dataCommands } from './commands/data.js';
 import { benchCommand } from './commands/bench.js';
 import { clusterCommand } from './commands/cluster.js';
+import { tokenCommand } from './commands/token.js';
 import { UsageError } from './usage-error.js';
 
 export async function run(args: string[]): Promise<void> {
@@ -12,6 +13,7 @@ export async function run(args: string[]): Promise<void> {
   program = dataCommands(program);
   program = benchCommand(program);
   program = clusterCommand(program);
+  program = tokenCommand(program);
   try {
     await program
       .demandCommand(1, 'a command is required')

@@ -3,7 +3,12 @@
 //
 // Transport: the platform fetch. In Node.js 18+ that is undici, which keeps connections alive
 // and pools them per origin; pass `dispatcher` (with undici's own `fetch`) to size the pool. In
-// browsers it is the browser's fetch. The package has no dependencies.
+// browsers it is the browser's fetch. The one dependency, undici, is loaded only for the `ca`
+// option (an Agent that trusts a private CA), so browsers never load it.
+//
+// Authentication: the `token` option is sent as `Authorization: Bearer` on every request. It
+// lives in a private field of a BearerCredential and is redacted from error messages, so neither
+// errors nor inspecting the client show it.
 import { InvalidArgumentError, ServerError } from './errors.js';
 import { endpointsFromCluster, type ClusterView } from './discovery.js';
 import { EndpointPool } from './endpoint-pool.js';
@@ -187,6 +192,21 @@ export class RingkvClient {
       }
     })();
     return this.discovering;
+  }
+
+  /** The endpoints, and whether a token is set; never the token itself. */
+  toString(): string {
+    return `RingkvClient(${this.endpoints.join(', ')}${this.options.credential ? ', with a token' : ''})`;
+  }
+
+  /** What `JSON.stringify` shows of a client: as `toString`, never the token. */
+  toJSON(): { endpoints: string[]; token: 'set' | 'none' } {
+    return { endpoints: this.endpoints, token: this.options.credential ? 'set' : 'none' };
+  }
+
+  /** What `util.inspect` (console.log, loggers) shows of a client: as `toJSON`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `RingkvClient ${JSON.stringify(this.toJSON())}`;
   }
 
   /** Stops the discovery timer. The client can still be used; discovery then runs only on failures. */

@@ -87,6 +87,13 @@ export class NodeUnavailableError extends ServerError {}
 /** 4xx: the request itself is wrong (bad key, parameter, too large); retrying cannot help. */
 export class BadRequestError extends ServerError {}
 
+/**
+ * 401 `UNAUTHENTICATED` (no token, or one the node does not know: option `token`) or 403
+ * `FORBIDDEN` (the token's principal has too low a role for the request). Never retried: every
+ * node of a cluster has the same principals. The message never contains the token.
+ */
+export class AuthError extends BadRequestError {}
+
 /** No endpoint could be reached (refused, reset, DNS failure). */
 export class ConnectionError extends RingkvClientError {
   /**
@@ -127,8 +134,12 @@ export const CLIENT_ERROR_CODES = ['CONNECTION_FAILED', 'CLIENT_TIMEOUT', 'ABORT
 /** Codes of a node that refused a request before acting on it (safe to send elsewhere). */
 export const REFUSED_BEFORE_ACTING_CODES: readonly string[] = ['OVERLOADED', 'NOT_READY', 'SHUTTING_DOWN'];
 
+/** Codes of a request refused by authentication (401) or authorization (403). */
+export const AUTH_ERROR_CODES: readonly string[] = ['UNAUTHENTICATED', 'FORBIDDEN'];
+
 /** Builds the error class that fits a server error code and status. */
 export function serverErrorFor(code: string, message: string, extra: ClientErrorExtra & { status: number }): ServerError {
+  if (AUTH_ERROR_CODES.includes(code)) return new AuthError(code, message, { ...extra, retryable: false });
   if (code === 'QUORUM_UNAVAILABLE') return new QuorumUnavailableError(code, message, { ...extra, retryable: true });
   if (code === 'TIMEOUT') return new ServerTimeoutError(code, message, { ...extra, retryable: true });
   if (REFUSED_BEFORE_ACTING_CODES.includes(code)) return new NodeUnavailableError(code, message, { ...extra, retryable: true });

@@ -28,7 +28,7 @@ export interface FetchInit {
   method: string;
   /** The value of a PUT. */
   body?: Uint8Array;
-  /** Request headers (the content type of a PUT). */
+  /** Request headers: the content type of a PUT, the Authorization of the `token` option. */
   headers?: Record<string, string>;
   /** Fires on the attempt's timeout or the caller's abort. */
   signal: AbortSignal;
@@ -74,11 +74,24 @@ export interface ClientOptions {
   /**
    * Node.js only: an undici `Dispatcher` (`Agent`, `Pool`) passed to fetch, to size the
    * keep-alive pool. Pass it together with undici's own `fetch` (option `fetch`) so that both
-   * come from the same undici version.
+   * come from the same undici version. Not together with `ca` (set `connect.ca` on it instead).
    */
   dispatcher?: unknown;
   /** The fetch to use (default `globalThis.fetch`). */
   fetch?: FetchLike;
+  /**
+   * Bearer token for nodes started with `--auth-file`, sent as `Authorization: Bearer <token>` on
+   * every request (discovery's `GET /cluster` included). `ringkv token new` makes one. The client
+   * keeps it out of its errors and out of `util.inspect`, `JSON.stringify` and `String()` of itself.
+   */
+  token?: string;
+  /**
+   * Node.js only: PEM certificate(s) of the CA to trust for `https://` endpoints (the node's own
+   * certificate for a self-signed one). It replaces Node's built-in list of public CAs for this
+   * client. Without it, certificates from publicly trusted CAs are accepted as usual. The client
+   * then sends through an undici `Agent` with `connect: { ca }`; give either `ca` or `dispatcher`.
+   */
+  ca?: string | Uint8Array;
   /** Waits `ms` (tests inject a fake; default a timer). Must reject when `signal` aborts. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Uniform random number in [0, 1) for backoff jitter (default Math.random). */
@@ -138,6 +151,10 @@ export interface ResolvedOptions {
   idempotentWrites: boolean;
   dispatcher: unknown;
   fetch: FetchLike;
+  /** The fetch and dispatcher to send with: `fetch` and `dispatcher`, or the ones `ca` needs. */
+  transport: () => Promise<Transport>;
+  /** The bearer token, when one was given. */
+  credential: BearerCredential | undefined;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
   now: () => number;
@@ -180,11 +197,95 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
     idempotentWrites: o.idempotentWrites ?? DEFAULTS.idempotentWrites,
     dispatcher: o.dispatcher,
     fetch: fetchFn,
+    transport: transportFor(o.ca, o.dispatcher, o.fetch, fetchFn),
+    credential: o.token === undefined ? undefined : new BearerCredential(o.token),
     sleep: o.sleep ?? defaultSleep,
     random: o.random ?? Math.random,
     now: o.now ?? Date.now,
   };
   return Object.freeze(r);
+}
+
+/** A fetch function and the dispatcher to pass it (undefined: none). */
+export interface Transport {
+  fetch: FetchLike;
+  dispatcher: unknown;
+}
+
+/** What the server accepts as a bearer token (and what `ringkv token new` makes: 43 base64url characters). */
+export const TOKEN_PATTERN = /^[A-Za-z0-9._~+/=-]{16,256}$/;
+
+/**
+ * A bearer token, held in a private field: `util.inspect`, `JSON.stringify`, `String()` and
+ * structured logging of the client, its options or this object never show it.
+ */
+export class BearerCredential {
+  readonly #token: string;
+
+  constructor(token: string) {
+    // Checked here, never echoed: a token with a newline or a space would otherwise reach fetch,
+    // whose "invalid header value" error quotes the whole header.
+    if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) {
+      throw new InvalidArgumentError('token must be 16 to 256 characters of A-Z a-z 0-9 . _ ~ + / = - (ringkv token new makes one)');
+    }
+    this.#token = token;
+  }
+
+  /** The value of the Authorization header. */
+  header(): string {
+    return `Bearer ${this.#token}`;
+  }
+
+  /** `text` with every occurrence of the token replaced (a proxy may echo request headers). */
+  redact(text: string): string {
+    return text.includes(this.#token) ? text.split(this.#token).join('[redacted]') : text;
+  }
+
+  toString(): string {
+    return '[redacted token]';
+  }
+
+  toJSON(): string {
+    return '[redacted token]';
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '[redacted token]';
+  }
+}
+
+const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
+
+/**
+ * The transport of a client: the given fetch and dispatcher, or, with `ca`, an undici Agent that
+ * trusts it (loaded at the first request, so browsers never load undici).
+ */
+function transportFor(ca: ClientOptions['ca'], dispatcher: unknown, userFetch: FetchLike | undefined, fetchFn: FetchLike): () => Promise<Transport> {
+  if (ca === undefined) {
+    const ready = Promise.resolve<Transport>({ fetch: fetchFn, dispatcher });
+    return () => ready;
+  }
+  if (dispatcher !== undefined) {
+    throw new InvalidArgumentError('give either ca or dispatcher, not both (set connect.ca on your own dispatcher instead)');
+  }
+  const text = typeof ca === 'string' ? ca : ca instanceof Uint8Array ? new TextDecoder().decode(ca) : undefined;
+  if (text === undefined || !text.includes(PEM_CERTIFICATE)) {
+    throw new InvalidArgumentError(`ca must be PEM text holding at least one certificate (${PEM_CERTIFICATE} ...)`);
+  }
+  let loading: Promise<Transport> | undefined;
+  return () => {
+    loading ??= (async () => {
+      let undici: { Agent: new (opts: { connect: { ca: string } }) => unknown; fetch: unknown };
+      try {
+        undici = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'undici') as unknown as typeof undici;
+      } catch (err) {
+        throw new InvalidArgumentError(`the ca option needs Node.js and the undici package (${(err as Error).message}); browsers decide themselves which certificates they trust`);
+      }
+      // undici's own fetch with its own Agent: a dispatcher must come from the fetch's undici.
+      return { fetch: userFetch ?? (undici.fetch as FetchLike), dispatcher: new undici.Agent({ connect: { ca: text } }) };
+    })();
+    return loading;
+  };
 }
 
 /** `host:port` or a URL, to a base URL without a trailing slash. */

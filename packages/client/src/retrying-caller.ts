@@ -42,9 +42,10 @@ export class RetryingCaller {
       attempts++;
       let err: unknown;
       try {
-        const result = await sendAttempt(options.fetch, options.dispatcher, {
+        const transport = await options.transport();
+        const result = await sendAttempt(transport.fetch, transport.dispatcher, {
           endpoint, method: spec.method, path: spec.path, body: spec.body, signal: spec.signal,
-          timeoutMs: Math.min(options.attemptTimeoutMs, leftMs),
+          timeoutMs: Math.min(options.attemptTimeoutMs, leftMs), credential: options.credential,
         });
         pool.markUp(endpoint);
         return result;

@@ -70,12 +70,17 @@ export function startCeiling(kind: CeilingKind): Promise<CeilingServer> {
   });
 }
 
+/** Fetches a URL, with the target's token when `authorized` (ringkv nodes: /metrics needs role read). */
+export type ProbeFetch = (url: string, authorized: boolean) => Promise<Response>;
+
 /** CPU seconds a target's processes have used so far: ceilings answer /__cpu, ringkv nodes /metrics. */
-export async function cpuSeconds(urls: string[], ceiling: boolean): Promise<number | undefined> {
+export async function cpuSeconds(urls: string[], ceiling: boolean, probe: ProbeFetch = (url) => fetch(url)): Promise<number | undefined> {
   try {
     let total = 0;
     for (const url of urls) {
-      const text = await (await fetch(`${url}${ceiling ? '/__cpu' : '/metrics'}`)).text();
+      const res = await probe(`${url}${ceiling ? '/__cpu' : '/metrics'}`, !ceiling);
+      if (!res.ok) return undefined;
+      const text = await res.text();
       const m = ceiling ? /^([\d.]+)$/.exec(text.trim()) : /^ringkv_process_process_cpu_seconds_total(?:\{[^}]*\})? ([\d.e+-]+)$/m.exec(text);
       if (!m) return undefined;
       total += Number(m[1]);

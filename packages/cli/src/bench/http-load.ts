@@ -2,6 +2,7 @@
 // the target's endpoints (one autocannon instance per endpoint, connections split between them);
 // and the preload that writes every key of the space once, so a GET phase reads stored values.
 import autocannon from 'autocannon';
+import { TlsRefusals, autocannonAccess, type TargetAccess } from './target-access.js';
 
 export interface LoadOptions {
   endpoints: string[];
@@ -12,6 +13,8 @@ export interface LoadOptions {
   valueBytes: number;
   /** Query string appended to every request (e.g. `w=2`). */
   query?: string;
+  /** Token and CA of a ringkv target (none for the ceilings). */
+  access?: TargetAccess;
 }
 
 export interface PhaseResult {
@@ -36,11 +39,12 @@ export async function preload(o: Omit<LoadOptions, 'op' | 'durationS'>): Promise
   const body = Buffer.alloc(o.valueBytes, 'v');
   const per = Math.max(1, Math.floor(o.connections / o.endpoints.length));
   const suffix = o.query ? `?${o.query}` : '';
+  const refusals = new TlsRefusals();
   const results = await Promise.all(o.endpoints.map((url, j) => {
     const amount = Math.ceil((o.keys - j) / o.endpoints.length);
     let next = j;
     return amount <= 0 ? undefined : autocannon({
-      url, connections: Math.min(per, amount), amount, pipelining: 1,
+      url, connections: Math.min(per, amount), amount, pipelining: 1, ...autocannonAccess(url, o.access, refusals),
       requests: [{
         method: 'PUT',
         setupRequest: (req) => {
@@ -51,6 +55,7 @@ export async function preload(o: Omit<LoadOptions, 'op' | 'durationS'>): Promise
       }],
     });
   }));
+  refusals.check();
   return results.reduce((s, r) => s + (r ? r.errors + r.timeouts + r.non2xx : 0), 0);
 }
 
@@ -58,8 +63,10 @@ export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
   const body = Buffer.alloc(o.valueBytes, 'v');
   const per = Math.max(1, Math.floor(o.connections / o.endpoints.length));
   const suffix = o.query ? `?${o.query}` : '';
+  const refusals = new TlsRefusals();
   const results = await Promise.all(o.endpoints.map((url) => autocannon({
     url,
+    ...autocannonAccess(url, o.access, refusals),
     connections: per,
     duration: o.durationS,
     pipelining: 1,
@@ -72,6 +79,7 @@ export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
       }),
     }],
   })));
+  refusals.check();
   const total = results.reduce((s, r) => s + r.requests.total, 0);
   const weighted = (f: (r: autocannon.Result) => number) =>
     total === 0 ? 0 : results.reduce((s, r) => s + f(r) * r.requests.total, 0) / total;

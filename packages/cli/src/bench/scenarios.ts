@@ -3,6 +3,7 @@
 // the API (write, read back, delete, 404, TTL, quorum parameters) and counts its checks.
 import autocannon from 'autocannon';
 import { RingkvClient, isRingkvClientError } from '@ringkv/client';
+import { TlsRefusals, autocannonAccess, type TargetAccess } from './target-access.js';
 
 export interface MixedOptions {
   endpoints: string[];
@@ -15,6 +16,8 @@ export interface MixedOptions {
   p99GetMs: number;
   p99PutMs: number;
   maxErrorRate: number;
+  /** Token and CA of the nodes. */
+  access?: TargetAccess;
 }
 
 export interface MixedResult {
@@ -31,11 +34,12 @@ export async function runMixed(o: MixedOptions): Promise<MixedResult> {
   // mixing methods sends a GET with the previous PUT's Content-Length, which stalls it.
   const targets = o.endpoints.flatMap((url) => (['GET', 'PUT'] as const).map((method) => ({ url, method })));
   const per = Math.max(1, Math.floor(o.connections / targets.length));
+  const refusals = new TlsRefusals();
   const results = await Promise.all(targets.map(({ url, method }) => {
     const share = method === 'GET' ? o.readRatio : 1 - o.readRatio;
     const rate = Math.max(1, Math.round((o.ratePerSec * share) / o.endpoints.length));
     return autocannon({
-      url, connections: per, duration: o.durationS, overallRate: rate,
+      url, connections: per, duration: o.durationS, overallRate: rate, ...autocannonAccess(url, o.access, refusals),
       requests: [{
         method,
         ...(method === 'PUT' ? { body } : {}),
@@ -43,6 +47,7 @@ export async function runMixed(o: MixedOptions): Promise<MixedResult> {
       }],
     });
   }));
+  refusals.check();
   const total = results.reduce((s, r) => s + r.requests.total, 0);
   const weighted = (f: (r: autocannon.Result) => number) => (total ? results.reduce((s, r) => s + f(r) * r.requests.total, 0) / total : 0);
   // A GET of a key never written is a 404 answer, not an error: count only failures and 5xx.
@@ -67,8 +72,11 @@ export interface CheckCounts {
 }
 
 /** The end-to-end walk of k6/e2e.ts through the client SDK. */
-export async function runE2e(endpoints: string[], iterations: number): Promise<CheckCounts> {
-  const client = new RingkvClient({ endpoints, discover: false });
+export async function runE2e(endpoints: string[], iterations: number, access: TargetAccess = {}): Promise<CheckCounts> {
+  const client = new RingkvClient({
+    endpoints, discover: false,
+    ...(access.token !== undefined ? { token: access.token } : {}), ...(access.ca ? { ca: access.ca } : {}),
+  });
   const counts: CheckCounts = { passed: 0, failed: [] };
   const check = (name: string, ok: boolean, detail = '') => {
     if (ok) counts.passed++;

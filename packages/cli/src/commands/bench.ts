@@ -4,8 +4,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
+import { AUTH_ERROR_CODES, RingkvClient, isRingkvClientError } from '@ringkv/client';
 import { CEILING_KINDS, cpuSeconds, startCeiling, type CeilingKind } from '../bench/ceiling-servers.js';
 import type { PhaseResult } from '../bench/http-load.js';
+import type { TargetAccess } from '../bench/target-access.js';
+import { accessFetch, accessOptions, clientAccess, readAccess, reportFailure, type NodeAccess } from '../client-options.js';
 import { UsageError } from '../usage-error.js';
 
 interface TargetReport {
@@ -19,7 +22,7 @@ export function benchCommand(y: Argv): Argv {
   return y.command(
     'bench',
     'Benchmark a running cluster against a bare node:http server (and a Map-backed server) on this machine',
-    (b) => b
+    (b) => accessOptions(b)
       .option('endpoint', { type: 'string', default: process.env.RINGKV_ENDPOINT ?? 'http://127.0.0.1:7071', describe: 'Comma-separated client URLs of the cluster (load is spread over them)' })
       .option('connections', { type: 'number', default: 64, describe: 'Concurrent connections' })
       .option('duration', { type: 'number', default: 20, describe: 'Seconds per measured phase' })
@@ -47,14 +50,22 @@ export function benchCommand(y: Argv): Argv {
       for (const [name, v] of [['connections', argv.connections], ['duration', argv.duration], ['keys', argv.keys], ['rounds', argv.rounds]] as const) {
         if (!Number.isInteger(v) || (v as number) < 1) throw new UsageError(`--${name} must be a positive integer`);
       }
+      const access = readAccess(argv);
+      const nodeAccess: TargetAccess = clientAccess(access);
+      const probe = await accessFetch(access);
       for (const e of endpoints) {
-        const ok = await fetch(`${e}/ready`).then((r) => r.ok, () => false);
-        if (!ok) throw new UsageError(`${e} is not a ready ringkv node (start one with ./dev.sh up, or pass --endpoint)`);
+        const ok = await probe(`${e}/ready`, false).then((r) => r.ok, () => false);
+        if (!ok) throw new UsageError(`${e} is not a ready ringkv node (start one with ./dev.sh up, or pass --endpoint${e.startsWith('https:') ? '; for a private certificate, --ca' : ''})`);
       }
+      // One write per node through the SDK first: a missing token or a role too low ends the
+      // run here with the CLI's one-line message, not as a table of failed requests.
+      const firstKey = argv.scenario === 'mixed' ? 'load-0' : argv.scenario === 'throughput' ? 'bench-0' : undefined;
+      if (firstKey !== undefined && !(await writesAllowed(endpoints, firstKey, argv['value-size'] as number, access))) return;
       if (argv.scenario === 'mixed') {
         const r = await runMixed({
           endpoints, ratePerSec: argv.rate, durationS: argv.duration, readRatio: argv['read-ratio'] as number, keys: argv.keys,
           valueBytes: argv['value-size'] as number, connections: argv.connections, p99GetMs: 50, p99PutMs: 100, maxErrorRate: 0.01,
+          access: nodeAccess,
         });
         console.log(`mixed: ${r.opsPerS.toFixed(0)} ops/s at a target of ${argv.rate}/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, error rate ${r.errorRate.toFixed(4)}`);
         for (const t of r.thresholds) console.log(`  ${t.ok ? 'ok  ' : 'FAIL'} ${t.name} (${t.value})`);
@@ -62,7 +73,8 @@ export function benchCommand(y: Argv): Argv {
         return;
       }
       if (argv.scenario === 'e2e') {
-        const r = await runE2e(endpoints, argv.iterations as number);
+        const r = await reportFailure(access, () => runE2e(endpoints, argv.iterations as number, nodeAccess));
+        if (!r) return;
         console.log(`e2e: ${r.passed} checks passed, ${r.failed.length} failed`);
         for (const f of r.failed.slice(0, 20)) console.log(`  FAIL ${f.name} ${f.detail}`);
         if (r.failed.length) process.exitCode = 1;
@@ -71,19 +83,21 @@ export function benchCommand(y: Argv): Argv {
       const perRound: TargetReport[][] = [];
       const common = { connections: argv.connections, durationS: argv.duration, keys: argv.keys, valueBytes: argv['value-size'] as number };
       const measure = async (target: string, urls: string[], query: { put?: string; get?: string }, first: boolean): Promise<TargetReport> => {
+        const ceiling = target !== 'ringkv';
+        // The token and CA go to the ringkv nodes only, never to the ceiling servers.
+        const load = { ...common, endpoints: urls, access: ceiling ? undefined : nodeAccess };
         if (first && argv.preload) {
           console.error(`-- ${target}: preloading ${argv.keys} keys`);
-          const failed = await preload({ ...common, endpoints: urls, query: query.put });
+          const failed = await preload({ ...load, query: query.put });
           if (failed > 0) console.error(`   ${failed} preload writes failed: some GETs will be 404s`);
         }
         console.error(`-- ${target}: warm-up ${argv.warmup}s, then PUT ${argv.duration}s, GET ${argv.duration}s`);
-        if (argv.warmup > 0) await runLoad({ ...common, endpoints: urls, op: 'PUT', durationS: argv.warmup, query: query.put });
+        if (argv.warmup > 0) await runLoad({ ...load, op: 'PUT', durationS: argv.warmup, query: query.put });
         // CPU the server spent per request: steadier than rates on a shared machine.
         const phase = async (op: 'PUT' | 'GET', q: string | undefined): Promise<PhaseResult & { cpuUsPerOp?: number }> => {
-          const ceiling = target !== 'ringkv';
-          const before = await cpuSeconds(urls, ceiling);
-          const r = await runLoad({ ...common, endpoints: urls, op, query: q });
-          const after = await cpuSeconds(urls, ceiling);
+          const before = await cpuSeconds(urls, ceiling, probe);
+          const r = await runLoad({ ...load, op, query: q });
+          const after = await cpuSeconds(urls, ceiling, probe);
           return before === undefined || after === undefined || r.requests === 0 ? r : { ...r, cpuUsPerOp: ((after - before) * 1e6) / r.requests };
         };
         const put = await phase('PUT', query.put);
@@ -136,6 +150,23 @@ export function benchCommand(y: Argv): Argv {
       console.log(`report written to ${file}`);
     },
   );
+}
+
+/**
+ * Writes `key` once on every endpoint through the SDK. False (after the one-line message, exit
+ * code 1) when a node refuses the token; other failures are left to the load to count.
+ */
+async function writesAllowed(endpoints: string[], key: string, valueBytes: number, access: NodeAccess): Promise<boolean> {
+  for (const endpoint of endpoints) {
+    const client = new RingkvClient({ endpoints: endpoint, retries: 0, timeoutMs: 5000, ...clientAccess(access) });
+    const refused = await client.put(key, new Uint8Array(valueBytes).fill(0x76)).then(() => undefined, (err: unknown) =>
+      (isRingkvClientError(err) && AUTH_ERROR_CODES.includes(err.code) ? err : undefined));
+    if (refused) {
+      await reportFailure(access, () => Promise.reject(refused));
+      return false;
+    }
+  }
+  return true;
 }
 
 function median(xs: number[]): number {

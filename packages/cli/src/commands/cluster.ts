@@ -1,27 +1,15 @@
 // `ringkv cluster ...`: status and ring views and membership changes, through the client SDK,
 // each against the node at --endpoint.
 import type { Argv } from 'yargs';
-import { RingkvClient, isRingkvClientError, type ClusterView } from '@ringkv/client';
+import { AUTH_ERROR_CODES, RingkvClient, isRingkvClientError, type ClusterView } from '@ringkv/client';
+import { accessOptions, clientAccess, readAccess, reportFailure, type NodeAccess } from '../client-options.js';
 import { UsageError } from '../usage-error.js';
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:7071';
 
 /** A client bound to exactly one node: cluster commands act on the node at --endpoint. */
-function nodeClient(argv: Record<string, unknown>): RingkvClient {
-  return new RingkvClient({ endpoints: String(argv.endpoint), timeoutMs: Number(argv.timeout), discover: false, retries: 0 });
-}
-
-async function report<T>(fn: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isRingkvClientError(err)) {
-      console.error(`error: ${err.code}: ${err.message}`);
-      process.exitCode = 1;
-      return undefined;
-    }
-    throw err;
-  }
+function nodeClient(argv: Record<string, unknown>, access: NodeAccess): RingkvClient {
+  return new RingkvClient({ endpoints: String(argv.endpoint), timeoutMs: Number(argv.timeout), discover: false, retries: 0, ...clientAccess(access) });
 }
 
 function table(rows: string[][]): string {
@@ -52,20 +40,22 @@ export function renderStatus(view: ClusterView): string {
 
 export function clusterCommand(y: Argv): Argv {
   return y.command('cluster', 'Cluster status and membership changes (against --endpoint)', (c) => {
-    const common = (b: Argv) => b
+    const common = (b: Argv) => accessOptions(b
       .option('endpoint', { type: 'string', default: process.env.RINGKV_ENDPOINT ?? DEFAULT_ENDPOINT, describe: 'The node to ask (env RINGKV_ENDPOINT)' })
-      .option('timeout', { type: 'number', default: 15_000, describe: 'Request timeout in ms' });
+      .option('timeout', { type: 'number', default: 15_000, describe: 'Request timeout in ms' }));
     return c
       .command('status', 'Members, their status and liveness, epoch and leader', (b) => common(b).option('json', { type: 'boolean', describe: 'Print the raw JSON' }),
         async (argv) => {
-          const view = await report(() => nodeClient(argv).cluster());
+          const access = readAccess(argv);
+          const view = await reportFailure(access, () => nodeClient(argv, access).cluster());
           if (view) console.log(argv.json ? JSON.stringify(view, null, 2) : renderStatus(view));
         })
       .command('ring', 'Ownership of partitions: per member, and per partition with --partitions', (b) => common(b)
         .option('partitions', { type: 'boolean', describe: 'List every partition with its replicas' })
         .option('json', { type: 'boolean', describe: 'Print the raw JSON' }),
       async (argv) => {
-        const ring = await report(() => nodeClient(argv).ring());
+        const access = readAccess(argv);
+        const ring = await reportFailure(access, () => nodeClient(argv, access).ring());
         if (!ring) return;
         if (argv.json) {
           console.log(JSON.stringify(ring, null, 2));
@@ -93,20 +83,31 @@ export function clusterCommand(y: Argv): Argv {
       async (argv) => {
         const seeds = String(argv.seeds).split(',').map((s) => s.trim()).filter(Boolean);
         if (seeds.length === 0) throw new UsageError('--seeds needs at least one HOST:PORT');
-        const ok = await report(() => nodeClient(argv).join(seeds));
+        const access = readAccess(argv);
+        const ok = await reportFailure(access, () => nodeClient(argv, access).join(seeds));
         if (ok !== undefined || process.exitCode !== 1) console.error('join started; follow it with `ringkv cluster status`');
       })
       .command('leave', 'The node at --endpoint decommissions itself (streams its partitions away, then leaves)', (b) => common(b)
         .option('wait', { type: 'boolean', default: false, describe: 'Wait until the node has left, printing progress' }),
       async (argv) => {
-        const client = nodeClient(argv);
-        const res = await report(() => client.leave());
+        const access = readAccess(argv);
+        const client = nodeClient(argv, access);
+        const res = await reportFailure(access, () => client.leave());
         if (!res) return;
         console.error(`decommission started (epoch ${res.epoch})`);
         if (!argv.wait) return;
         for (;;) {
           await new Promise((r) => setTimeout(r, 500));
-          const view = (await client.cluster().catch(() => undefined)) as (ClusterView & { topology?: { phase: string; partitionsDone: number; partitionsTotal: number; hintsPending?: number } }) | undefined;
+          // Transient failures (the node busy handing over) are waited out; a refused token is not.
+          let refused: unknown;
+          const view = (await client.cluster().catch((err: unknown) => {
+            if (isRingkvClientError(err) && AUTH_ERROR_CODES.includes(err.code)) refused = err;
+            return undefined;
+          })) as (ClusterView & { topology?: { phase: string; partitionsDone: number; partitionsTotal: number; hintsPending?: number } }) | undefined;
+          if (refused) {
+            await reportFailure(access, () => Promise.reject(refused));
+            return;
+          }
           if (!view) continue;
           const t = view.topology;
           if (t?.phase === 'left') {
@@ -123,7 +124,8 @@ export function clusterCommand(y: Argv): Argv {
           describe: 'Remove even a node the cluster still hears, or while a previous change is being caught up on (both refused otherwise)',
         }),
         async (argv) => {
-          const res = await report(() => nodeClient(argv).changeMembership({ op: 'remove', id: String(argv.id), ...(argv.force ? { force: true } : {}) }));
+          const access = readAccess(argv);
+          const res = await reportFailure(access, () => nodeClient(argv, access).changeMembership({ op: 'remove', id: String(argv.id), ...(argv.force ? { force: true } : {}) }));
           if (res) console.error(`removed ${argv.id} (epoch ${res.epoch})`);
         })
       .demandCommand(1, 'a cluster subcommand is required');

@@ -1,12 +1,13 @@
 // `ringkv put|get|del`: data commands against a running node, through the client SDK.
 import type { Argv } from 'yargs';
-import { RingkvClient, isRingkvClientError, type Consistency } from '@ringkv/client';
+import { RingkvClient, type Consistency } from '@ringkv/client';
+import { accessOptions, clientAccess, readAccess, reportFailure, type NodeAccess } from '../client-options.js';
 import { UsageError } from '../usage-error.js';
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:7070';
 
-function client(argv: Record<string, unknown>): RingkvClient {
-  return new RingkvClient({ endpoints: String(argv.endpoint), timeoutMs: Number(argv.timeout) });
+function client(argv: Record<string, unknown>, access: NodeAccess): RingkvClient {
+  return new RingkvClient({ endpoints: String(argv.endpoint), timeoutMs: Number(argv.timeout), ...clientAccess(access) });
 }
 
 function consistency(v: unknown, name: string): Consistency | undefined {
@@ -25,24 +26,14 @@ async function readStdin(): Promise<Uint8Array> {
 }
 
 /** Turns a failed call into a one-line message and exit code 1. */
-async function report<T>(fn: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isRingkvClientError(err)) {
-      const counts = err.required !== undefined ? ` (required ${err.required}, acked ${err.acked})` : '';
-      console.error(`error: ${err.code}: ${err.message}${counts}`);
-      process.exitCode = 1;
-      return undefined;
-    }
-    throw err;
-  }
+function report<T>(access: NodeAccess, fn: () => Promise<T>): Promise<T | undefined> {
+  return reportFailure(access, fn, (err) => (err.required !== undefined ? ` (required ${err.required}, acked ${err.acked})` : ''));
 }
 
 export function dataCommands(y: Argv): Argv {
   const common = (b: Argv) =>
-    b.option('endpoint', { type: 'string', default: process.env.RINGKV_ENDPOINT ?? DEFAULT_ENDPOINT, describe: 'Node to send the request to (env RINGKV_ENDPOINT)' })
-      .option('timeout', { type: 'number', default: 5000, describe: 'Request timeout in ms' });
+    accessOptions(b.option('endpoint', { type: 'string', default: process.env.RINGKV_ENDPOINT ?? DEFAULT_ENDPOINT, describe: 'Node to send the request to (env RINGKV_ENDPOINT)' })
+      .option('timeout', { type: 'number', default: 5000, describe: 'Request timeout in ms' }));
   return y
     .command(
       'put <key> [value]',
@@ -54,8 +45,9 @@ export function dataCommands(y: Argv): Argv {
         .option('strict', { type: 'boolean', describe: 'Count only preference-list replicas toward W' }),
       async (argv) => {
         const w = consistency(argv.w, 'w');
+        const access = readAccess(argv);
         const value = argv.value === undefined || argv.value === '-' ? await readStdin() : String(argv.value);
-        const res = await report(() => client(argv).put(String(argv.key), value, { w, ttl: argv.ttl as number | undefined, strict: argv.strict as boolean | undefined }));
+        const res = await report(access, () => client(argv, access).put(String(argv.key), value, { w, ttl: argv.ttl as number | undefined, strict: argv.strict as boolean | undefined }));
         if (res) console.error(`ok ${res.timestamp}`);
       },
     )
@@ -66,7 +58,8 @@ export function dataCommands(y: Argv): Argv {
         .option('r', { type: 'string', describe: 'Read quorum: a number, one, quorum or all' }),
       async (argv) => {
         const r = consistency(argv.r, 'r');
-        const res = await report(() => client(argv).get(String(argv.key), { r }));
+        const access = readAccess(argv);
+        const res = await report(access, () => client(argv, access).get(String(argv.key), { r }));
         if (res === undefined && process.exitCode !== 1) {
           console.error(`error: NOT_FOUND: key "${argv.key}" not found`);
           process.exitCode = 1;
@@ -82,7 +75,8 @@ export function dataCommands(y: Argv): Argv {
         .option('w', { type: 'string', describe: 'Write quorum: a number, one, quorum or all' }),
       async (argv) => {
         const w = consistency(argv.w, 'w');
-        const res = await report(() => client(argv).delete(String(argv.key), { w }));
+        const access = readAccess(argv);
+        const res = await report(access, () => client(argv, access).delete(String(argv.key), { w }));
         if (res) console.error(`ok ${res.timestamp}`);
       },
     );

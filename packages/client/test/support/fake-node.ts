@@ -1,12 +1,21 @@
 // A fake ringkv node on a loopback port for client tests: answers each request with a scripted
-// reply and records what it received. Also a port that refuses connections.
+// reply and records what it received. Optionally serves HTTPS, and refuses requests without the
+// right bearer token as a node with --auth-file does. Also a port that refuses connections.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 
 export interface Received {
   method: string;
   url: string;
   body: string;
+  /** The Authorization header, when one was sent (left out otherwise). */
+  authorization?: string;
+}
+
+export interface FakeNodeOptions {
+  /** Serve HTTPS with this PEM certificate and key. */
+  tls?: { cert: string; key: string };
 }
 
 /** A scripted reply: status, JSON or raw body, headers; or 'hang' (never answer) or 'reset'. */
@@ -22,18 +31,30 @@ export class FakeNode {
   private readonly server: http.Server;
   private readonly sockets = new Set<net.Socket>();
   private handler: Handler = () => ({ status: 204 });
+  private token?: string;
   port = 0;
 
-  constructor() {
-    this.server = http.createServer((req, res) => void this.serve(req, res));
-    this.server.on('connection', (s) => {
+  constructor(private readonly options: FakeNodeOptions = {}) {
+    const serve = (req: IncomingMessage, res: ServerResponse) => void this.serve(req, res);
+    this.server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, serve) : http.createServer(serve);
+    // TLS sockets come through 'secureConnection'; 'connection' sees the raw TCP socket of both.
+    this.server.on('connection', (s: net.Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * From now on, answer like a node with --auth-file: a request without `Authorization: Bearer
+   * <token>` gets 401 UNAUTHENTICATED with WWW-Authenticate (recorded all the same).
+   */
+  requireToken(token: string): this {
+    this.token = token;
+    return this;
   }
 
   async start(): Promise<this> {
@@ -63,9 +84,13 @@ export class FakeNode {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const rec = { method: req.method ?? '', url: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') };
+    const rec: Received = { method: req.method ?? '', url: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') };
+    if (req.headers.authorization !== undefined) rec.authorization = req.headers.authorization;
     this.received.push(rec);
-    const reply = this.handler(rec);
+    const unauthenticated = this.token !== undefined && rec.authorization !== `Bearer ${this.token}`;
+    const reply = unauthenticated
+      ? errorReply(401, 'UNAUTHENTICATED', { message: 'this node requires a token' }, { 'www-authenticate': 'Bearer realm="ringkv"' })
+      : this.handler(rec);
     if (reply === 'hang') return;
     if (reply === 'reset') {
       req.socket.destroy();
@@ -77,8 +102,8 @@ export class FakeNode {
   }
 }
 
-export async function fakeNodes(n: number): Promise<FakeNode[]> {
-  return Promise.all(Array.from({ length: n }, () => new FakeNode().start()));
+export async function fakeNodes(n: number, options: FakeNodeOptions = {}): Promise<FakeNode[]> {
+  return Promise.all(Array.from({ length: n }, () => new FakeNode(options).start()));
 }
 
 /** A loopback URL on which nothing listens (connections are refused). */
