@@ -92,6 +92,7 @@ describe('ringkv token new', () => {
 });
 
 describe('a node started with --auth-file', () => {
+  const dashToken = '-Ar-B0Fc7FO-8mlF2nyvluEBMdYq1bceCcmxWnI_b8';
   let node: NodeProcess;
   let admin: Issued;
   let writer: Issued;
@@ -100,7 +101,8 @@ describe('a node started with --auth-file', () => {
 
   beforeAll(async () => {
     [admin, writer, reader] = await Promise.all([issue('ops', 'admin'), issue('app', 'write'), issue('dashboard', 'read')]);
-    const file = writeAuthFile(tempDir(), [admin, writer, reader]);
+    const dash: Issued = { token: dashToken, yaml: `- name: dash\n  role: read\n  token_sha256: ${createHash('sha256').update(dashToken).digest('hex')}` };
+    const file = writeAuthFile(tempDir(), [admin, writer, reader, dash]);
     node = await makeNode({ id: 'auth1', engine: 'memory', extraArgs: ['--auth-file', file] });
     node.start();
     await node.waitReady(); // /ready needs no token
@@ -118,6 +120,12 @@ describe('a node started with --auth-file', () => {
     r = await runCli(['get', 'greeting', ...ep, ...t]);
     expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/NOT_FOUND/)]);
     expectNoToken(r, writer.token);
+  });
+
+  test('a token that starts with "-" (base64url tokens do, 1 time in 64) is the value of --token, not an option', async () => {
+    const r = await runCli(['get', 'greeting', ...ep, '--token', dashToken]);
+    expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/NOT_FOUND/)]);
+    expectNoToken(r, dashToken);
   });
 
   test('put, get and del with RINGKV_TOKEN, value from stdin', async () => {

@@ -27,6 +27,8 @@ export function accessOptions(b: Argv): Argv {
   return b
     .option('token', {
       type: 'string',
+      // Exactly one word, even one that starts with "-": a base64url token does, 1 time in 64.
+      nargs: 1,
       describe: 'Bearer token for a node started with --auth-file (env RINGKV_TOKEN; prefer the variable: command lines are visible in ps)',
     })
     .option('ca', { type: 'string', describe: 'PEM file of the CA to trust for https:// endpoints (env RINGKV_CA); publicly trusted certificates need none' });

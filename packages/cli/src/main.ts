@@ -8,7 +8,9 @@ import { tokenCommand } from './commands/token.js';
 import { UsageError } from './usage-error.js';
 
 export async function run(args: string[]): Promise<void> {
-  let program = yargs(args).scriptName('ringkv');
+  // nargs-eats-options: an option declared with nargs (--token) takes its next word as its value
+  // even when that word starts with "-".
+  let program = yargs(args).scriptName('ringkv').parserConfiguration({ 'nargs-eats-options': true });
   program = startCommand(program);
   program = dataCommands(program);
   program = benchCommand(program);
@@ -24,6 +26,9 @@ export async function run(args: string[]): Promise<void> {
       .version(false)
       .wrap(Math.min(110, process.stdout.columns || 100))
       .fail((msg, err) => {
+        // yargs-parser reports a flag without its value as an error (YError), not as a message.
+        const missing = /^Not enough arguments following: (\S+)$/.exec(err?.message ?? msg ?? '');
+        if (missing) throw new UsageError(`--${missing[1]} needs a value`);
         if (err) throw err;
         throw new UsageError(msg);
       })
