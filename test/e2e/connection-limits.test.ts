@@ -3,7 +3,7 @@
 // loop. Throughout, a fresh request is answered (or, for the stall, /kv is shed fast with
 // Retry-After while /health answers).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -11,12 +11,23 @@ import { pollUntil } from '../support/poll.js';
 import { makeNode, stopAll, tempDir, type NodeProcess } from '../support/processes.js';
 
 let node: NodeProcess;
+let releaseFile: string;
 const sockets: net.Socket[] = [];
 
 beforeAll(async () => {
-  // A planted stall for the last test: SIGUSR2 blocks the event loop for 1.5 s.
-  const hook = path.join(tempDir('ringkv-hook-'), 'stall.mjs');
-  writeFileSync(hook, "process.on('SIGUSR2', () => { process.stderr.write('planted stall begins\\n'); const end = Date.now() + 1500; while (Date.now() < end); });\n");
+  // A planted stall for the last test: SIGUSR2 blocks the event loop for at least 1 s (4 times the
+  // shedding threshold) and until the test has sent its requests and made the release file (at most
+  // 15 s), so the requests surely arrive while the loop is blocked, however slow the machine.
+  const dir = tempDir('ringkv-hook-');
+  const hook = path.join(dir, 'stall.mjs');
+  releaseFile = path.join(dir, 'release');
+  writeFileSync(hook, `import { existsSync } from 'node:fs';
+process.on('SIGUSR2', () => {
+  process.stderr.write('planted stall begins\\n');
+  const start = Date.now();
+  while (Date.now() < start + 15000 && (Date.now() < start + 1000 || !existsSync(${JSON.stringify(releaseFile)})));
+});
+`);
   node = await makeNode({
     id: 'n1',
     env: {
@@ -105,15 +116,43 @@ describe('bounded client connections', () => {
 
   test('a stalled event loop: /kv requests are shed with 503 OVERLOADED and Retry-After, /health still answers', async () => {
     expect((await fetch(`${node.url}/kv/stall-key`, { method: 'PUT', body: 'v' })).status).toBe(204);
+    // Connections made before the stall; their requests are written while the loop is blocked.
+    const [kvSocket, healthSocket] = await Promise.all([open(false), open(false)]);
     const seen = node.output.split('planted stall begins').length;
     node.child!.kill('SIGUSR2');
     await pollUntil('the stall to begin', () => node.output.split('planted stall begins').length > seen);
-    // Sent while the loop is blocked: served once it resumes, right behind the stall.
-    const [kv, health] = await Promise.all([fetch(`${node.url}/kv/stall-key`), fetch(`${node.url}/health`)]);
-    expect(health.status).toBe(200);
-    expect(kv.status).toBe(503);
-    expect(kv.headers.get('retry-after')).toBe('1');
-    expect(((await kv.json()) as { error: { code: string } }).error.code).toBe('OVERLOADED');
+    const kv = sendOn(kvSocket, '/kv/stall-key');
+    const health = sendOn(healthSocket, '/health');
+    await Promise.all([kv.sent, health.sent]);
+    writeFileSync(releaseFile, ''); // the requests are in the node's socket buffers: end the stall
+    try {
+      const [kvRes, healthRes] = await Promise.all([kv.response, health.response]);
+      expect(healthRes.status).toBe(200);
+      expect(kvRes.status).toBe(503);
+      expect(kvRes.retryAfter).toBe('1');
+      expect((JSON.parse(kvRes.body) as { error: { code: string } }).error.code).toBe('OVERLOADED');
+    } finally {
+      rmSync(releaseFile, { force: true });
+    }
     await pollUntil('reads to be served again', async () => (await fetch(`${node.url}/kv/stall-key`)).status === 200);
-  }, 20_000);
+  }, 30_000);
 });
+
+/**
+ * A GET on an open connection: `sent` resolves once the request is written to the socket (on
+ * loopback, in the node's receive buffer), `response` once it is answered.
+ */
+function sendOn(socket: net.Socket, urlPath: string): { sent: Promise<void>; response: Promise<{ status: number; retryAfter?: string; body: string }> } {
+  let sent!: () => void;
+  const sentP = new Promise<void>((resolve) => { sent = resolve; });
+  const response = new Promise<{ status: number; retryAfter?: string; body: string }>((resolve, reject) => {
+    const req = http.request({ path: urlPath, headers: { host: 'x' }, createConnection: () => socket }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => { body += c.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, body }));
+    });
+    req.once('error', reject);
+    req.end(() => sent());
+  });
+  return { sent: sentP, response };
+}

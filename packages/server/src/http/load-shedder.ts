@@ -54,9 +54,14 @@ export class LoadShedder {
   }
 
   private sample(): void {
-    this.lastSampleMs = performance.now();
+    const now = performance.now();
+    // This timer's own lateness is a delay of the loop too, and the only one seen yet when it runs
+    // right after a stall before the histogram's timer has recorded it (both are due at once):
+    // without it, the requests queued behind the stall would be served, not shed.
+    const lateMs = now - this.lastSampleMs - SAMPLE_EVERY_MS;
+    this.lastSampleMs = now;
     const h = this.histogram!;
-    this.lagMs = h.max / 1e6;
+    this.lagMs = Math.max(h.max / 1e6, lateMs);
     h.reset();
     this.shedding = this.lagMs > this.opts.eventLoopDelayMs;
   }
