@@ -1,19 +1,26 @@
 // Turns a native cursor into the AsyncIterable the Engine interface promises. The cursor opens
 // lazily on the first next(), each next() counts as an operation in flight (so close() waits for
-// it), and return() (a `break` out of for-await) releases the native iterator at once.
-import type { Entry, IterateOptions } from './engine.js';
+// it), and return() (a `break` out of for-await) releases the native iterator at once. Errors of
+// the native cursor leave through the engine's error mapping.
+import type { Entry, KeyRange } from './engine.js';
 import type { Cursor, Lifecycle } from './lifecycle.js';
-import { checkRange } from './bytes.js';
 import { EngineClosedError } from './errors.js';
+
+/** Iterate options as a backend's `_iterator` gets them: checked, only the bounds that are set. */
+export interface CursorOptions extends KeyRange {
+  reverse: boolean;
+  /** At most this many entries; -1 means all. */
+  limit: number;
+}
 
 export function cursorIterable(
   lifecycle: Lifecycle,
-  options: IterateOptions,
-  openCursor: (options: IterateOptions) => Cursor,
+  options: CursorOptions,
+  openCursor: (options: CursorOptions) => Cursor,
+  mapError: (err: unknown) => Error,
 ): AsyncIterable<Entry> {
-  checkRange(options);
   return {
-    [Symbol.asyncIterator]: () => new CursorIterator(lifecycle, options, openCursor),
+    [Symbol.asyncIterator]: () => new CursorIterator(lifecycle, options, openCursor, mapError),
   };
 }
 
@@ -24,24 +31,30 @@ class CursorIterator implements AsyncIterator<Entry> {
 
   constructor(
     private readonly lifecycle: Lifecycle,
-    private readonly options: IterateOptions,
-    private readonly openCursor: (options: IterateOptions) => Cursor,
+    private readonly options: CursorOptions,
+    private readonly openCursor: (options: CursorOptions) => Cursor,
+    private readonly mapError: (err: unknown) => Error,
   ) {}
 
   async next(): Promise<IteratorResult<Entry>> {
     if (this.done) return { done: true, value: undefined };
-    const entry = await this.lifecycle.run('iterate', async () => {
-      if (this.options.limit === 0) return undefined;
-      if (this.cursor === undefined) {
-        this.generation = this.lifecycle.generation;
-        this.cursor = this.openCursor(this.options);
-        this.lifecycle.trackCursor(this.cursor);
-      } else if (this.generation !== this.lifecycle.generation) {
-        // The engine was closed (closing this cursor) and opened again.
-        throw new EngineClosedError(this.lifecycle.kind, 'iterate');
-      }
-      return this.cursor.next();
-    });
+    let entry: Entry | undefined;
+    try {
+      entry = await this.lifecycle.run('iterate', async () => {
+        if (this.options.limit === 0) return undefined;
+        if (this.cursor === undefined) {
+          this.generation = this.lifecycle.generation;
+          this.cursor = this.openCursor(this.options);
+          this.lifecycle.trackCursor(this.cursor);
+        } else if (this.generation !== this.lifecycle.generation) {
+          // The engine was closed (closing this cursor) and opened again.
+          throw new EngineClosedError(this.lifecycle.kind, 'iterate');
+        }
+        return this.cursor.next();
+      });
+    } catch (err) {
+      throw this.mapError(err);
+    }
     if (entry === undefined) {
       await this.release();
       return { done: true, value: undefined };

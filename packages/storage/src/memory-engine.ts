@@ -1,14 +1,15 @@
-// The in-memory engine for tests and the deterministic simulator. Besides the live data it keeps
-// what a disk would hold after a power cut: writes are only durable once a synced write follows
-// them (as an fsync of a write-ahead log makes everything before it durable). crash() throws away
-// every write that is not durable yet and leaves the engine closed; open() brings it back with
-// what survived. The same object is the same "disk": close() then open() keeps everything, since
-// a clean close leaves the data in the OS page cache, but a crash() after a close() still loses
-// what was never synced.
-import type { BatchOp, Engine, Entry, IterateOptions, KeyRange, WriteOptions } from './engine.js';
-import { checkKey, checkOps, checkRange, copyBytes } from './bytes.js';
-import { cursorIterable } from './cursor-iterable.js';
-import { Lifecycle } from './lifecycle.js';
+// The in-memory engine for tests and the deterministic simulator, as an EngineBase backend.
+// Besides the live data it keeps what a disk would hold after a power cut: writes are only
+// durable once a synced write follows them (as an fsync of a write-ahead log makes everything
+// before it durable). crash() throws away every write that is not durable yet and leaves the
+// engine closed; open() brings it back with what survived. The same object is the same "disk":
+// close() then open() keeps everything, since a clean close leaves the data in the OS page cache,
+// but a crash() after a close() still loses what was never synced.
+import type { BatchOp, KeyRange } from './engine.js';
+import { copyBytes } from './bytes.js';
+import type { CursorOptions } from './cursor-iterable.js';
+import { EngineBase } from './engine-base.js';
+import type { Cursor } from './lifecycle.js';
 import { SortedMap } from './sorted-map.js';
 
 type LoggedWrite = BatchOp | { type: 'range'; range: KeyRange };
@@ -22,9 +23,9 @@ export interface MemoryEngineStats {
   crashes: number;
 }
 
-export class MemoryEngine implements Engine {
-  readonly kind = 'memory' as const;
-  private readonly lifecycle = new Lifecycle('memory');
+/** Its "native" handle is the live map of the current opening. */
+export class MemoryEngine extends EngineBase<'memory', SortedMap> {
+  /** What the page cache holds: survives close() and open(), not crash(). */
   private live = new SortedMap();
   /** What survives a crash. */
   private durable = new SortedMap();
@@ -33,80 +34,9 @@ export class MemoryEngine implements Engine {
   private syncs = 0;
   private crashes = 0;
 
-  open(): Promise<void> {
-    return this.lifecycle.open(async () => undefined);
-  }
-
-  close(): Promise<void> {
-    return this.lifecycle.close(async () => undefined);
-  }
-
-  get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.lifecycle.run('get', async () => {
-      checkKey(key);
-      const value = this.live.get(key);
-      return value === undefined ? undefined : copyBytes(value);
-    });
-  }
-
-  getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
-    return this.lifecycle.run('getMany', async () => {
-      for (const key of keys) checkKey(key);
-      return keys.map((key) => {
-        const value = this.live.get(key);
-        return value === undefined ? undefined : copyBytes(value);
-      });
-    });
-  }
-
-  put(key: Uint8Array, value: Uint8Array, options?: WriteOptions): Promise<void> {
-    return this.batch([{ type: 'put', key, value }], options);
-  }
-
-  del(key: Uint8Array, options?: WriteOptions): Promise<void> {
-    return this.batch([{ type: 'del', key }], options);
-  }
-
-  batch(ops: readonly BatchOp[], options?: WriteOptions): Promise<void> {
-    return this.lifecycle.run('batch', async () => {
-      checkOps(ops);
-      // Copies, so a caller reusing its buffers cannot change stored data.
-      const owned: BatchOp[] = ops.map((op) =>
-        op.type === 'put'
-          ? { type: 'put', key: copyBytes(op.key), value: copyBytes(op.value) }
-          : { type: 'del', key: copyBytes(op.key) },
-      );
-      for (const op of owned) apply(this.live, op);
-      this.log(owned, options?.sync === true);
-    });
-  }
-
-  iterate(options: IterateOptions = {}): AsyncIterable<Entry> {
-    return cursorIterable(this.lifecycle, options, (opts) => {
-      // A snapshot at the first next(), as LevelDB iterators read from an implicit snapshot.
-      const entries = this.live.entries(opts, opts.reverse === true, opts.limit ?? -1);
-      let i = 0;
-      return {
-        next: async () => {
-          if (i >= entries.length) return undefined;
-          const [k, v] = entries[i++];
-          return [copyBytes(k), copyBytes(v)];
-        },
-        close: async () => undefined,
-      };
-    });
-  }
-
-  deleteRange(range: KeyRange, options?: WriteOptions): Promise<void> {
-    return this.lifecycle.run('deleteRange', async () => {
-      checkRange(range);
-      const owned: KeyRange = {
-        gte: range.gte === undefined ? undefined : copyBytes(range.gte),
-        lt: range.lt === undefined ? undefined : copyBytes(range.lt),
-      };
-      this.live.deleteRange(owned);
-      this.log([{ type: 'range', range: owned }], options?.sync === true);
-    });
+  constructor() {
+    // No group commit: a sync here costs nothing, and writes apply in call order.
+    super('memory', { location: undefined, groupCommit: false });
   }
 
   /**
@@ -128,6 +58,60 @@ export class MemoryEngine implements Engine {
 
   get stats(): MemoryEngineStats {
     return { unsyncedWrites: this.unsynced.length, syncs: this.syncs, crashes: this.crashes };
+  }
+
+  protected async _open(): Promise<SortedMap> {
+    return this.live;
+  }
+
+  protected async _close(): Promise<void> {}
+
+  protected async _get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    const value = this.native.get(key);
+    return value === undefined ? undefined : copyBytes(value);
+  }
+
+  protected async _getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    const live = this.native;
+    return keys.map((key) => {
+      const value = live.get(key);
+      return value === undefined ? undefined : copyBytes(value);
+    });
+  }
+
+  protected async _batch(ops: readonly BatchOp[], sync: boolean): Promise<void> {
+    // Copies, so a caller reusing its buffers cannot change stored data.
+    const owned: BatchOp[] = ops.map((op) =>
+      op.type === 'put'
+        ? { type: 'put', key: copyBytes(op.key), value: copyBytes(op.value) }
+        : { type: 'del', key: copyBytes(op.key) },
+    );
+    const live = this.native;
+    for (const op of owned) apply(live, op);
+    this.log(owned, sync);
+  }
+
+  protected _iterator(options: CursorOptions): Cursor {
+    // A snapshot at the first next(), as LevelDB iterators read from an implicit snapshot.
+    const entries = this.native.entries(options, options.reverse, options.limit);
+    let i = 0;
+    return {
+      next: async () => {
+        if (i >= entries.length) return undefined;
+        const [k, v] = entries[i++];
+        return [copyBytes(k), copyBytes(v)];
+      },
+      close: async () => undefined,
+    };
+  }
+
+  protected async _clear(range: KeyRange): Promise<void> {
+    const owned: KeyRange = {};
+    if (range.gte !== undefined) owned.gte = copyBytes(range.gte);
+    if (range.lt !== undefined) owned.lt = copyBytes(range.lt);
+    this.native.deleteRange(owned);
+    // Unsynced: a synced deleteRange follows this with its barrier write (EngineBase).
+    this.log([{ type: 'range', range: owned }], false);
   }
 
   private log(writes: LoggedWrite[], sync: boolean): void {

@@ -11,7 +11,9 @@ interface NativeError {
   cause?: unknown;
 }
 
-export function mapNativeError(kind: EngineKind, operation: string, location: string, err: unknown): Error {
+/** `location` is the data directory; undefined for an engine without one (memory), which has no
+ * lock to lose. */
+export function mapNativeError(kind: EngineKind, operation: string, location: string | undefined, err: unknown): Error {
   // Our own errors and argument checks pass through untouched.
   if (isRingkvError(err) || err instanceof TypeError) return err;
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
@@ -19,7 +21,7 @@ export function mapNativeError(kind: EngineKind, operation: string, location: st
     const text = typeof message === 'string' ? message : '';
     // rocksdb: "IO error: lock hold by current process ..." (same process) or
     // "IO error: While lock file: <dir>/LOCK: Resource temporarily unavailable" (another process).
-    if (code === 'LEVEL_LOCKED' || /^IO error: (while )?lock\b/i.test(text)) {
+    if (location !== undefined && (code === 'LEVEL_LOCKED' || /^IO error: (while )?lock\b/i.test(text))) {
       return new EngineLockedError(kind, location, err);
     }
     if (code === 'LEVEL_CORRUPTION' || /^Corruption\b/i.test(text)) {

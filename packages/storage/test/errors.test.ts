@@ -56,6 +56,10 @@ describe('mapNativeError', () => {
     expect(mapNativeError('level', 'open', '/d', native)).toMatchObject({ code });
   });
 
+  test('an engine without a directory (memory) has no lock: a lock-looking error is ENGINE_IO', () => {
+    expect(mapNativeError('memory', 'get', undefined, codeError('LEVEL_LOCKED', 'x'))).toMatchObject({ code: 'ENGINE_IO' });
+  });
+
   test('our own errors and TypeErrors pass through', () => {
     const closed = new EngineClosedError('level', 'get');
     const type = new TypeError('key must not be empty');
