@@ -42,3 +42,13 @@ function toCount(input: unknown, n: number): number | undefined {
   // Bounded length so a huge digit string is rejected outright rather than parsed.
   return /^[0-9]{1,9}$/.test(input) ? Number(input) : undefined;
 }
+
+/**
+ * R or W for a key that has fewer replicas than N (a cluster with fewer members than N keeps
+ * min(N, members) of each key): capped to the replicas there are, so every one must answer and a
+ * one- or two-node cluster serves with the default N=3, R=W=2. The node warns when its
+ * membership is smaller than N.
+ */
+export function effectiveQuorum(requested: number, replicasOfKey: number): number {
+  return Math.max(1, Math.min(requested, replicasOfKey));
+}

@@ -1,3 +1,4 @@
 export * from './record.js';
 export * from './record-codec.js';
 export { crc32 } from '../util/crc32.js';
+export * from './batch-winners.js';

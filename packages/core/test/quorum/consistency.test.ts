@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { InvalidConsistencyError, isRingkvError, quorumSize, resolveConsistency } from '@ringkv/core';
+import { InvalidConsistencyError, effectiveQuorum, isRingkvError, quorumSize, resolveConsistency } from '@ringkv/core';
 
 describe('resolveConsistency', () => {
   test.each([
@@ -73,5 +73,17 @@ describe('resolveConsistency', () => {
     [7, 4],
   ])('quorumSize(%i) = %i', (n, want) => {
     expect(quorumSize(n)).toBe(want);
+  });
+
+  test.each([
+    // requested, replicas of the key, what counts
+    [2, 3, 2],
+    [3, 3, 3],
+    [2, 1, 1],
+    [3, 2, 2],
+    [1, 2, 1],
+    [2, 0, 1],
+  ])('effectiveQuorum(%i, %i replicas) = %i', (requested, replicas, want) => {
+    expect(effectiveQuorum(requested, replicas)).toBe(want);
   });
 });

@@ -1,0 +1,48 @@
+// Last-write-wins over a batch of applies: which record each key ends with, and what each apply
+// did. Pure; the replica store runs it on every batch it writes, with each key's record before
+// the batch. An apply stores its record if it is newer than the key's current one; a purge
+// removes the key only if its current record is exactly the one the purge names (a tombstone past
+// its grace, unchanged since the purger read it).
+import { compareRecords, newerRecord, type StoredRecord } from './record.js';
+
+export interface BatchApply {
+  /** The key, as any string naming it (the store uses the storage key's bytes). */
+  readonly id: string;
+  readonly record: StoredRecord;
+  /** Delete the key if its current record is exactly `record`. */
+  readonly purge?: boolean;
+}
+
+export interface BatchApplyOutcome {
+  /** The apply changed the key: its record was newer (or the purge removed the key). */
+  readonly applied: boolean;
+  /** The key's record after this apply (for a purge: the record it named). */
+  readonly current: StoredRecord;
+}
+
+export interface BatchWinners {
+  /** One per apply, in order. */
+  readonly outcomes: BatchApplyOutcome[];
+  /** Each key's record after the whole batch (undefined: absent). */
+  readonly winners: Map<string, StoredRecord | undefined>;
+}
+
+/** `before` holds every key of the batch (undefined for an absent one). */
+export function chooseBatchWinners(batch: readonly BatchApply[], before: ReadonlyMap<string, StoredRecord | undefined>): BatchWinners {
+  const winners = new Map(before);
+  const outcomes: BatchApplyOutcome[] = new Array(batch.length);
+  for (let i = 0; i < batch.length; i++) {
+    const op = batch[i]!;
+    const current = winners.get(op.id);
+    if (op.purge) {
+      const purged = current !== undefined && compareRecords(current, op.record) === 0;
+      if (purged) winners.set(op.id, undefined);
+      outcomes[i] = { applied: purged, current: op.record };
+      continue;
+    }
+    const winner = newerRecord(current, op.record)!;
+    outcomes[i] = { applied: winner === op.record && (current === undefined || compareRecords(op.record, current) > 0), current: winner };
+    winners.set(op.id, winner);
+  }
+  return { outcomes, winners };
+}
