@@ -14,7 +14,6 @@ const enc = (s: string) => new TextEncoder().encode(s);
 describe('coordinator deadline on the quorum path', () => {
   test('a write waiting on a replica that never answers times out; one that W is met without succeeds', async () => {
     const scheduler = new Scheduler(new Trace(200, false));
-    scheduler.install();
     const held: (() => void)[] = [];
     try {
       const network = new SimNetwork(scheduler, new Prng(11).fork('network'));
@@ -40,7 +39,6 @@ describe('coordinator deadline on the quorum path', () => {
       expect(held.length).toBeGreaterThan(0);
     } finally {
       for (const go of held.splice(0)) go();
-      scheduler.uninstall();
     }
   }, 60_000);
 });

@@ -32,21 +32,16 @@ interface Sim {
  */
 async function withSim(seed: number, body: (sim: Sim) => Promise<void>): Promise<void> {
   const scheduler = new Scheduler(new Trace(200, false));
-  scheduler.install();
-  try {
-    const network = new SimNetwork(scheduler, new Prng(seed).fork('network'));
-    const cluster = new SimCluster(scheduler, network, new Prng(seed).fork('cluster'), {
-      ...DEFAULT_CLUSTER, nodes: 4, partitions: 16, antiEntropy: { manual: true },
-    });
-    await scheduler.runUntilSettled(cluster.startAll(), 60_000, 'cluster start');
-    const waitFor = async (what: string, cond: () => boolean, maxMs = 120_000) => {
-      await scheduler.runUntil(scheduler.nowMs + maxMs, cond);
-      if (!cond()) throw new Error(`timed out waiting for ${what}`);
-    };
-    await body({ scheduler, network, cluster, waitFor });
-  } finally {
-    scheduler.uninstall();
-  }
+  const network = new SimNetwork(scheduler, new Prng(seed).fork('network'));
+  const cluster = new SimCluster(scheduler, network, new Prng(seed).fork('cluster'), {
+    ...DEFAULT_CLUSTER, nodes: 4, partitions: 16, antiEntropy: { manual: true },
+  });
+  await scheduler.runUntilSettled(cluster.startAll(), 60_000, 'cluster start');
+  const waitFor = async (what: string, cond: () => boolean, maxMs = 120_000) => {
+    await scheduler.runUntil(scheduler.nowMs + maxMs, cond);
+    if (!cond()) throw new Error(`timed out waiting for ${what}`);
+  };
+  await body({ scheduler, network, cluster, waitFor });
 }
 
 /**

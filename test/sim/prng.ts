@@ -1,2 +1,2 @@
-// core's seeded PRNG. @ringkv/core's index does not re-export util/ (yet), so it comes by path.
-export { Prng } from '../../packages/core/src/util/index.js';
+// The simulator's generator is core's seeded Prng: one seed, forked per node and component.
+export { Prng } from '@ringkv/core';

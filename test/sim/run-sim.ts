@@ -45,12 +45,7 @@ const HANDOFF_ROUNDS_MAX = 20;
 export async function runSimulation(options: SimOptions): Promise<SimResult> {
   const trace = new Trace(200, options.verbose);
   const scheduler = new Scheduler(trace);
-  scheduler.install();
-  try {
-    return await simulate(options, scheduler, trace);
-  } finally {
-    scheduler.uninstall();
-  }
+  return await simulate(options, scheduler, trace);
 }
 
 async function simulate(options: SimOptions, scheduler: Scheduler, trace: Trace): Promise<SimResult> {
@@ -97,6 +92,9 @@ async function simulate(options: SimOptions, scheduler: Scheduler, trace: Trace)
       break;
     }
   }
+  // Replica writes sent before the heal may still be in flight (a clogged request times out
+  // later, and only then is its hint kept): let every coordinator's background work settle first.
+  for (const n of cluster.up()) await scheduler.runUntilSettled(n.runtime!.coordinator.drain(), 10 * timeoutMs, `background writes of ${n.id}`);
   let hintRounds = 0;
   for (let pending = await countHints(scheduler, cluster); pending > 0; pending = await countHints(scheduler, cluster)) {
     if (++hintRounds > HANDOFF_ROUNDS_MAX) {

@@ -9,7 +9,7 @@ export function plant(sabotage: Sabotage, rt: NodeRuntime): void {
   switch (sabotage) {
     case 'apply-without-sync':
       // Replica writes acknowledged before they are durable: a crash loses acknowledged writes.
-      (rt.store as unknown as { options: { sync: boolean } }).options.sync = false;
+      (rt.store as unknown as { pipeline: { deps: { sync: boolean } } }).pipeline.deps.sync = false;
       return;
     case 'hints-vanish':
       // Hints acknowledged but never stored: sloppy writes and hand-offs lose data.

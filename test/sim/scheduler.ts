@@ -1,10 +1,11 @@
 // Simulated time for a whole cluster in one process. Timers of every node are events in one queue
 // ordered by (time, seq); nothing waits on real time. Between two events the JavaScript microtask
 // queue is drained (one real setImmediate turn: Node runs every pending microtask before it), and
-// the setImmediate callbacks of the system under test (ReplicaStore batches its applies with one)
-// are taken over while the simulator is installed: they queue here and run one at a time, each
-// followed by a microtask drain, before simulated time moves on. So the run is a pure function of
-// the seed, and the next timed event only runs once the cluster has nothing left to do "now".
+// the next turns the nodes ask for (the NextTurn seam: the replica store batches its applies on
+// one, tree rebuilds yield on them) queue here and run one at a time, each followed by a
+// microtask drain, before simulated time moves on. Nothing global is replaced. So the run is a
+// pure function of the seed, and the next timed event only runs once the cluster has nothing left
+// to do "now".
 import { EventQueue, type SimEvent } from './event-queue.js';
 import type { Trace } from './trace.js';
 import type { Clock, TimerHandle } from '@ringkv/server';
@@ -12,58 +13,32 @@ import type { Clock, TimerHandle } from '@ringkv/server';
 /** Unix ms that simulated time 0 maps to (any fixed instant works; HLCs need a plausible one). */
 export const SIM_EPOCH_MS = 1_700_000_000_000;
 
-interface Immediate {
-  fn: (...args: unknown[]) => void;
-  args: unknown[];
-  cancelled: boolean;
-}
 
 /** Bounds: a run that exceeds them is a bug (a livelock), reported rather than spun forever. */
 export interface SchedulerLimits {
   eventsMax: number;
-  /** Immediates run back to back at one instant before we call it a livelock. */
-  immediatesPerInstantMax: number;
+  /** Next turns run back to back at one instant before we call it a livelock. */
+  turnsPerInstantMax: number;
 }
 
-const DEFAULT_LIMITS: SchedulerLimits = { eventsMax: 2_000_000, immediatesPerInstantMax: 100_000 };
+const DEFAULT_LIMITS: SchedulerLimits = { eventsMax: 2_000_000, turnsPerInstantMax: 100_000 };
 
 export class Scheduler {
   nowMs = 0;
   eventsRun = 0;
   private seq = 0;
   private readonly queue = new EventQueue();
-  private readonly immediates: Immediate[] = [];
-  private readonly realSetImmediate = globalThis.setImmediate;
-  private saved?: { set: typeof setImmediate; clear: typeof clearImmediate };
+  private readonly turns: (() => void)[] = [];
   private readonly limits: SchedulerLimits;
 
   constructor(readonly trace: Trace, limits: Partial<SchedulerLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
   }
 
-  /** Takes over setImmediate/clearImmediate for the code under test until uninstall(). */
-  install(): void {
-    if (this.saved) return;
-    this.saved = { set: globalThis.setImmediate, clear: globalThis.clearImmediate };
-    const queue = this.immediates;
-    const fake = ((fn: (...args: unknown[]) => void, ...args: unknown[]) => {
-      const im: Immediate = { fn, args, cancelled: false };
-      queue.push(im);
-      // Shaped like Node's Immediate so callers may ref/unref it.
-      return { _sim: im, ref() { return this; }, unref() { return this; }, hasRef: () => true };
-    }) as unknown as typeof setImmediate;
-    globalThis.setImmediate = fake;
-    globalThis.clearImmediate = ((handle: { _sim?: Immediate } | undefined) => {
-      if (handle?._sim) handle._sim.cancelled = true;
-    }) as typeof clearImmediate;
-  }
-
-  uninstall(): void {
-    if (!this.saved) return;
-    globalThis.setImmediate = this.saved.set;
-    globalThis.clearImmediate = this.saved.clear;
-    this.saved = undefined;
-  }
+  /** The nodes' NextTurn: fn runs once everything pending now has run, before time moves on. */
+  readonly nextTurn = (fn: () => void): void => {
+    this.turns.push(fn);
+  };
 
   /** Runs fn after delayMs of simulated time (rounded up to whole ms, never negative). */
   schedule(delayMs: number, label: string, fn: () => void): SimEvent {
@@ -109,14 +84,14 @@ export class Scheduler {
     return p;
   }
 
-  /** Lets every microtask run, then the captured immediates one by one, until nothing is left. */
+  /** Lets every microtask run, then the queued next turns one by one, until nothing is left. */
   private async drain(): Promise<void> {
     for (let n = 0; ; n++) {
-      await new Promise<void>((resolve) => this.realSetImmediate(resolve));
-      const im = this.immediates.shift();
-      if (!im) return;
-      if (n > this.limits.immediatesPerInstantMax) throw new Error('setImmediate callbacks never quiesce at one instant (livelock?)');
-      if (!im.cancelled) im.fn(...im.args);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const turn = this.turns.shift();
+      if (!turn) return;
+      if (n > this.limits.turnsPerInstantMax) throw new Error('next turns never quiesce at one instant (livelock?)');
+      turn();
     }
   }
 }

@@ -132,10 +132,10 @@ export class SimCluster {
     const label = `${id}#${inc}`;
     n.clock = new SimClock(this.scheduler, n.skew, label);
     n.transport = this.network.transportFor(id, n.address, inc);
-    const random = this.prng.fork(`node ${label}`);
     n.runtime = new NodeRuntime(n.config, {
       clock: n.clock, engine: n.engine, transport: n.transport, logger: silent,
-      metrics: new NodeMetrics(id, false), random: () => random.next(),
+      metrics: new NodeMetrics(id, false),
+      prng: this.prng.fork(`node ${label}`), nextTurn: this.scheduler.nextTurn,
       // A planted bug must show in the checkers, not be repaired behind their back by anti-entropy.
       antiEntropy: { ...this.options.antiEntropy, ...(this.options.sabotage ? { manual: true } : {}) },
     });

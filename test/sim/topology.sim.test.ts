@@ -24,7 +24,6 @@ const enc = (s: string) => new TextEncoder().encode(s);
 async function runTopology(seed: number): Promise<string[]> {
   const trace = new Trace(200, false);
   const scheduler = new Scheduler(trace);
-  scheduler.install();
   const violations: string[] = [];
   try {
     const root = new Prng(seed);
@@ -170,8 +169,6 @@ async function runTopology(seed: number): Promise<string[]> {
     if (acked.size < 10) violations.push(`only ${acked.size} keys acknowledged: the workload did not run`);
   } catch (err) {
     violations.push(`run failed: ${(err as Error).message}`);
-  } finally {
-    scheduler.uninstall();
   }
   return violations;
 }

@@ -26,6 +26,22 @@ export const systemClock: Clock = {
   },
 };
 
+/**
+ * Runs fn on a later turn of the event loop, after the I/O already pending (setImmediate's
+ * place). Components that batch what arrives within one turn take it as a dependency, so the
+ * simulator drives their turns instead of the real event loop (nothing global is replaced).
+ */
+export type NextTurn = (fn: () => void) => void;
+
+export const immediateTurn: NextTurn = (fn) => {
+  setImmediate(fn);
+};
+
+/** Resolves on a later turn. */
+export function afterTurn(next: NextTurn): Promise<void> {
+  return new Promise((resolve) => next(resolve));
+}
+
 /** Resolves after delayMs of the given clock's time. */
 export function sleepOn(clock: Clock, delayMs: number): Promise<void> {
   return new Promise((resolve) => clock.setTimer(delayMs, resolve));

@@ -3,20 +3,22 @@
 // components, so the same code runs in a real process and in the deterministic simulator.
 import {
   bootstrapRaftSnapshot, decodeMembershipState, desiredVoters, emptyRaftSnapshot, encodeMembershipState, EMPTY_RAFT_HARD_STATE,
-  HybridLogicalClock, initialMembership, isRingkvError, nodeTag, type MembershipCommand, type MembershipState,
+  HybridLogicalClock, initialMembership, type Prng, isRingkvError, nodeTag, type MembershipCommand, type MembershipState,
 } from '@ringkv/core';
 import { keyspaceRange, type Engine } from '@ringkv/storage';
 import { MembershipChangeRefusedError } from './membership/membership-errors.js';
 import { attachAntiEntropy, type AntiEntropy } from './anti-entropy/index.js';
 import type { Clock } from './clock.js';
-import { discoverSeedMembership, selfMember } from './cluster/bootstrap.js';
-import { ClockGate } from './cluster/clock-gate.js';
-import { registerClockMetrics } from './cluster/clock-metrics.js';
-import { ClockOffsets } from './cluster/clock-offsets.js';
-import { ClusterState } from './cluster/cluster-state.js';
-import { GossipService } from './membership/gossip-service.js';
+import { discoverSeedMembership, selfMember } from './membership/bootstrap.js';
+import { ClockGate } from './time/clock-gate.js';
+import { registerClockMetrics } from './time/clock-metrics.js';
+import { ClockOffsets } from './time/clock-offsets.js';
+import { ClusterState } from './membership/cluster-state.js';
+import { GossipService } from './liveness/gossip-service.js';
 import type { NodeConfig } from './config/config.js';
-import { ReplicaStore } from './kv/replica-store.js';
+import { ReplicaStore } from './replica/replica-store.js';
+import { PartitionReader } from './replica/partition-reader.js';
+import { MetaStore } from './meta-store.js';
 import type { Logger } from './observability/logger.js';
 import type { NodeMetrics } from './observability/metrics.js';
 import type { PeerIdentity, PeerTransport } from './peer/transport.js';
@@ -31,16 +33,16 @@ import { MembershipService } from './membership/membership-service.js';
 import { checkRemoval } from './membership/removal-guard.js';
 import { RaftDriver } from './membership/raft-driver.js';
 import { loadRaftState, saveBootstrap } from './membership/raft-persistence.js';
-import { Coordinator } from './replication/coordinator.js';
-import { HintStore } from './replication/hint-store.js';
-import { HintedHandoff } from './replication/hinted-handoff.js';
-import { ceilingStepMs, HlcCeiling } from './replication/hlc-ceiling.js';
-import { RecordAdmission } from './replication/record-admission.js';
-import { registerReplicaHandlers } from './replication/replica-handlers.js';
-import { ReplicationMetrics } from './replication/replication-metrics.js';
-import { registerRecordCacheMetrics } from './kv/record-cache-metrics.js';
-import { TopologyManager } from './topology/topology-manager.js';
-import { sleepOn } from './clock.js';
+import { Coordinator } from './coordinator/coordinator.js';
+import { HintStore } from './handoff/hint-store.js';
+import { HintedHandoff } from './handoff/hint-handoff.js';
+import { ceilingStepMs, HlcCeiling } from './coordinator/hlc-ceiling.js';
+import { RecordAdmission } from './replica/record-admission.js';
+import { registerReplicaHandlers } from './replica/replica-handlers.js';
+import { ReplicationMetrics } from './observability/replication-metrics.js';
+import { registerRecordCacheMetrics } from './replica/record-cache-metrics.js';
+import { TopologyManager } from './handoff/topology-manager.js';
+import { immediateTurn, sleepOn, type NextTurn } from './clock.js';
 
 export interface RuntimeComponents {
   clock: Clock;
@@ -48,8 +50,10 @@ export interface RuntimeComponents {
   transport: PeerTransport;
   logger: Logger;
   metrics: NodeMetrics;
-  /** Uniform [0,1): jitter only; the simulator passes a seeded one. */
-  random: () => number;
+  /** This node's seeded generator: every random choice forks from it (the simulator seeds it from the run's seed). */
+  prng: Prng;
+  /** Where batching components take their next turn (default setImmediate; the simulator passes its own). */
+  nextTurn?: NextTurn;
   /** Overrides of anti-entropy options (tools and the simulator's checker self-tests). */
   antiEntropy?: Partial<import('./anti-entropy/anti-entropy-options.js').AntiEntropyOptions>;
 }
@@ -57,6 +61,12 @@ export interface RuntimeComponents {
 export class NodeRuntime {
   readonly cluster: ClusterState;
   readonly store: ReplicaStore;
+  /** Where batching and long scans take their next turn. */
+  readonly nextTurn: NextTurn;
+  /** This replica's data, read only, by partition (anti-entropy and streaming read here). */
+  readonly partitions: PartitionReader;
+  /** The node's named metadata (HLC ceiling, stream progress). */
+  readonly meta: MetaStore;
   readonly hints: HintStore;
   readonly hlc: HybridLogicalClock;
   readonly stamps: HlcCeiling;
@@ -81,7 +91,8 @@ export class NodeRuntime {
   private readonly raftPeers = new Map<string, string>();
 
   constructor(readonly config: NodeConfig, readonly components: RuntimeComponents) {
-    const { clock, engine, transport, logger, metrics, random } = components;
+    const { clock, engine, transport, logger, metrics, prng } = components;
+    const nextTurn = (this.nextTurn = components.nextTurn ?? immediateTurn);
     const sync = config.durability === 'sync';
     this.cluster = new ClusterState(config.id);
     this.replicationMetrics = new ReplicationMetrics(metrics.registry);
@@ -91,8 +102,10 @@ export class NodeRuntime {
     };
     this.store = new ReplicaStore(engine, {
       sync, cacheBytes: config.cacheMb * 1024 * 1024, maxQueueBytes: config.maxApplyQueueBytes,
-      onCorrupt: (_p, _k, err) => corrupt('data')(err),
+      onCorrupt: (_p, _k, err) => corrupt('data')(err), nextTurn,
     });
+    this.partitions = new PartitionReader(engine);
+    this.meta = new MetaStore(engine);
     this.hints = new HintStore(engine, {
       sync, maxBytesPerTarget: config.maxHintBytesPerTarget,
       onCorrupt: (_key, err) => corrupt('hints')(err),
@@ -103,7 +116,7 @@ export class NodeRuntime {
     });
     // Remote timestamps are admitted only within the bound, so the HLC never runs further ahead.
     this.hlc = new HybridLogicalClock({ node: nodeTag(config.id), maxDriftMs: config.maxClockSkewMs });
-    this.stamps = new HlcCeiling(this.hlc, engine, clock, ceilingStepMs(config.maxClockSkewMs));
+    this.stamps = new HlcCeiling(this.hlc, this.meta, clock, ceilingStepMs(config.maxClockSkewMs));
     registerRecordCacheMetrics(metrics.registry, this.store.cache);
     this.protocol = new PeerProtocol({ partitions: config.partitions, maxKeyBytes: config.maxKeyBytes, maxValueBytes: config.maxValueBytes });
     this.router = new PeerRouter({
@@ -129,7 +142,7 @@ export class NodeRuntime {
       onHigherEpoch: (fromId, epoch, hint) => void this.fetchEpoch(fromId, epoch, hint.peer),
       intervalMs: config.gossipIntervalMs, fanout: config.gossipFanout, phiThreshold: config.phiThreshold,
       timeoutMs: Math.min(config.requestTimeoutMs, config.gossipIntervalMs),
-      random, logger: logger.child({ component: 'gossip' }),
+      prng: prng.fork('gossip'), logger: logger.child({ component: 'gossip' }),
     });
     this.clockGate = new ClockGate({
       clock, offsets: this.clockOffsets, hlc: this.hlc,
@@ -151,7 +164,7 @@ export class NodeRuntime {
       changeTimeoutMs: config.membershipChangeTimeoutMs,
     });
     this.raft = new RaftDriver({
-      selfId: config.id, engine, rpc: this.rpc, clock, log: logger.child({ component: 'raft' }), random,
+      selfId: config.id, engine, rpc: this.rpc, clock, log: logger.child({ component: 'raft' }), random: forkedRandom(prng, 'raft'),
       // A joining node has no membership yet: it answers the leader at the address it heard it from.
       addressOf: (id) => this.cluster.member(id)?.peer ?? this.raftPeers.get(id),
       tickMs: config.raftTickMs, electionTicks: config.raftElectionTicks, compactEvery: 100, maxUncommitted: config.raftMaxUncommitted,
@@ -165,7 +178,7 @@ export class NodeRuntime {
       isMember: (from) => this.isMember(from), raftPeers: this.raftPeers, maxRaftPeers: config.maxRaftPeerAddresses,
     });
     this.topology = new TopologyManager({
-      selfId: config.id, cluster: this.cluster, change: (cmd) => this.membership.change(cmd, { force: true }), store: this.store, engine,
+      selfId: config.id, cluster: this.cluster, change: (cmd) => this.membership.change(cmd, { force: true }), store: this.store, reader: this.partitions, meta: this.meta,
       rpc: this.rpc, router: this.router, admission: this.admission,
       liveness: this.liveness, clock, log: logger.child({ component: 'topology' }),
       bytesPerSec: config.streamBytesPerSec, chunkBytes: config.streamChunkBytes, requestTimeoutMs: config.requestTimeoutMs,
@@ -302,7 +315,7 @@ export class NodeRuntime {
     if (!m || m.members.length !== 1 || m.members[0].id !== this.config.id) {
       throw new MembershipChangeRefusedError(`this node already belongs to a cluster of ${m?.members.length ?? 0} member(s); only a fresh single node can join another cluster`);
     }
-    for await (const _ of engine.iterate({ ...keyspaceRange('data'), limit: 1 })) {
+    if (!(await this.partitions.isEmpty())) {
       throw new MembershipChangeRefusedError('this node holds data; only an empty node can join another cluster (start a fresh node with --seeds instead)');
     }
     if (seeds.length === 0 || seeds.includes(this.config.advertisePeer)) {
@@ -449,4 +462,10 @@ export class NodeRuntime {
       membershipRefusals: this.membership.refusals,
     };
   }
+}
+
+/** A uniform [0,1) source from a fork of the node's generator (for components that take a function). */
+function forkedRandom(prng: Prng, label: string): () => number {
+  const forked = prng.fork(label);
+  return () => forked.next();
 }

@@ -1,6 +1,7 @@
 // One ringkv node: opens its engine, serves the client API, and shuts down gracefully.
 import { openEngine, type Engine } from '@ringkv/storage';
-import type { MembershipCommand } from '@ringkv/core';
+import { Prng, type MembershipCommand } from '@ringkv/core';
+import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from './clock.js';
 import { parseAddress, type NodeConfig } from './config/config.js';
 import { missingAuthProblem, missingSecretProblem, randomLocalSecret, readSecretFile, splitSecrets } from './config/secret.js';
@@ -123,6 +124,10 @@ export class RingkvNode {
     let runtimeRef: NodeRuntime | undefined;
     const frameTargetBytes = 1024 * 1024;
     const secrets = splitSecrets(secret);
+    // Every random choice of this process (gossip targets, jitter, Raft timeouts, redial backoff)
+    // forks from one generator; only its seed comes from the operating system.
+    const prng = new Prng(randomBytes(16).toString('hex'));
+    const transportJitter = prng.fork('transport');
     const transport = this.components.transport ?? new WsTransport({
       nodeId: cfg.id, listen: parseAddress(cfg.peer, 'peer'), advertise: cfg.advertisePeer,
       secret: secrets.secret, acceptedSecrets: secrets.accepted, clock: this.clock, logger: this.log.child({ component: 'peer' }),
@@ -135,13 +140,13 @@ export class RingkvNode {
       }),
       maxPendingHandshakes: cfg.maxPendingHandshakes, maxGuestConnections: cfg.maxGuestConnections,
       maxInboundPerConnection: cfg.maxInboundRequestsPerPeer, maxQueuedBytesPerConnection: cfg.maxPeerReplyQueueBytes,
-      linkIdleMs: cfg.peerLinkIdleMs,
+      linkIdleMs: cfg.peerLinkIdleMs, random: () => transportJitter.next(),
       // The runtime is built next; until it is, every peer counts as a member (nothing is served yet).
       classify: (peer) => runtimeRef?.classifyPeer(peer) ?? 'member',
       expectedIdAt: (address) => runtimeRef?.expectedIdAt(address),
     });
     const runtime = new NodeRuntime(cfg, {
-      clock: this.clock, engine: this.engine, transport, logger: this.log, metrics: this.metrics, random: Math.random,
+      clock: this.clock, engine: this.engine, transport, logger: this.log, metrics: this.metrics, prng,
     });
     this.runtime = runtime;
     runtimeRef = runtime;

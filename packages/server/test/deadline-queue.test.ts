@@ -4,7 +4,7 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import type { Clock } from '@ringkv/server';
-import { DeadlineQueue } from '../src/replication/deadline-queue.js';
+import { DeadlineQueue } from '../src/coordinator/deadline-queue.js';
 
 /** A clock whose timers fire only when the test advances it. */
 class ManualClock implements Clock {

@@ -4,7 +4,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { decodeRecord, encodeRecord, type StoredRecord } from '@ringkv/core';
 import { KEYSPACES, MemoryEngine, hintKey, keyspaceRange, type Engine } from '@ringkv/storage';
-import { HintQuotaExceededError, HintStore, type HintDropReason, type HintStoreOptions } from '../src/replication/hint-store.js';
+import { HintQuotaExceededError, HintStore, type HintDropReason, type HintStoreOptions } from '../src/handoff/hint-store.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const rec = (wallMs: number, value: string): StoredRecord => ({ ts: { wallMs, logical: 0, node: 1 }, tombstone: false, expiresAtMs: 0, value: text(value) });

@@ -1,6 +1,6 @@
-// A node that is the only replica of its keys answers writes from its own store, without the
-// quorum machinery: a stuck engine write must still end in 504 TIMEOUT, a failed one in 503, and
-// each request must end exactly once however the two race.
+// A one-node cluster, where every key's only replica is this node's own store: a stuck engine
+// write must end in 504 TIMEOUT, a failed one in 503, and each request exactly once however the
+// two race (the same quorum path as any cluster; there is no single-replica shortcut).
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { MemoryEngine, type BatchOp, type WriteOptions } from '@ringkv/storage';
 import { buildConfig, RingkvNode } from '@ringkv/server';

@@ -31,8 +31,6 @@ export interface AntiEntropyOptions {
   retryMs: number;
   /** Tombstones remembered per partition between two purges. */
   maxPurgeCandidates: number;
-  /** Seed of the jitter; by default derived from the node id. */
-  seed?: number;
   /** No round starts by itself (no timers, no triggers): `antiEntropy: passive`, or tools drive rounds. */
   manual?: boolean;
 }

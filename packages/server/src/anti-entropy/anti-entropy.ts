@@ -4,25 +4,25 @@
 // interval (jittered, at most a few at once, within a byte and a scan budget), and also when a peer
 // comes back up or a non-empty tree finishes its rebuild; tombstone purge once every replica has
 // the tombstone. Everything comes in through the runtime's components: no global state.
-import type { HybridLogicalClock } from '@ringkv/core';
-import type { Engine } from '@ringkv/storage';
+import type { HybridLogicalClock, Prng } from '@ringkv/core';
+import type { PartitionReader } from '../replica/partition-reader.js';
 import type { Registry } from 'prom-client';
-import type { Clock } from '../clock.js';
-import type { ClusterState } from '../cluster/cluster-state.js';
-import type { Liveness } from '../cluster/liveness.js';
-import type { ReplicaStore } from '../kv/replica-store.js';
+import type { Clock, NextTurn } from '../clock.js';
+import type { ClusterState } from '../membership/cluster-state.js';
+import type { Liveness } from '../liveness/liveness.js';
+import type { ReplicaStore } from '../replica/replica-store.js';
 import type { Logger } from '../observability/logger.js';
 import { PeerMessageType } from '../peer/message-types.js';
 import type { PeerRouter } from '../protocol/peer-router.js';
 import type { PeerRpc } from '../protocol/peer-rpc.js';
-import type { RecordAdmission } from '../replication/record-admission.js';
+import type { RecordAdmission } from '../replica/record-admission.js';
 import { AntiEntropyMetrics } from './ae-metrics.js';
 import type { AntiEntropyOptions } from './anti-entropy-options.js';
 import { PartitionTrees } from './partition-trees.js';
 import type { RoundContext } from './round-context.js';
 import { runRound, type RoundResult } from './round-initiator.js';
 import { answerBucketEntries, answerMerkleLevel } from './round-responder.js';
-import { RoundScheduler, jitterRandom, type RoundJob } from './round-scheduler.js';
+import { RoundScheduler, type RoundJob } from './round-scheduler.js';
 import { TombstonePurger } from './tombstone-purger.js';
 import { TokenBucket } from './token-bucket.js';
 import { rebuildTree } from './tree-rebuild.js';
@@ -30,7 +30,12 @@ import type { PartitionStatus, AntiEntropyStatus } from './ae-status.js';
 
 export interface AntiEntropyDeps {
   selfId: string;
-  engine: Engine;
+  /** This replica's data, read only: writes go through the store. */
+  reader: PartitionReader;
+  /** Where long scans yield (the simulator drives these turns). */
+  nextTurn: NextTurn;
+  /** The jitter of round timers: this node's generator, forked for anti-entropy. */
+  prng: Prng;
   store: ReplicaStore;
   cluster: ClusterState;
   liveness: Liveness;
@@ -77,18 +82,18 @@ export class AntiEntropy {
     this.wireBudget = new TokenBucket(clock, options.bytesPerSecond, options.bytesPerSecond);
     this.scanBudget = new TokenBucket(clock, options.scanEntriesPerSecond, options.scanEntriesPerSecond);
     this.ctx = {
-      engine: deps.engine, store: deps.store, trees: this.trees, cluster: deps.cluster, rpc: deps.rpc, admission: deps.admission,
+      reader: deps.reader, store: deps.store, trees: this.trees, cluster: deps.cluster, rpc: deps.rpc, admission: deps.admission,
       ...(deps.onBadRecord ? { onBadRecord: deps.onBadRecord } : {}),
       clock, hlc: deps.hlc, options, wireBudget: this.wireBudget, scanBudget: this.scanBudget, metrics: this.metrics,
     };
     this.purger = new TombstonePurger({
-      engine: deps.engine, store: deps.store, trees: this.trees, clock, scanBudget: this.scanBudget, metrics: this.metrics,
+      reader: deps.reader, nextTurn: deps.nextTurn, store: deps.store, trees: this.trees, clock, scanBudget: this.scanBudget, metrics: this.metrics,
       graceMs: options.tombstoneGraceMs, rearmMs: options.intervalMs, pageEntries: options.pageEntries,
       maxCandidates: options.maxPurgeCandidates,
       ...(deps.onCorrupt ? { onCorrupt: deps.onCorrupt } : {}),
     });
     this.scheduler = new RoundScheduler({
-      clock, random: jitterRandom(deps.selfId, options.seed), intervalMs: options.intervalMs,
+      clock, random: () => deps.prng.next(), intervalMs: options.intervalMs,
       maxConcurrent: options.maxConcurrentRounds, peersOf: (p) => this.peersOf(p), run: (job) => this.runJob(job),
     });
     deps.store.onChange(this.trees.onChange);
@@ -215,7 +220,7 @@ export class AntiEntropy {
 
   private async rebuildAll(): Promise<void> {
     const deps = {
-      engine: this.deps.engine, store: this.deps.store, trees: this.trees, scanBudget: this.scanBudget,
+      reader: this.deps.reader, nextTurn: this.deps.nextTurn, store: this.deps.store, trees: this.trees, scanBudget: this.scanBudget,
       pageEntries: this.options.pageEntries, log: this.deps.log, stopped: () => this.stopped,
       ...(this.deps.onCorrupt ? { onCorrupt: this.deps.onCorrupt } : {}),
     };

@@ -5,9 +5,9 @@ import { AntiEntropy } from './anti-entropy.js';
 import { antiEntropyOptions, type AntiEntropyOptions } from './anti-entropy-options.js';
 
 export function attachAntiEntropy(runtime: NodeRuntime, over: Partial<AntiEntropyOptions> = {}): AntiEntropy {
-  const { clock, engine, logger, metrics } = runtime.components;
+  const { clock, logger, metrics } = runtime.components;
   return new AntiEntropy({
-    selfId: runtime.config.id, engine, store: runtime.store, cluster: runtime.cluster, liveness: runtime.liveness, rpc: runtime.rpc,
+    selfId: runtime.config.id, reader: runtime.partitions, nextTurn: runtime.nextTurn, prng: runtime.components.prng.fork('anti-entropy'), store: runtime.store, cluster: runtime.cluster, liveness: runtime.liveness, rpc: runtime.rpc,
     router: runtime.router, admission: runtime.admission, clock, hlc: runtime.hlc,
     onBadRecord: () => runtime.replicationMetrics.corruptEntries.inc({ keyspace: 'peer' }),
     onCorrupt: () => runtime.replicationMetrics.corruptEntries.inc({ keyspace: 'data' }),

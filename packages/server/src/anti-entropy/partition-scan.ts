@@ -1,37 +1,9 @@
-// Paged reads of one partition's data in key order. Each page is its own engine iteration (its
-// own snapshot), so no iterator stays open across awaits and other work runs between pages.
+// Anti-entropy's scan of one partition for the keys of some buckets (those whose hashes differ),
+// page by page through the partition reader, within the scan budget and the round's limits.
 import { bucketOfKey } from '@ringkv/core';
-import { dataKey, partitionRange, type Engine } from '@ringkv/storage';
+import type { PartitionReader, ScannedEntry } from '../replica/partition-reader.js';
 
-export interface ScannedEntry {
-  /** The user key (without the partition prefix). */
-  key: Uint8Array;
-  /** The stored record encoding. */
-  value: Uint8Array;
-}
-
-/** The first storage key after userKey within its partition: userKey followed by a zero byte. */
-function keyAfter(partition: number, userKey: Uint8Array): Uint8Array {
-  const k = dataKey(partition, userKey);
-  const out = new Uint8Array(k.length + 1);
-  out.set(k, 0);
-  return out;
-}
-
-/**
- * Up to limit entries of partition with a key in (after, upTo] (null: from the first key / to the
- * last). done is true when the range holds no more entries after the last one returned.
- */
-export async function readPage(
-  engine: Engine, partition: number, after: Uint8Array | null, upTo: Uint8Array | null, limit: number,
-): Promise<{ entries: ScannedEntry[]; done: boolean }> {
-  const whole = partitionRange('data', partition);
-  const gte = after ? keyAfter(partition, after) : whole.gte;
-  const lt = upTo ? keyAfter(partition, upTo) : whole.lt;
-  const entries: ScannedEntry[] = [];
-  for await (const [k, v] of engine.iterate({ gte, lt, limit })) entries.push({ key: k.subarray(3), value: v });
-  return { entries, done: entries.length < limit };
-}
+export type { ScannedEntry } from '../replica/partition-reader.js';
 
 export interface BucketScanLimits {
   /** Stop after this many keys were read (whatever their bucket). */
@@ -59,7 +31,7 @@ export interface BucketScan {
  * the first limit reached. beforePage runs before each storage read (the scan budget waits there).
  */
 export async function scanBuckets(
-  engine: Engine, partition: number, table: Uint8Array, after: Uint8Array | null, upTo: Uint8Array | null,
+  reader: PartitionReader, partition: number, table: Uint8Array, after: Uint8Array | null, upTo: Uint8Array | null,
   limits: BucketScanLimits, beforePage: (entries: number) => Promise<void> = async () => undefined,
 ): Promise<BucketScan> {
   const entries: ScannedEntry[] = [];
@@ -69,7 +41,7 @@ export async function scanBuckets(
   for (;;) {
     const want = Math.min(limits.pageEntries, limits.scanKeys - scanned);
     await beforePage(want);
-    const page = await readPage(engine, partition, cursor, upTo, want);
+    const page = await reader.page(partition, cursor, upTo, want);
     for (let i = 0; i < page.entries.length; i++) {
       const e = page.entries[i];
       scanned++;

@@ -1,19 +1,20 @@
 // What both sides of a round work with, and the applying of a peer's entries: each record is
 // checked on its own (checksum, clock), so one bad entry costs only itself.
 import { ClockDriftError, decodeRecord, type HybridLogicalClock, type StoredRecord } from '@ringkv/core';
-import type { Engine } from '@ringkv/storage';
 import type { Clock } from '../clock.js';
-import type { ClusterState } from '../cluster/cluster-state.js';
-import type { ReplicaStore } from '../kv/replica-store.js';
+import type { ClusterState } from '../membership/cluster-state.js';
+import type { ReplicaStore } from '../replica/replica-store.js';
+import type { PartitionReader } from '../replica/partition-reader.js';
 import type { PeerRpc } from '../protocol/peer-rpc.js';
-import type { RecordAdmission } from '../replication/record-admission.js';
+import type { RecordAdmission } from '../replica/record-admission.js';
 import type { AntiEntropyMetrics } from './ae-metrics.js';
 import type { AntiEntropyOptions } from './anti-entropy-options.js';
 import type { PartitionTrees } from './partition-trees.js';
 import type { TokenBucket } from './token-bucket.js';
 
 export interface RoundContext {
-  engine: Engine;
+  /** This replica's data, read only: writes go through the store. */
+  reader: PartitionReader;
   store: ReplicaStore;
   trees: PartitionTrees;
   cluster: ClusterState;

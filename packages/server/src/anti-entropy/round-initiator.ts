@@ -93,7 +93,7 @@ async function exchange(ctx: RoundContext, r: RoundResult): Promise<RoundOutcome
   const limits = { scanKeys: options.scanKeysPerStep, entries: options.pageEntries, bytes: options.pageBytes, pageEntries: options.pageEntries };
   let after: Uint8Array | null = null;
   for (let step = 0; step < STEPS_MAX; step++) {
-    const own = await scanBuckets(ctx.engine, partition, table, after, null, limits, scanPacer(ctx, true));
+    const own = await scanBuckets(ctx.reader, partition, table, after, null, limits, scanPacer(ctx, true));
     const keys = own.entries.map((e) => e.key);
     const records = own.entries.map((e) => e.value);
     const upTo = own.done ? null : own.last;

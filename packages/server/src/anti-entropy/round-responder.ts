@@ -4,7 +4,7 @@
 // requests, so a round that dies half way leaves nothing behind. It answers only a replica of the
 // partition, and only about a partition it replicates itself.
 import { MerkleShapeError, compareRecords, decodeRecord, type StoredRecord } from '@ringkv/core';
-import { replicates } from '../cluster/partition-access.js';
+import { replicates } from '../membership/partition-access.js';
 import { PeerForbiddenError } from '../peer/peer-errors.js';
 import { PeerMessageType as T } from '../peer/message-types.js';
 import type { PeerIdentity } from '../peer/transport.js';
@@ -74,7 +74,7 @@ export async function answerBucketEntries(ctx: RoundContext, from: PeerIdentity,
     }
   });
   const { options } = ctx;
-  const scan = await scanBuckets(ctx.engine, partition, table, after, upTo, {
+  const scan = await scanBuckets(ctx.reader, partition, table, after, upTo, {
     scanKeys: options.scanKeysPerStep, entries: options.pageEntries, bytes: options.pageBytes, pageEntries: options.pageEntries,
   }, scanPacer(ctx, false));
   const outKeys: Uint8Array[] = [];

@@ -21,18 +21,6 @@ export interface RoundSchedulerDeps {
   run: (job: RoundJob) => Promise<void>;
 }
 
-/** A small seeded PRNG (mulberry32) for the jitter, seeded from the node id unless told otherwise. */
-export function jitterRandom(seedText: string, seed?: number): () => number {
-  let s = seed ?? 0x811c9dc5;
-  if (seed === undefined) for (let i = 0; i < seedText.length; i++) s = Math.imul(s ^ seedText.charCodeAt(i), 0x01000193);
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class RoundScheduler {
   private readonly timers = new Map<number, TimerHandle>();
   private readonly retries = new Map<string, TimerHandle>();

@@ -14,17 +14,17 @@
 // long after its timestamp (a late hint, read repair, another replica's round); if the rounds
 // before that arrival counted, it would purge a tombstone the others never got from it.
 import { decodeRecordHeader, type RecordHeader, type StoredRecord } from '@ringkv/core';
-import type { Engine } from '@ringkv/storage';
+import type { PartitionReader } from '../replica/partition-reader.js';
 import type { Clock } from '../clock.js';
-import type { ReplicaStore } from '../kv/replica-store.js';
+import type { ReplicaStore } from '../replica/replica-store.js';
 import type { AntiEntropyMetrics } from './ae-metrics.js';
-import { readPage } from './partition-scan.js';
 import type { PartitionTrees } from './partition-trees.js';
 import type { TokenBucket } from './token-bucket.js';
-import { yieldTurn } from './tree-rebuild.js';
+import { afterTurn, type NextTurn } from '../clock.js';
 
 export interface PurgeDeps {
-  engine: Engine;
+  reader: PartitionReader;
+  nextTurn: NextTurn;
   store: ReplicaStore;
   trees: PartitionTrees;
   clock: Clock;
@@ -78,7 +78,7 @@ export class TombstonePurger {
     let after: Uint8Array | null = null;
     for (;;) {
       await deps.scanBudget.take(deps.pageEntries);
-      const page = await readPage(deps.engine, partition, after, null, deps.pageEntries);
+      const page = await deps.reader.page(partition, after, null, deps.pageEntries);
       for (const e of page.entries) {
         let h: RecordHeader;
         try {
@@ -93,7 +93,7 @@ export class TombstonePurger {
       }
       if (page.done || candidates.length >= deps.maxCandidates) break;
       after = page.entries[page.entries.length - 1].key;
-      await yieldTurn();
+      await afterTurn(deps.nextTurn);
     }
     if (deps.trees.token(partition) !== token) return; // dropped meanwhile
     this.lastScanMs.set(partition, deps.clock.nowMs());

@@ -2,11 +2,11 @@
 // page by page, each page's cost taken from the scan budget and a turn of the event loop given
 // back in between, so foreground requests keep their latency. See partition-trees.ts for why a
 // store barrier settles each page.
+import { afterTurn, type NextTurn } from '../clock.js';
 import { decodeRecordHeader, type EntryDigest, type StoredRecord } from '@ringkv/core';
-import type { Engine } from '@ringkv/storage';
-import type { ReplicaStore } from '../kv/replica-store.js';
+import type { PartitionReader } from '../replica/partition-reader.js';
+import type { ReplicaStore } from '../replica/replica-store.js';
 import type { Logger } from '../observability/logger.js';
-import { readPage } from './partition-scan.js';
 import type { PartitionTrees } from './partition-trees.js';
 import type { TokenBucket } from './token-bucket.js';
 
@@ -21,12 +21,11 @@ export function storeBarrier(store: ReplicaStore, partition: number): Promise<un
   return store.purge(partition, BARRIER_KEY, BARRIER_RECORD);
 }
 
-export function yieldTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 export interface RebuildDeps {
-  engine: Engine;
+  reader: PartitionReader;
+  /** Between pages the rebuild lets other work run (the simulator drives these turns). */
+  nextTurn: NextTurn;
   store: ReplicaStore;
   trees: PartitionTrees;
   scanBudget: TokenBucket;
@@ -40,7 +39,7 @@ export interface RebuildDeps {
 
 /** Rebuilds the tree of partition; resolves true when finished, false when abandoned. */
 export async function rebuildTree(deps: RebuildDeps, partition: number): Promise<boolean> {
-  const { engine, store, trees, scanBudget, pageEntries } = deps;
+  const { reader, store, trees, scanBudget, pageEntries } = deps;
   const token = trees.token(partition);
   const current = (): boolean => !deps.stopped() && token !== undefined && trees.token(partition) === token;
   let after: Uint8Array | null = null;
@@ -49,7 +48,7 @@ export async function rebuildTree(deps: RebuildDeps, partition: number): Promise
   for (let pages = 0; pages < Number.MAX_SAFE_INTEGER; pages++) {
     await scanBudget.take(pageEntries);
     if (!current()) return false;
-    const page = await readPage(engine, partition, after, null, pageEntries);
+    const page = await reader.page(partition, after, null, pageEntries);
     if (!current()) return false;
     const digests: { key: Uint8Array; digest: EntryDigest }[] = [];
     for (const e of page.entries) {
@@ -69,7 +68,7 @@ export async function rebuildTree(deps: RebuildDeps, partition: number): Promise
     trees.settlePage(partition, last);
     if (page.done) break;
     after = last;
-    await yieldTurn();
+    await afterTurn(deps.nextTurn);
   }
   if (skipped > 0) deps.log.warn({ partition, skipped }, 'anti-entropy rebuild skipped undecodable records');
   trees.finishRebuild(partition);

@@ -4,11 +4,11 @@
 //
 // A synced "ceiling" above every timestamp issued is kept in the meta key space and raised in
 // steps (one synced write per step, not per request); on start the clock resumes above it.
-import { namedKey, type Engine } from '@ringkv/storage';
+import type { MetaStore } from '../meta-store.js';
 import type { HybridLogicalClock, Timestamp } from '@ringkv/core';
 import type { Clock } from '../clock.js';
 
-const CEILING_KEY = namedKey('meta', 'hlc-ceiling');
+const CEILING_KEY = 'hlc-ceiling';
 /** How far above the last issued timestamp the persisted ceiling is set, at most. */
 export const HLC_CEILING_STEP_MS = 10_000;
 
@@ -27,13 +27,13 @@ export class HlcCeiling {
   private raising?: Promise<void>;
 
   constructor(
-    private readonly hlc: HybridLogicalClock, private readonly engine: Engine, private readonly clock: Clock,
+    private readonly hlc: HybridLogicalClock, private readonly meta: MetaStore, private readonly clock: Clock,
     private readonly stepMs: number = HLC_CEILING_STEP_MS,
   ) {}
 
   /** Resumes the clock above the persisted ceiling (call once at start, before issuing). */
   async restore(): Promise<void> {
-    const bytes = await this.engine.get(CEILING_KEY);
+    const bytes = await this.meta.get(CEILING_KEY);
     if (!bytes) return;
     const ceiling = bytes.length === 8 ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(0) : NaN;
     if (!Number.isSafeInteger(ceiling) || ceiling < 0 || ceiling > 2 ** 48 - 1) {
@@ -44,17 +44,10 @@ export class HlcCeiling {
     this.hlc.observe({ wallMs: this.ceilingMs, logical: 0, node: 0 }, Math.max(this.clock.nowMs(), this.ceilingMs));
   }
 
-  /** A new timestamp, durable-safe: never below one issued before a crash. */
-  async now(): Promise<Timestamp> {
-    const { ts, durable } = this.issue();
-    if (durable) await durable;
-    return ts;
-  }
-
   /**
-   * now() without a promise when none is needed: the timestamp is issued at once (callers may rely
-   * on hlc.last() right after the call), and `durable` is set only when it may not be used before
-   * the ceiling above it is synced.
+   * A new timestamp, never below one issued before a crash. It is issued at once (callers may rely
+   * on hlc.last() right after the call); `durable` is set when it may not be used before the
+   * ceiling above it is synced (most calls need no promise).
    */
   issue(): { ts: Timestamp; durable?: Promise<void> } {
     const ts = this.hlc.now(this.clock.nowMs());
@@ -75,7 +68,7 @@ export class HlcCeiling {
     this.raising ??= (async () => {
       const bytes = new Uint8Array(8);
       new DataView(bytes.buffer).setFloat64(0, toMs);
-      await this.engine.put(CEILING_KEY, bytes, { sync: true });
+      await this.meta.put(CEILING_KEY, bytes);
       this.ceilingMs = Math.max(this.ceilingMs, toMs);
     })().finally(() => {
       this.raising = undefined;

@@ -4,14 +4,14 @@
 // is down moves to a live member, which keeps it for the target (Cassandra transfers hints at
 // decommission for the same reason: they may be the only copy a down replica will ever get).
 import type { Clock, TimerHandle } from '../clock.js';
-import type { ClusterState } from '../cluster/cluster-state.js';
-import type { Liveness } from '../cluster/liveness.js';
-import type { ReplicaStore } from '../kv/replica-store.js';
+import type { ClusterState } from '../membership/cluster-state.js';
+import type { Liveness } from '../liveness/liveness.js';
+import type { ReplicaStore } from '../replica/replica-store.js';
 import type { Logger } from '../observability/logger.js';
 import type { PeerRpc } from '../protocol/peer-rpc.js';
 import type { Hint, HintStore } from './hint-store.js';
-import { replicaWrite } from './wire.js';
-import type { ReplicationMetrics } from './replication-metrics.js';
+import { replicaWrite } from '../replica/replica-wire.js';
+import type { ReplicationMetrics } from '../observability/replication-metrics.js';
 
 export interface HintedHandoffDeps {
   hints: HintStore;

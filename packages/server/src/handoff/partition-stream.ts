@@ -5,11 +5,11 @@
 // record that fails to decode, belongs to another partition or is stamped from the future is
 // skipped (counted), the rest of the chunk applies.
 import { decodeRecord, partitionOf, type StoredRecord } from '@ringkv/core';
-import { dataKey, parseDataKey, partitionRange, type Engine } from '@ringkv/storage';
-import type { ReplicaStore } from '../kv/replica-store.js';
+import type { PartitionReader } from '../replica/partition-reader.js';
+import type { ReplicaStore } from '../replica/replica-store.js';
 import { PeerMessageType as T } from '../peer/message-types.js';
 import type { ReplyOf } from '../protocol/peer-messages.js';
-import type { RecordAdmission } from '../replication/record-admission.js';
+import type { RecordAdmission } from '../replica/record-admission.js';
 
 export interface Chunk {
   /** [user key, stored record encoding] in key order. */
@@ -23,20 +23,17 @@ export interface Chunk {
  * Reads up to maxBytes of a partition's entries after `after` (exclusive; absent = from the
  * start). The chunk stops before the entry that would pass maxBytes (one entry always goes).
  */
-export async function readChunk(engine: Engine, partition: number, after: Uint8Array | undefined, maxBytes: number): Promise<Chunk> {
-  const range = partitionRange('data', partition);
-  const gte = after ? successor(dataKey(partition, after)) : range.gte;
+export async function readChunk(reader: PartitionReader, partition: number, after: Uint8Array | undefined, maxBytes: number): Promise<Chunk> {
   const entries: [Uint8Array, Uint8Array][] = [];
   let bytes = 0;
   let done = true;
-  for await (const [key, value] of engine.iterate({ gte, lt: range.lt })) {
-    const { userKey } = parseDataKey(key);
-    const size = userKey.length + value.length;
+  for await (const { key, value } of reader.entries(partition, after ?? null, null)) {
+    const size = key.length + value.length;
     if (entries.length > 0 && bytes + size > maxBytes) {
       done = false;
       break;
     }
-    entries.push([userKey.slice(), value]);
+    entries.push([key.slice(), value]);
     bytes += size;
   }
   return { entries, done, bytes };
@@ -76,10 +73,4 @@ export async function applyChunk(deps: ApplyChunkDeps, partition: number, entrie
 
 export function chunkReply(chunk: Chunk): ReplyOf<typeof T.StreamPartition> {
   return { type: T.StreamPartitionChunk, entries: chunk.entries, done: chunk.done };
-}
-
-function successor(k: Uint8Array): Uint8Array {
-  const out = new Uint8Array(k.length + 1);
-  out.set(k);
-  return out;
 }

@@ -1,8 +1,8 @@
 // What a node has streamed so far in the current move, kept in the meta key space so a crash of
 // either side resumes where it stopped instead of starting over.
-import { namedKey, type Engine } from '@ringkv/storage';
+import type { MetaStore } from '../meta-store.js';
 
-const KEY = namedKey('meta', 'stream-progress');
+const KEY = 'stream-progress';
 
 export interface StreamProgressState {
   /** Partitions fully moved, per purpose ("receive" or "send:<node>"). */
@@ -23,10 +23,10 @@ export interface StreamProgressState {
 export class StreamProgress {
   private state: StreamProgressState = { done: {}, cursors: {} };
 
-  constructor(private readonly engine: Engine) {}
+  constructor(private readonly meta: MetaStore) {}
 
   async load(): Promise<void> {
-    const bytes = await this.engine.get(KEY);
+    const bytes = await this.meta.get(KEY);
     if (!bytes) return;
     let parsed: unknown;
     try {
@@ -108,7 +108,7 @@ export class StreamProgress {
   }
 
   private async save(): Promise<void> {
-    await this.engine.put(KEY, Buffer.from(JSON.stringify(this.state)), { sync: true });
+    await this.meta.put(KEY, Buffer.from(JSON.stringify(this.state)));
   }
 }
 

@@ -15,12 +15,13 @@
 // waitingForSource), and a node never serves a partition it is still missing.
 import type { MembershipCommand } from '@ringkv/core';
 import { isRingkvError, RingkvError } from '@ringkv/core';
-import type { Engine } from '@ringkv/storage';
+import type { PartitionReader } from '../replica/partition-reader.js';
+import type { MetaStore } from '../meta-store.js';
 import { sleepOn, type Clock } from '../clock.js';
-import type { ClusterState } from '../cluster/cluster-state.js';
-import type { Liveness } from '../cluster/liveness.js';
-import { mayPull, mayPush } from '../cluster/partition-access.js';
-import type { ReplicaStore } from '../kv/replica-store.js';
+import type { ClusterState } from '../membership/cluster-state.js';
+import type { Liveness } from '../liveness/liveness.js';
+import { mayPull, mayPush } from '../membership/partition-access.js';
+import type { ReplicaStore } from '../replica/replica-store.js';
 import type { TopologyStatus } from '../membership/removal-guard.js';
 import type { Logger } from '../observability/logger.js';
 import { PeerMessageType } from '../peer/message-types.js';
@@ -28,7 +29,7 @@ import type { PeerIdentity } from '../peer/transport.js';
 import type { ReplyOf, RequestOf } from '../protocol/peer-messages.js';
 import type { PeerRouter } from '../protocol/peer-router.js';
 import type { PeerRpc } from '../protocol/peer-rpc.js';
-import type { RecordAdmission } from '../replication/record-admission.js';
+import type { RecordAdmission } from '../replica/record-admission.js';
 import { applyChunk, chunkReply, readChunk, type ApplyChunkDeps } from './partition-stream.js';
 import { StreamProgress } from './stream-progress.js';
 import { ByteThrottle } from './throttle.js';
@@ -64,7 +65,10 @@ export interface TopologyDeps {
   cluster: ClusterState;
   change: (cmd: MembershipCommand) => Promise<unknown>;
   store: ReplicaStore;
-  engine: Engine;
+  /** This replica's data, read only (what streaming sends). */
+  reader: PartitionReader;
+  /** Where stream progress is kept across restarts. */
+  meta: MetaStore;
   rpc: PeerRpc;
   /** Where StreamPartition, StreamPush and TopologyStatus are answered. */
   router: PeerRouter;
@@ -93,7 +97,7 @@ export class TopologyManager {
   progress: TopologyProgress = { phase: 'idle', partitionsTotal: 0, partitionsDone: 0, keys: 0, bytes: 0 };
 
   constructor(private readonly deps: TopologyDeps) {
-    this.progressStore = new StreamProgress(deps.engine);
+    this.progressStore = new StreamProgress(deps.meta);
     this.throttle = new ByteThrottle(deps.clock, deps.bytesPerSec);
     this.serveThrottle = new ByteThrottle(deps.clock, deps.bytesPerSec);
     this.applyDeps = {
@@ -157,7 +161,7 @@ export class TopologyManager {
       router.refuse(from, PeerMessageType.StreamPartition, `${from.id} is not gaining partition ${msg.partition} at epoch ${cluster.epoch}`);
     }
     if (!this.holds(msg.partition)) throw new PartitionNotHeldError(msg.partition);
-    const chunk = await readChunk(this.deps.engine, msg.partition, msg.after, Math.min(msg.maxBytes, this.deps.chunkBytes));
+    const chunk = await readChunk(this.deps.reader, msg.partition, msg.after, Math.min(msg.maxBytes, this.deps.chunkBytes));
     await this.serveThrottle.take(chunk.bytes);
     return chunkReply(chunk);
   }
@@ -391,7 +395,7 @@ export class TopologyManager {
         const address = this.deps.cluster.member(to)?.peer;
         if (!address) throw new Error(`no address for ${to}`);
         for (;;) {
-          const chunk = await readChunk(this.deps.engine, partition, after, this.deps.chunkBytes);
+          const chunk = await readChunk(this.deps.reader, partition, after, this.deps.chunkBytes);
           await this.throttle.take(chunk.bytes);
           if (chunk.entries.length > 0 || chunk.done) {
             // `last` lets the receiver record the partition as received (no second pull at removal).

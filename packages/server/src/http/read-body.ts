@@ -3,20 +3,19 @@
 import type { IncomingMessage } from 'node:http';
 import { ValueTooLargeError, InvalidParameterError } from '../errors.js';
 
-/** Told once: an error, or undefined and the body. */
-export type BodyCallback = (err: Error | undefined, body?: Uint8Array) => void;
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > limitBytes) {
+      reject(new ValueTooLargeError(limitBytes));
+      return;
+    }
+    collect(req, limitBytes, (err, body) => (err ? reject(err) : resolve(body!)));
+  });
+}
 
-/**
- * readBody() with a callback: the PUT path, where each promise layer is felt. Calls `done` exactly
- * once, never synchronously from here.
- */
-export function readBodyThen(req: IncomingMessage, limitBytes: number, done: BodyCallback): void {
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limitBytes) {
-    const err = new ValueTooLargeError(limitBytes);
-    process.nextTick(done, err);
-    return;
-  }
+/** Calls `done` once: an error, or undefined and the body. */
+function collect(req: IncomingMessage, limitBytes: number, done: (err: Error | undefined, body?: Uint8Array) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let finished = false;
@@ -39,8 +38,4 @@ export function readBodyThen(req: IncomingMessage, limitBytes: number, done: Bod
   req.on('end', () => finish(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
   req.on('error', (e: Error) => finish(new InvalidParameterError(`request body could not be read: ${e.message}`)));
   req.on('aborted', () => finish(new InvalidParameterError('request aborted by the client')));
-}
-
-export function readBody(req: IncomingMessage, limitBytes: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => readBodyThen(req, limitBytes, (err, body) => (err ? reject(err) : resolve(body!))));
 }

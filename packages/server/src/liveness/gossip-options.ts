@@ -1,7 +1,8 @@
 // What GossipService is built from (dependencies and options from the node's config) and what it
 // shows of each member.
+import type { Prng } from '@ringkv/core';
 import type { Clock } from '../clock.js';
-import type { ClockOffsets } from '../cluster/clock-offsets.js';
+import type { ClockOffsets } from '../time/clock-offsets.js';
 import type { Logger } from '../observability/logger.js';
 import type { PeerProtocol } from '../protocol/peer-protocol.js';
 import type { PeerRouter } from '../protocol/peer-router.js';
@@ -46,10 +47,8 @@ export interface GossipServiceDeps {
   readonly downProbeChance?: number;
   /** Incarnation of this run; must exceed any earlier run's (default: the clock's now in ms). */
   readonly incarnation?: number;
-  /** Seed of the target choice (default: id and incarnation); the simulator passes its own. */
-  readonly seed?: string | number;
-  /** Uniform [0,1) for timer jitter (default: a fork of the seeded generator). */
-  readonly random?: () => number;
+  /** Target choice and timer jitter: this node's generator, forked for gossip. */
+  readonly prng: Prng;
   readonly logger?: Logger;
 }
 

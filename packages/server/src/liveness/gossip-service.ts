@@ -13,7 +13,6 @@ import {
   gossipDigest,
   gossipRound,
   isMemberAlive,
-  isRingkvError,
   memberPhi,
   onGossip,
   Prng,
@@ -25,6 +24,7 @@ import {
 } from '@ringkv/core';
 import type { TimerHandle } from '../clock.js';
 import { ShuttingDownError } from '../errors.js';
+import { isPeerUnreachable } from '../peer/peer-errors.js';
 import { PeerMessageType as T } from '../peer/message-types.js';
 import type { PeerIdentity } from '../peer/transport.js';
 import type { ReplyOf, RequestOf } from '../protocol/peer-messages.js';
@@ -86,9 +86,9 @@ export class GossipService {
       { id: selfId, peer: self.peer, http: self.http, ...(self.zone !== undefined ? { zone: self.zone } : {}), incarnation: this.incarnation, epoch: deps.epoch() },
       config,
     );
-    this.prng = new Prng(deps.seed ?? `${selfId}:${this.incarnation}`);
-    const jitter = this.prng.fork('jitter');
-    this.random = deps.random ?? (() => jitter.next());
+    this.prng = deps.prng.fork('targets');
+    const jitter = deps.prng.fork('jitter');
+    this.random = () => jitter.next();
     deps.router.on(T.Gossip, 'member', (from, msg) => this.receive(from, msg));
   }
 
@@ -207,7 +207,7 @@ export class GossipService {
     } catch (err) {
       if (this.stopped) return;
       // Unreachable or refused is evidence; a timeout or a remote error only says it is slow or odd.
-      if (isRingkvError(err) && (err.code === 'PEER_UNAVAILABLE' || err.code === 'PEER_HANDSHAKE_REFUSED')) this.report(to, false);
+      if (isPeerUnreachable(err)) this.report(to, false);
       this.deps.logger?.debug({ peer: to, err }, 'gossip exchange failed');
       return;
     }

@@ -2,7 +2,7 @@
 // and the message must be for this node), changes forwarded to the leader (a node that is not a
 // member may only ask to add itself), and the current membership for a node behind.
 import type { RaftMessage } from '@ringkv/core';
-import type { ClusterState } from '../cluster/cluster-state.js';
+import type { ClusterState } from './cluster-state.js';
 import { PeerMessageType as T } from '../peer/message-types.js';
 import type { PeerIdentity } from '../peer/transport.js';
 import type { PeerRouter } from '../protocol/peer-router.js';

@@ -10,7 +10,7 @@ import {
 } from '@ringkv/core';
 import type { Clock } from '../clock.js';
 import { sleepOn } from '../clock.js';
-import type { ClusterState } from '../cluster/cluster-state.js';
+import type { ClusterState } from './cluster-state.js';
 import type { Logger } from '../observability/logger.js';
 import { PeerMessageType } from '../peer/message-types.js';
 import type { PeerIdentity } from '../peer/transport.js';

@@ -4,8 +4,8 @@
 // (its sources may include the very node being removed: two removals in quick succession could
 // take the last copy of a partition). The wait for catch-up lasts up to the change's deadline.
 import { sleepOn, type Clock } from '../clock.js';
-import type { ClusterState } from '../cluster/cluster-state.js';
-import type { Liveness } from '../cluster/liveness.js';
+import type { ClusterState } from './cluster-state.js';
+import type { Liveness } from '../liveness/liveness.js';
 import { PeerMessageType as T } from '../peer/message-types.js';
 import type { ReplyOf } from '../protocol/peer-messages.js';
 import type { PeerRpc } from '../protocol/peer-rpc.js';

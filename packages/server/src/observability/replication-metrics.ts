@@ -1,6 +1,6 @@
 // Metrics of the replication path: coordinator outcomes, read repair, hints.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { CountBuffer } from '../observability/count-buffer.js';
+import { CountBuffer } from './count-buffer.js';
 
 type Op = 'read' | 'write';
 

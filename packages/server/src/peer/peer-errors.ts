@@ -71,3 +71,8 @@ export class PeerMessageTooLargeError extends PeerError {
     super('PEER_MESSAGE_TOO_LARGE', `message of ${bytes} bytes to ${address} exceeds the frame limit of ${limitBytes} bytes`, { details: { peer: address, bytes, limitBytes } });
   }
 }
+
+/** The peer could not be reached, or would not let this node in: evidence for liveness that it is down. */
+export function isPeerUnreachable(err: unknown): boolean {
+  return err instanceof PeerUnavailableError || err instanceof PeerHandshakeError;
+}

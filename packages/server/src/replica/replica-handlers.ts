@@ -5,18 +5,18 @@
 // and the record is not stamped from the future (RecordAdmission).
 import { decodeRecord, type HybridLogicalClock } from '@ringkv/core';
 import type { Clock } from '../clock.js';
-import type { ClusterState } from '../cluster/cluster-state.js';
-import { replicates } from '../cluster/partition-access.js';
+import type { ClusterState } from '../membership/cluster-state.js';
+import { replicates } from '../membership/partition-access.js';
 import type { NodeConfig } from '../config/config.js';
 import { NotReadyError } from '../errors.js';
-import type { ReplicaStore } from '../kv/replica-store.js';
+import type { ReplicaStore } from './replica-store.js';
 import { PeerMessageType as T } from '../peer/message-types.js';
 import type { PeerIdentity } from '../peer/transport.js';
 import type { PeerRouter } from '../protocol/peer-router.js';
 import type { RequestOf } from '../protocol/peer-messages.js';
-import type { HintStore } from './hint-store.js';
+import type { HintStore } from '../handoff/hint-store.js';
 import type { RecordAdmission } from './record-admission.js';
-import type { ReplicationMetrics } from './replication-metrics.js';
+import type { ReplicationMetrics } from '../observability/replication-metrics.js';
 
 export interface ReplicaHandlerDeps {
   config: NodeConfig;

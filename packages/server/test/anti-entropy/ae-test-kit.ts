@@ -1,18 +1,20 @@
 // In-process replicas for the anti-entropy tests: each node is a MemoryEngine, a ReplicaStore, a
 // cluster view, a MemoryTransport on one MemoryNetwork and its AntiEntropy, on one manual clock.
 // Liveness is a switch the test flips. No NodeRuntime: these tests pin anti-entropy alone.
-import { HybridLogicalClock, nodeTag, type StoredRecord, type Timestamp } from '@ringkv/core';
+import { immediateTurn } from '../../src/clock.js';
+import { HybridLogicalClock, Prng, nodeTag, type StoredRecord, type Timestamp } from '@ringkv/core';
 import { MemoryEngine, keyspaceRange, parseDataKey } from '@ringkv/storage';
 import { Registry } from 'prom-client';
 import { pino } from 'pino';
 import { AntiEntropy } from '../../src/anti-entropy/anti-entropy.js';
 import { ANTI_ENTROPY_DEFAULTS, type AntiEntropyOptions } from '../../src/anti-entropy/anti-entropy-options.js';
-import { ClusterState } from '../../src/cluster/cluster-state.js';
-import type { Liveness } from '../../src/cluster/liveness.js';
-import type { Membership } from '../../src/cluster/member.js';
-import { ReplicaStore } from '../../src/kv/replica-store.js';
+import { ClusterState } from '../../src/membership/cluster-state.js';
+import type { Liveness } from '../../src/liveness/liveness.js';
+import type { Membership } from '../../src/membership/member.js';
+import { ReplicaStore } from '../../src/replica/replica-store.js';
+import { PartitionReader } from '../../src/replica/partition-reader.js';
 import { MemoryNetwork, type MemoryTransport } from '../../src/peer/memory-transport.js';
-import { RecordAdmission } from '../../src/replication/record-admission.js';
+import { RecordAdmission } from '../../src/replica/record-admission.js';
 import { Counter } from 'prom-client';
 import { ManualClock } from '../peer/peer-test-kit.js';
 import { peerStack } from '../support/peer-stack.js';
@@ -100,7 +102,7 @@ export class AeKit {
       clock: this.clock, maxSkewMs: this.opts.maxSkewMs ?? 86_400_000, log: silent, refused: new Counter({ name: 'refused', help: 'refused', labelNames: ['path'], registers: [registry] }),
     });
     const ae = new AntiEntropy({
-      selfId: id, engine, store, cluster, liveness, rpc: stack.rpc, router: stack.router, admission,
+      selfId: id, reader: new PartitionReader(engine), nextTurn: immediateTurn, prng: new Prng(`ae:${id}`), store, cluster, liveness, rpc: stack.rpc, router: stack.router, admission,
       clock: this.clock, hlc: new HybridLogicalClock({ node: nodeTag(id), maxDriftMs: this.opts.maxSkewMs ?? 86_400_000 }), log: silent, registry,
     }, { ...this.options(), ...over });
     return { id, address, engine, store, cluster, liveness, transport, registry, ae };

@@ -1,5 +1,6 @@
 // Tombstones go after the grace period, and only once every other replica has completed a round
 // since this node found them, so a deleted key cannot come back.
+import { immediateTurn } from '../../src/clock.js';
 import { afterEach, expect, test } from '@jest/globals';
 import { MemoryEngine, dataKey } from '@ringkv/storage';
 import { Registry } from 'prom-client';
@@ -7,7 +8,8 @@ import { AntiEntropyMetrics } from '../../src/anti-entropy/ae-metrics.js';
 import { PartitionTrees } from '../../src/anti-entropy/partition-trees.js';
 import { TombstonePurger } from '../../src/anti-entropy/tombstone-purger.js';
 import { TokenBucket } from '../../src/anti-entropy/token-bucket.js';
-import { ReplicaStore } from '../../src/kv/replica-store.js';
+import { ReplicaStore } from '../../src/replica/replica-store.js';
+import { PartitionReader } from '../../src/replica/partition-reader.js';
 import { ManualClock } from '../peer/peer-test-kit.js';
 import { AeKit, T0, counter, dump, ts, type TestNode } from './ae-test-kit.js';
 
@@ -122,7 +124,7 @@ test('a stored record that fails to decode is skipped by the arming scan (absent
   const clock = new ManualClock(T0);
   const reported: string[] = [];
   const purger = new TombstonePurger({
-    engine, store, trees, clock, scanBudget: new TokenBucket(clock, Infinity, Infinity), metrics: new AntiEntropyMetrics(new Registry()),
+    reader: new PartitionReader(engine), nextTurn: immediateTurn, store, trees, clock, scanBudget: new TokenBucket(clock, Infinity, Infinity), metrics: new AntiEntropyMetrics(new Registry()),
     graceMs: GRACE_MS, rearmMs: 0, pageEntries: 2, maxCandidates: 100, onCorrupt: (p, k) => reported.push(`${p}/${Buffer.from(k).toString()}`),
   });
   clock.advance(GRACE_MS + 1000);

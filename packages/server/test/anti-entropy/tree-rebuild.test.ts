@@ -1,5 +1,6 @@
 // Trees rebuilt from storage after a restart equal the trees kept live, even while writes land
 // during the rebuild; a partition being rebuilt takes no part in rounds until it is done.
+import { immediateTurn } from '../../src/clock.js';
 import { afterEach, expect, test } from '@jest/globals';
 import { PartitionTree, decodeRecordHeader } from '@ringkv/core';
 import { MemoryEngine, dataKey, partitionRange } from '@ringkv/storage';
@@ -7,7 +8,8 @@ import { pino } from 'pino';
 import { PartitionTrees } from '../../src/anti-entropy/partition-trees.js';
 import { TokenBucket } from '../../src/anti-entropy/token-bucket.js';
 import { rebuildTree } from '../../src/anti-entropy/tree-rebuild.js';
-import { ReplicaStore } from '../../src/kv/replica-store.js';
+import { ReplicaStore } from '../../src/replica/replica-store.js';
+import { PartitionReader } from '../../src/replica/partition-reader.js';
 import { ManualClock } from '../peer/peer-test-kit.js';
 import { AeKit, dump, ts, type TestNode } from './ae-test-kit.js';
 
@@ -130,7 +132,7 @@ test('a stored record that fails to decode is left out of the rebuilt tree (abse
   const reported: string[] = [];
   const clock = new ManualClock();
   const done = await rebuildTree({
-    engine, store, trees, scanBudget: new TokenBucket(clock, Infinity, Infinity), pageEntries: 4, log: pino({ level: 'silent' }),
+    reader: new PartitionReader(engine), nextTurn: immediateTurn, store, trees, scanBudget: new TokenBucket(clock, Infinity, Infinity), pageEntries: 4, log: pino({ level: 'silent' }),
     stopped: () => false, onCorrupt: (p, k) => reported.push(`${p}/${Buffer.from(k).toString()}`),
   }, 0);
   expect(done).toBe(true);

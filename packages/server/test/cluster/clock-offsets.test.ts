@@ -2,8 +2,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { HybridLogicalClock } from '@ringkv/core';
 import type { Clock } from '../../src/clock.js';
-import { ClockGate } from '../../src/cluster/clock-gate.js';
-import { ClockOffsets } from '../../src/cluster/clock-offsets.js';
+import { ClockGate } from '../../src/time/clock-gate.js';
+import { ClockOffsets } from '../../src/time/clock-offsets.js';
 
 /** Wall and monotonic time set apart, so a test can jump the wall clock alone. */
 class TwoClocks implements Clock {

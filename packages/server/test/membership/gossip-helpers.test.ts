@@ -11,9 +11,9 @@ import {
   PhiAccrualDetector,
   type MemberEntry,
 } from '@ringkv/core';
-import { detectorOptionsFor, isPeerUp, suspicionDelayMs, type VerdictInput } from '../../src/membership/gossip-evidence.js';
-import { admitEntries, isPlaceholder, outgoingEntries, syncTable, type GossipMember } from '../../src/membership/gossip-membership.js';
-import { highestEpochClaim, plainDigest } from '../../src/membership/gossip-wire.js';
+import { detectorOptionsFor, isPeerUp, suspicionDelayMs, type VerdictInput } from '../../src/liveness/gossip-evidence.js';
+import { admitEntries, isPlaceholder, outgoingEntries, syncTable, type GossipMember } from '../../src/liveness/gossip-membership.js';
+import { highestEpochClaim, plainDigest } from '../../src/liveness/gossip-wire.js';
 import { PeerProtocol } from '../../src/protocol/peer-protocol.js';
 import { cloneThroughWire } from '../../src/peer/frame-codec.js';
 import { PeerMessageType } from '../../src/peer/message-types.js';

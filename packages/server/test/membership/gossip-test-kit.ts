@@ -1,8 +1,9 @@
 // A few GossipService nodes over the in-memory network under a manual clock: time moves only when
 // the test says, and each step lets the network's later turns (setImmediate) run to completion.
+import { Prng } from '@ringkv/core';
 import { ManualClock } from '../peer/peer-test-kit.js';
 import { MemoryNetwork, type MemoryTransport } from '../../src/peer/memory-transport.js';
-import { GossipService, type GossipMember, type GossipServiceDeps, type HigherEpochHint } from '../../src/membership/gossip-service.js';
+import { GossipService, type GossipMember, type GossipServiceDeps, type HigherEpochHint } from '../../src/liveness/gossip-service.js';
 import { peerStack, type PeerStack } from '../support/peer-stack.js';
 
 export interface TestNode {
@@ -53,7 +54,7 @@ export class GossipCluster {
       members: () => node.membership,
       epoch: () => node.epoch,
       onHigherEpoch: (fromId, epoch, hint) => node.higher.push({ fromId, epoch, hint }),
-      seed: `test:${node.id}`,
+      prng: new Prng(`test:${node.id}`),
       ...opts,
     });
     s.onUp((id) => node.ups.push(id));
