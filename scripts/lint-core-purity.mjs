@@ -14,6 +14,15 @@ const rules = [
   [/\b(setTimeout|setInterval|setImmediate|queueMicrotask)\b/, 'uses a timer'],
   [/\bprocess\./, 'touches the process'],
   [/\basync\s+function\b|\basync\s*\(|\bawait\s/, 'is asynchronous'],
+  [/\bperformance\b/, 'reads the real clock (performance)'],
+  [/\bglobalThis\b/, 'touches globals'],
+  [/\bcrypto\b/, 'uses crypto (ambient randomness or I/O-backed hashing)'],
+  [/\bimport\s*\(/, 'imports dynamically'],
+  // State shared by every caller in the process: a value that outlives one call belongs to an
+  // instance that the caller owns. Top-level let/var, and top-level const containers that are
+  // mutated (Map, Set, arrays and typed arrays not frozen).
+  [/^(export\s+)?(let|var)\s/, 'keeps module-level mutable state (let/var)'],
+  [/^(?!.*\b(readonly|Object\.freeze|as const)\b)(export\s+)?const\s+\w+(\s*:\s*[^=]+)?\s*=\s*(new\s+(Map|Set|WeakMap|WeakSet|Array|Uint8Array|Uint16Array|Uint32Array|Int32Array|Float64Array|ArrayBuffer)\b|\[)/, 'keeps module-level mutable state (a container)'],
 ];
 // Files allowed one exception each, with the reason.
 const allowed = new Map([

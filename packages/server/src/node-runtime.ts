@@ -164,7 +164,7 @@ export class NodeRuntime {
       changeTimeoutMs: config.membershipChangeTimeoutMs,
     });
     this.raft = new RaftDriver({
-      selfId: config.id, engine, rpc: this.rpc, clock, log: logger.child({ component: 'raft' }), random: forkedRandom(prng, 'raft'),
+      selfId: config.id, engine, rpc: this.rpc, clock, log: logger.child({ component: 'raft' }), random: prng.forkedRandom('raft'),
       // A joining node has no membership yet: it answers the leader at the address it heard it from.
       addressOf: (id) => this.cluster.member(id)?.peer ?? this.raftPeers.get(id),
       tickMs: config.raftTickMs, electionTicks: config.raftElectionTicks, compactEvery: 100, maxUncommitted: config.raftMaxUncommitted,
@@ -464,8 +464,3 @@ export class NodeRuntime {
   }
 }
 
-/** A uniform [0,1) source from a fork of the node's generator (for components that take a function). */
-function forkedRandom(prng: Prng, label: string): () => number {
-  const forked = prng.fork(label);
-  return () => forked.next();
-}

@@ -127,7 +127,6 @@ export class RingkvNode {
     // Every random choice of this process (gossip targets, jitter, Raft timeouts, redial backoff)
     // forks from one generator; only its seed comes from the operating system.
     const prng = new Prng(randomBytes(16).toString('hex'));
-    const transportJitter = prng.fork('transport');
     const transport = this.components.transport ?? new WsTransport({
       nodeId: cfg.id, listen: parseAddress(cfg.peer, 'peer'), advertise: cfg.advertisePeer,
       secret: secrets.secret, acceptedSecrets: secrets.accepted, clock: this.clock, logger: this.log.child({ component: 'peer' }),
@@ -140,7 +139,7 @@ export class RingkvNode {
       }),
       maxPendingHandshakes: cfg.maxPendingHandshakes, maxGuestConnections: cfg.maxGuestConnections,
       maxInboundPerConnection: cfg.maxInboundRequestsPerPeer, maxQueuedBytesPerConnection: cfg.maxPeerReplyQueueBytes,
-      linkIdleMs: cfg.peerLinkIdleMs, random: () => transportJitter.next(),
+      linkIdleMs: cfg.peerLinkIdleMs, random: prng.forkedRandom('transport'),
       // The runtime is built next; until it is, every peer counts as a member (nothing is served yet).
       classify: (peer) => runtimeRef?.classifyPeer(peer) ?? 'member',
       expectedIdAt: (address) => runtimeRef?.expectedIdAt(address),

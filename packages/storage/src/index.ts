@@ -2,6 +2,7 @@ export * from './engine.js';
 export * from './keys.js';
 export * from './errors.js';
 export { compareBytes, bytesEqual } from './bytes.js';
+export { allocBytes } from './byte-slab.js';
 export { GroupCommitter, GROUP_COMMIT_MAX_OPS, type BatchWriter, type GroupCommitStats } from './group-commit.js';
 export { EngineBase, type EngineBaseOptions } from './engine-base.js';
 export type { CursorOptions } from './cursor-iterable.js';

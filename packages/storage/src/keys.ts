@@ -11,7 +11,8 @@
 // Hints used to end the target id with a NUL, which an id holding a NUL would break. They moved to
 // a length-prefixed layout under a key space byte of their own, so no key can be read in the wrong
 // layout: HintStore.open() moves what a data directory still holds under 0x02 (legacyHints).
-import { allocBytes, isValidNodeId } from '@ringkv/core';
+import { isValidNodeId } from '@ringkv/core';
+import { allocBytes } from './byte-slab.js';
 import type { KeyRange } from './engine.js';
 
 export const KEYSPACES = { data: 0x01, legacyHints: 0x02, raftlog: 0x03, raftstate: 0x04, meta: 0x05, hints: 0x06 } as const;

@@ -17,7 +17,18 @@ export interface TreeEntry extends EntryDigest {
 
 /** Bytes after the key: wallMs (6), logical (2), node (4), tombstone (1). */
 const SUFFIX_BYTES = 13;
-let scratch = new Uint8Array(256);
+
+/**
+ * The bytes an entry is hashed from, reused by one owner (a tree) for every entry it hashes: no
+ * allocation per entry hashed, which is twice per write. Grows to the longest key seen.
+ */
+export interface HashScratch {
+  bytes: Uint8Array;
+}
+
+export function newHashScratch(): HashScratch {
+  return { bytes: new Uint8Array(64) };
+}
 /**
  * The bucket hash uses its own seed, unrelated to the key-to-partition hash (xxHash64 mod Q): were
  * both taken from one hash's low bits, every key of a partition would fall in Q-th of the buckets.
@@ -33,12 +44,10 @@ export function bucketOfKey(key: Uint8Array, buckets: number): number {
  * The 64-bit hash of (key, ts, tombstone) as two words (high, low) written into out at offset.
  * The suffix has a fixed length, so the key/suffix boundary is unambiguous.
  */
-export function entryHashInto(key: Uint8Array, entry: EntryDigest, out: Uint32Array, offset: number): void {
+export function entryHashInto(key: Uint8Array, entry: EntryDigest, out: Uint32Array, offset: number, scratch: HashScratch): void {
   const size = key.length + SUFFIX_BYTES;
-  // One scratch buffer for every call (hashing is synchronous): no allocation per entry hashed,
-  // which is twice per write.
-  if (scratch.length < size) scratch = new Uint8Array(Math.max(size, 2 * scratch.length));
-  const buf = scratch;
+  if (scratch.bytes.length < size) scratch.bytes = new Uint8Array(Math.max(size, 2 * scratch.bytes.length));
+  const buf = scratch.bytes;
   buf.set(key, 0);
   let p = key.length;
   const { wallMs, logical, node } = entry.ts;
@@ -63,6 +72,6 @@ export function entryHashInto(key: Uint8Array, entry: EntryDigest, out: Uint32Ar
 /** The 64-bit hash of (key, ts, tombstone) as a bigint (for tests, logs and tools). */
 export function entryHash(key: Uint8Array, entry: EntryDigest): bigint {
   const out = new Uint32Array(2);
-  entryHashInto(key, entry, out, 0);
+  entryHashInto(key, entry, out, 0, newHashScratch());
   return wordsToBigint(out[0], out[1]);
 }

@@ -22,7 +22,7 @@
 // leaves that it keeps in memory, and rebuilds the whole tree after any change; it also reaches
 // Node's `crypto` module and `Buffer` through require(), which core must not (no node: imports,
 // pure and synchronous). A per-bucket incremental tree needs neither its leaf list nor its proofs.
-import { entryHashInto, bucketOfKey, type EntryDigest, type TreeEntry } from './entry-digest.js';
+import { entryHashInto, bucketOfKey, newHashScratch, type EntryDigest, type TreeEntry } from './entry-digest.js';
 import { hashWords64, wordsToBigint } from './hash64.js';
 
 export interface PartitionTreeOptions {
@@ -55,6 +55,7 @@ export class PartitionTree {
   private readonly fanoutShift: number;
   private entryCount = 0;
   private readonly scratch = new Uint32Array(2);
+  private readonly hashScratch = newHashScratch();
 
   constructor(opts: PartitionTreeOptions) {
     const fanout = opts.fanout ?? DEFAULT_TREE_FANOUT;
@@ -102,14 +103,14 @@ export class PartitionTree {
     const leaves = this.levels[this.leafDepth];
     const s = this.scratch;
     if (oldEntry) {
-      entryHashInto(key, oldEntry, s, 0);
+      entryHashInto(key, oldEntry, s, 0, this.hashScratch);
       const lo = leaves[2 * bucket + 1];
       leaves[2 * bucket + 1] = lo - s[1];
       leaves[2 * bucket] = leaves[2 * bucket] - s[0] - (lo < s[1] ? 1 : 0);
       this.entryCount--;
     }
     if (newEntry) {
-      entryHashInto(key, newEntry, s, 0);
+      entryHashInto(key, newEntry, s, 0, this.hashScratch);
       const lo = (leaves[2 * bucket + 1] + s[1]) >>> 0;
       leaves[2 * bucket + 1] = lo;
       leaves[2 * bucket] = leaves[2 * bucket] + s[0] + (lo < s[1] ? 1 : 0);

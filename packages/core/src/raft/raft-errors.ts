@@ -2,14 +2,14 @@
 // transferLeadership, so the caller can forward to `leader` or retry after an election.
 import { RingkvError } from '../errors.js';
 
-export const RAFT_ERROR_CODES = [
+export const RAFT_ERROR_CODES = Object.freeze([
   'RAFT_NOT_LEADER',
   'RAFT_LEADER_TRANSFER_IN_PROGRESS',
   'RAFT_CONF_CHANGE_PENDING',
   'RAFT_INVALID_CONF_CHANGE',
   'RAFT_INVALID_TRANSFER_TARGET',
   'RAFT_PROPOSALS_PENDING',
-] as const;
+] as const);
 
 export type RaftErrorCode = (typeof RAFT_ERROR_CODES)[number];
 

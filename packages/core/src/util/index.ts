@@ -1,3 +1,2 @@
 // Small pure utilities shared by core's areas.
 export { Prng } from './prng.js';
-export * from './byte-slab.js';

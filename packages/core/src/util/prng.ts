@@ -82,6 +82,12 @@ export class Prng {
     return arr;
   }
 
+  /** The uniform [0, 1) source of a fork, for components that take a function. */
+  forkedRandom(label: string): () => number {
+    const forked = this.fork(label);
+    return () => forked.next();
+  }
+
   /** An independent stream derived from this generator's seed and the label (not its position). */
   fork(label: string): Prng {
     const child = new Prng(0);

@@ -5,7 +5,7 @@ import type { RaftMessage } from '../../src/raft/messages.js';
 import type { RaftOptions } from '../../src/raft/raft-config.js';
 import { MemoryRaftStorage } from '../../src/raft/storage.js';
 import type { Entry } from '../../src/raft/types.js';
-import { mulberry32 } from './prng.js';
+import { seededRng } from './prng.js';
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -25,7 +25,7 @@ export class TestCluster {
   }
 
   add(id: string, storage: MemoryRaftStorage = new MemoryRaftStorage(), seed = 99): RaftNode {
-    const node = new RaftNode({ id, rng: mulberry32(seed), storage, ...this.extra });
+    const node = new RaftNode({ id, rng: seededRng(seed), storage, ...this.extra });
     this.nodes.set(id, node);
     this.storages.set(id, storage);
     if (!this.applied.has(id)) this.applied.set(id, []);

@@ -1,20 +1,18 @@
-// Seeded PRNG for tests and the simulator (mulberry32): one seed drives every random choice.
+// The Raft tests' random source: function-shaped streams of core's seeded Prng (the one PRNG of
+// the project), so one seed drives every random choice of a Raft simulation.
+import { Prng } from '../../src/util/prng.js';
+
 export type Rng = () => number;
 
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** A uniform [0, 1) stream from a seed. */
+export function seededRng(seed: number): Rng {
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 /** An independent stream derived from `rng`, so adding a consumer does not shift the others. */
 export function fork(rng: Rng): Rng {
-  return mulberry32(Math.floor(rng() * 4294967296));
+  return seededRng(Math.floor(rng() * 4294967296));
 }
 
 export function randInt(rng: Rng, lo: number, hiExclusive: number): number {

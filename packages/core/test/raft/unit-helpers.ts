@@ -6,7 +6,7 @@ import type { Ready } from '../../src/raft/ready.js';
 import { MemoryRaftStorage } from '../../src/raft/storage.js';
 import type { Entry } from '../../src/raft/types.js';
 import { emptySnapshot } from '../../src/raft/types.js';
-import { mulberry32 } from './prng.js';
+import { seededRng } from './prng.js';
 
 export function entries(terms: number[], from = 1): Entry[] {
   return terms.map((term, i) => ({ term, index: from + i, type: 'normal' as const, data: new Uint8Array([i]) }));
@@ -27,7 +27,7 @@ export function storageWith(
 }
 
 export function newNode(id: string, storage: MemoryRaftStorage, extra: Partial<RaftOptions> = {}): RaftNode {
-  return new RaftNode({ id, rng: mulberry32(7), storage, ...extra });
+  return new RaftNode({ id, rng: seededRng(7), storage, ...extra });
 }
 
 /** Handles the node's Ready (persisting into `storage` if given) and returns what it held. */

@@ -1,6 +1,6 @@
 // Parsing of what a client sends on the KV routes: the key in the path and the query parameters.
 // Everything is validated before anything is read or written, so bad input changes nothing.
-import { allocBytes } from '@ringkv/core';
+import { allocBytes } from '@ringkv/storage';
 import { InvalidKeyError, InvalidParameterError } from '../errors.js';
 
 const utf8 = new TextEncoder();

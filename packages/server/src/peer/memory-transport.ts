@@ -1,10 +1,10 @@
 // An in-memory PeerTransport for fast unit tests of the components above the transport (the
 // coordinator, gossip, hinted handoff). Same interface and the same error codes as the WebSocket
-// transport, real promises, delivery on a later turn (setImmediate), bodies passed through the
+// transport, real promises, delivery on a later turn (nextTurn), bodies passed through the
 // wire encoding so a test sees exactly what the real transport would deliver (Uint8Array comes
 // back as Buffer, Map as a plain object). A node can be marked down: requests to or from it fail
 // with PEER_UNAVAILABLE, and requests in flight to or from it fail at once.
-import { systemClock, type Clock } from '../clock.js';
+import { immediateTurn, systemClock, type Clock, type NextTurn } from '../clock.js';
 import { cloneThroughWire } from './frame-codec.js';
 import { invokeHandler } from './invoke-handler.js';
 import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError } from './peer-errors.js';
@@ -20,10 +20,13 @@ interface InFlight {
 export interface MemoryNetworkOptions {
   /** Clock for request timeouts (default: the system clock). */
   clock?: Clock;
+  /** Where requests are delivered (default setImmediate: a later event-loop turn). */
+  nextTurn?: NextTurn;
 }
 
 export class MemoryNetwork {
   readonly clock: Clock;
+  readonly nextTurn: NextTurn;
   private readonly nodes = new Map<string, MemoryTransport>();
   private readonly down = new Set<string>();
   private readonly inFlight = new Set<InFlight>();
@@ -32,6 +35,7 @@ export class MemoryNetwork {
 
   constructor(opts: MemoryNetworkOptions = {}) {
     this.clock = opts.clock ?? systemClock;
+    this.nextTurn = opts.nextTurn ?? immediateTurn;
   }
 
   /** Creates the transport of a node reachable at `address`. */
@@ -88,7 +92,7 @@ export class MemoryNetwork {
         this.inFlight.delete(entry);
         settle(req, new PeerTimeoutError(to, timeoutMs));
       });
-      setImmediate(() => {
+      this.nextTurn(() => {
         if (req.done) return;
         const target = this.nodes.get(to);
         if (!target || !this.reachable(from.address, to)) {

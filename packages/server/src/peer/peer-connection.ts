@@ -1,5 +1,5 @@
 // One established, authenticated WebSocket to a peer. Requests flow both ways over it. Outgoing
-// messages collect in an outbox and leave as one batch frame per event-loop turn (setImmediate),
+// messages collect in an outbox and leave as one batch frame per event-loop turn (nextTurn),
 // which MEASUREMENTS.md shows is 5-10x cheaper than a frame per message. While the socket's
 // bufferedAmount is above the high-water mark the outbox holds messages; the send callback of the
 // last frame resumes the flush once the kernel has taken it.
@@ -10,7 +10,7 @@
 // throws: anything unexpected closes this connection with a protocol error and a log line.
 import type WebSocket from 'ws';
 import type { Logger } from '../observability/logger.js';
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock, NextTurn, TimerHandle } from '../clock.js';
 import {
   CloseCode, FrameDecodeError, FrameType, MessageKind, buildBatchFrame, decodeBatchFrame, encodeMessage, isPeerBody,
   readErrorReply, type EncodedMessage,
@@ -50,6 +50,8 @@ export interface TransportStats {
 
 export interface ConnectionOptions {
   clock: Clock;
+  /** Where the outbox is flushed: once per turn, after what the turn queued. */
+  nextTurn: NextTurn;
   logger: Logger;
   stats: TransportStats;
   highWaterMarkBytes: number;
@@ -77,7 +79,8 @@ export class PeerConnection {
   readonly inflight = new Map<number, PendingRequest>();
   private outbox: (Outgoing | undefined)[] = [];
   private head = 0;
-  private flushHandle?: NodeJS.Immediate;
+  /** A flush is scheduled for the next turn (a closed connection's flush does nothing). */
+  private flushScheduled = false;
   private pingTimer?: TimerHandle;
   private heardSincePing = true;
   private closedReason?: string;
@@ -132,7 +135,7 @@ export class PeerConnection {
       this.shutdown(`the peer is not reading (${this.queuedBytes} bytes queued for it)`, 'terminate');
       return;
     }
-    this.flushHandle ??= setImmediate(this.flush);
+    this.scheduleFlush();
   }
 
   /** The reply to a request of the peer: queued, and its slot in the inbound bound freed. */
@@ -148,8 +151,6 @@ export class PeerConnection {
   shutdown(reason: string, close?: { code: number; reason: string } | 'terminate'): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
-    if (this.flushHandle) clearImmediate(this.flushHandle);
-    this.flushHandle = undefined;
     this.pingTimer?.cancel();
     if (close === 'terminate') this.ws.terminate();
     else if (close) this.ws.close(close.code, close.reason);
@@ -179,12 +180,18 @@ export class PeerConnection {
     }
   }
 
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.opts.nextTurn(this.flush);
+  }
+
   private readonly flush = (): void => {
     this.guard(this.flushNow);
   };
 
   private readonly flushNow = (): void => {
-    this.flushHandle = undefined;
+    this.flushScheduled = false;
     if (this.closed) return;
     const { stats, frameTargetBytes } = this.opts;
     while (this.head < this.outbox.length && !this.backpressured) {
@@ -222,7 +229,7 @@ export class PeerConnection {
   private readonly onSent = (err?: Error): void => {
     // A write error closes the socket; the close event fails what is in flight.
     if (err || this.closed || this.queued === 0) return;
-    this.flushHandle ??= setImmediate(this.flush);
+    this.scheduleFlush();
   };
 
   private readonly onMessage = (data: WebSocket.RawData, isBinary: boolean): void => {

@@ -1,7 +1,7 @@
 // A request addressed to this node's own peer address: no socket, the local handler answers on a
-// later turn, and the bodies still pass through the wire encoding so the caller sees exactly what
+// later turn (nextTurn), and the bodies still pass through the wire encoding so the caller sees exactly what
 // a remote node would have returned. Same timeout and error semantics as a remote request.
-import type { Clock } from '../clock.js';
+import type { Clock, NextTurn } from '../clock.js';
 import { cloneThroughWire } from './frame-codec.js';
 import { invokeHandler } from './invoke-handler.js';
 import { settle, type PendingRequest } from './peer-connection.js';
@@ -9,7 +9,8 @@ import { PeerRemoteError, PeerTimeoutError } from './peer-errors.js';
 import type { PeerBody, PeerHandler, PeerIdentity } from './transport.js';
 
 export function requestSelf(
-  self: PeerIdentity, handler: PeerHandler | undefined, clock: Clock, pending: Set<PendingRequest>, body: PeerBody, timeoutMs: number,
+  self: PeerIdentity, handler: PeerHandler | undefined, time: { clock: Clock; nextTurn: NextTurn },
+  pending: Set<PendingRequest>, body: PeerBody, timeoutMs: number,
 ): Promise<PeerBody> {
   let copy: PeerBody;
   try {
@@ -24,8 +25,8 @@ export function requestSelf(
       pending.delete(req);
       settle(req, err, reply);
     };
-    req.timer = clock.setTimer(timeoutMs, () => finish(new PeerTimeoutError(self.address, timeoutMs)));
-    setImmediate(() => {
+    req.timer = time.clock.setTimer(timeoutMs, () => finish(new PeerTimeoutError(self.address, timeoutMs)));
+    time.nextTurn(() => {
       if (req.done) return;
       invokeHandler(handler, self, copy, (outcome) => {
         if (outcome.ok) finish(undefined, cloneThroughWire(outcome.body) as PeerBody);

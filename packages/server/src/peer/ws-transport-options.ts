@@ -1,5 +1,5 @@
 // Options of the WebSocket peer transport, with the reason for each default.
-import type { Clock } from '../clock.js';
+import { immediateTurn, type Clock, type NextTurn } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { RemoteIdentity } from './handshake.js';
 
@@ -25,6 +25,8 @@ export interface WsTransportOptions {
   /** Sockets open on the peer port at once; more are closed at once. */
   maxConnections?: number;
   clock: Clock;
+  /** Where a connection flushes its outbox (default setImmediate: once per event-loop turn). */
+  nextTurn?: NextTurn;
   logger: Logger;
   /** Requests held per peer (not connected yet, or the socket is backed up) before PEER_OVERLOADED. */
   maxQueuedPerPeer?: number;
@@ -41,8 +43,8 @@ export interface WsTransportOptions {
   frameTargetBytes?: number;
   /** Keepalive ping period; a connection silent for two periods is dropped. 0 disables. */
   pingIntervalMs?: number;
-  /** Jitter source in [0, 1) (tests pass a seeded one). */
-  random?: () => number;
+  /** Jitter source in [0, 1) of the reconnect backoff: a fork of the node's seeded Prng. */
+  random: () => number;
   /** Connections in their handshake at once; more are closed unread. */
   maxPendingHandshakes?: number;
   /** Authenticated connections of guests (see PeerStanding). */
@@ -79,7 +81,7 @@ export function resolveWsTransportOptions(opts: WsTransportOptions): ResolvedWsT
     frameTargetBytes: 1024 * 1024,
     // 5 s: half-open connections (a peer that vanished without a FIN) are dropped within ~10 s.
     pingIntervalMs: 5_000,
-    random: Math.random,
+    nextTurn: immediateTurn,
     // A hundred nodes reconnecting after a restart handshake a few at a time; a flood of
     // half-open connections must not cost memory.
     maxPendingHandshakes: 64,

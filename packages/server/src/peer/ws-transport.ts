@@ -224,7 +224,7 @@ export class WsTransport implements PeerTransport {
   request(address: string, body: PeerBody, timeoutMs: number): Promise<PeerBody> {
     if (this.state !== 'running') return Promise.reject(new PeerUnavailableError(address, `the peer transport is ${this.state}`));
     if (address === this.advertise) {
-      return requestSelf({ id: this.opts.nodeId, address }, this.handler, this.opts.clock, this.localPending, body, timeoutMs);
+      return requestSelf({ id: this.opts.nodeId, address }, this.handler, this.opts, this.localPending, body, timeoutMs);
     }
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
@@ -411,7 +411,7 @@ export class WsTransport implements PeerTransport {
 
   private connectionOptions() {
     return {
-      clock: this.opts.clock, logger: this.log, stats: this.stats,
+      clock: this.opts.clock, nextTurn: this.opts.nextTurn, logger: this.log, stats: this.stats,
       highWaterMarkBytes: this.opts.highWaterMarkBytes, frameTargetBytes: this.opts.frameTargetBytes,
       pingIntervalMs: this.opts.pingIntervalMs,
       maxInbound: this.opts.maxInboundPerConnection, maxQueuedBytes: this.opts.maxQueuedBytesPerConnection,

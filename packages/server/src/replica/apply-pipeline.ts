@@ -9,8 +9,8 @@
 // The queue is bounded in bytes (maxQueueBytes): past it an apply is refused at once with
 // REPLICA_OVERLOADED. A failed engine write fails that batch and every later one, and the
 // pipeline refuses applies from then on (the node must be restarted; /ready says why).
-import { allocBytes, chooseBatchWinners, encodeRecord, type BatchApply, type BatchApplyOutcome, type StoredRecord } from '@ringkv/core';
-import { dataKey, type BatchOp, type Engine } from '@ringkv/storage';
+import { chooseBatchWinners, encodeRecord, type BatchApply, type BatchApplyOutcome, type StoredRecord } from '@ringkv/core';
+import { allocBytes, dataKey, type BatchOp, type Engine } from '@ringkv/storage';
 import type { NextTurn } from '../clock.js';
 import type { RecordCache } from './record-cache.js';
 import { ReplicaOverloadedError } from './replica-errors.js';

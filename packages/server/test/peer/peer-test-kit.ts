@@ -1,5 +1,6 @@
 // Helpers for the peer transport tests: a clock the test moves, loggers that keep their lines,
 // transports on loopback with free ports, and polling with a deadline (never a fixed sleep).
+import { Prng } from '@ringkv/core';
 import { pino } from 'pino';
 import type { Clock, TimerHandle } from '../../src/clock.js';
 import { systemClock } from '../../src/clock.js';
@@ -57,6 +58,7 @@ export async function startTransport(nodeId: string, opts: Partial<WsTransportOp
   const t = new WsTransport({
     nodeId, listen: { host: '127.0.0.1', port: 0 }, advertise: '127.0.0.1:0', secret: 'test-secret',
     clock: systemClock, logger: captureLogger('silent').logger, backoffBaseMs: 10, backoffMaxMs: 40,
+    random: new Prng(`peer-test ${nodeId}`).forkedRandom('transport'),
     ...opts,
   });
   t.setHandler((_from, body) => ({ type: 2, echo: body }));

@@ -10,6 +10,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { Prng } from '@ringkv/core';
 import { systemClock } from '../../src/clock.js';
 import { WsTransport } from '../../src/peer/ws-transport.js';
 
@@ -18,7 +19,7 @@ const silent = pino({ level: 'silent' });
 function transport(id: string, frameTargetBytes?: number): WsTransport {
   return new WsTransport({
     nodeId: id, listen: { host: '127.0.0.1', port: 0 }, advertise: '127.0.0.1:0', secret: 'bench',
-    clock: systemClock, logger: silent, frameTargetBytes, maxQueuedPerPeer: 1_000_000,
+    clock: systemClock, logger: silent, frameTargetBytes, maxQueuedPerPeer: 1_000_000, random: new Prng(id).forkedRandom('transport'),
   });
 }
 

@@ -6,7 +6,7 @@ import type { Ready } from '../../../src/raft/ready.js';
 import { MemoryRaftStorage } from '../../../src/raft/storage.js';
 import type { Entry, Snapshot } from '../../../src/raft/types.js';
 import type { Rng } from '../prng.js';
-import { chance, fork, mulberry32, pick, randInt } from '../prng.js';
+import { chance, fork, seededRng, pick, randInt } from '../prng.js';
 import { SafetyChecker } from './checkers.js';
 import { SimNetwork } from './sim-network.js';
 import type { NetOptions } from './sim-network.js';
@@ -36,7 +36,7 @@ export interface SimOptions {
 }
 
 export function randomSimOptions(seed: number, steps: number, membership: boolean): SimOptions {
-  const r = mulberry32(seed ^ 0x5eed);
+  const r = seededRng(seed ^ 0x5eed);
   const voterCount = membership ? 3 : pick(r, [1, 3, 3, 5, 5]);
   const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
   return {
@@ -103,7 +103,7 @@ export class RaftSim {
   private proposals = 0;
 
   constructor(readonly opts: SimOptions) {
-    this.rng = mulberry32(opts.seed);
+    this.rng = seededRng(opts.seed);
     this.net = new SimNetwork(fork(this.rng), opts.net);
     for (const id of [...opts.voters, ...opts.spares]) {
       const storage = opts.voters.includes(id) ? MemoryRaftStorage.bootstrap(opts.voters) : new MemoryRaftStorage();

@@ -1,7 +1,7 @@
 // Slab-carved byte arrays: each is its own zeroed, non-overlapping range, whatever the sizes.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { allocBytes } from '../../src/util/byte-slab.js';
+import { allocBytes } from '../src/byte-slab.js';
 
 describe('allocBytes', () => {
   test('arrays never overlap, are zeroed and have the asked length', () => {
