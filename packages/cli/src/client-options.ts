@@ -6,7 +6,7 @@
 // environment here, errors about it never quote it, and the SDK redacts it from server answers.
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { TOKEN_PATTERN, certificateProblem, isRingkvClientError, type RingkvClientError } from '@ringkv/client';
+import { ConnectionError, TOKEN_PATTERN, certificateProblem, isRingkvClientError, type RingkvClientError } from '@ringkv/client';
 import { UsageError } from './usage-error.js';
 
 /** What a command needs to reach a node that requires a token or serves a private certificate. */
@@ -87,7 +87,7 @@ export function describeFailure(err: RingkvClientError, access: NodeAccess): str
     return `UNAUTHENTICATED: the node does not accept the token given by ${access.tokenFrom}: ${err.message}`;
   }
   if (err.code === 'FORBIDDEN') return `FORBIDDEN: the token's role is too low for this command: ${err.message}`;
-  const cert = err.code === 'CONNECTION_FAILED' ? certificateProblem(err.extra.cause) : undefined;
+  const cert = err.code === ConnectionError.code ? certificateProblem(err.extra.cause) : undefined;
   if (cert) return `${err.code}: ${err.message.replace(/; pass the CA that issued it as the ca option$/, '')}; pass the CA that issued it with --ca FILE (or RINGKV_CA)`;
   return `${err.code}: ${err.message}`;
 }

@@ -30,7 +30,7 @@ export class RingkvClientError extends Error {
   /** @internal Brand that `isRingkvClientError` checks. */
   readonly [kClientError] = true;
   constructor(
-    /** Stable code: a server code (`QUORUM_UNAVAILABLE`, ...) or a client code (see CLIENT_ERROR_CODES). */
+    /** Stable code: a server code (`QUORUM_UNAVAILABLE`, ...) or a client code (see CLIENT_ERROR_CODES, error-codes.ts). */
     readonly code: string,
     message: string,
     /** Everything the error carries besides code and message; the getters below read it. */
@@ -96,40 +96,46 @@ export class AuthError extends BadRequestError {}
 
 /** No endpoint could be reached (refused, reset, DNS failure). */
 export class ConnectionError extends RingkvClientError {
+  static readonly code = 'CONNECTION_FAILED';
+
   /**
    * False when the request certainly never reached a node (connection refused, DNS failure),
    * so even a write is safe to send elsewhere; true when it may have been received.
    */
   readonly maybeSent: boolean;
   constructor(message: string, endpoint: string, cause?: unknown, maybeSent = true) {
-    super('CONNECTION_FAILED', message, { endpoint, retryable: true, cause });
+    super(ConnectionError.code, message, { endpoint, retryable: true, cause });
     this.maybeSent = maybeSent;
   }
 }
 
 /** The call did not finish within its timeout (a write may still be applied). */
 export class ClientTimeoutError extends RingkvClientError {
+  static readonly code = 'CLIENT_TIMEOUT';
+
   constructor(timeoutMs: number, endpoint: string) {
-    super('CLIENT_TIMEOUT', `no answer from ${endpoint} within ${timeoutMs} ms`, { endpoint, retryable: true });
+    super(ClientTimeoutError.code, `no answer from ${endpoint} within ${timeoutMs} ms`, { endpoint, retryable: true });
   }
 }
 
 /** The caller aborted the call through its AbortSignal. */
 export class AbortedError extends RingkvClientError {
+  static readonly code = 'ABORTED';
+
   constructor(endpoint: string | undefined, cause?: unknown) {
-    super('ABORTED', 'the call was aborted', { endpoint, cause });
+    super(AbortedError.code, 'the call was aborted', { endpoint, cause });
   }
 }
 
 /** The caller passed something the API cannot take (an empty key, a bad option). */
 export class InvalidArgumentError extends RingkvClientError {
+  static readonly code = 'INVALID_ARGUMENT';
+
   constructor(message: string) {
-    super('INVALID_ARGUMENT', message);
+    super(InvalidArgumentError.code, message);
   }
 }
 
-/** Codes the client raises itself (server codes pass through unchanged). */
-export const CLIENT_ERROR_CODES = ['CONNECTION_FAILED', 'CLIENT_TIMEOUT', 'ABORTED', 'INVALID_ARGUMENT'] as const;
 
 /** Codes of a node that refused a request before acting on it (safe to send elsewhere). */
 export const REFUSED_BEFORE_ACTING_CODES: readonly string[] = ['OVERLOADED', 'NOT_READY', 'SHUTTING_DOWN'];

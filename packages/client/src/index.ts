@@ -1,6 +1,7 @@
 // @ringkv/client: the HTTP client SDK of ringkv. See the README for examples.
 export { RingkvClient, type GetResult, type Value, type WriteResult } from './client.js';
 export * from './errors.js';
+export { CLIENT_ERROR_CODES } from './error-codes.js';
 export {
   normalizeEndpoint, TOKEN_PATTERN, type CallOptions, type ClientOptions, type Consistency, type DeleteOptions, type FetchInit,
   type FetchLike, type GetOptions, type HeadersLike, type PutOptions, type ResponseLike,

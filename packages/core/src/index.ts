@@ -1,6 +1,7 @@
 // @ringkv/core: the deterministic heart of ringkv. Pure functions and state machines only:
 // no I/O, no timers, no real clock, no ambient randomness (scripts/lint-core-purity.mjs checks).
 export * from './errors.js';
+export { CORE_ERROR_CODES } from './error-codes.js';
 export * from './clock/index.js';
 export * from './record/index.js';
 export * from './ring/index.js';

@@ -3,44 +3,58 @@
 import { RingkvError } from '@ringkv/core';
 
 export class InvalidKeyError extends RingkvError {
+  static readonly code = 'INVALID_KEY';
+
   constructor(message: string) {
-    super('INVALID_KEY', message);
+    super(InvalidKeyError.code, message);
   }
 }
 
 export class InvalidParameterError extends RingkvError {
+  static readonly code = 'INVALID_PARAMETER';
+
   constructor(message: string, details: Record<string, unknown> = {}) {
-    super('INVALID_PARAMETER', message, { details });
+    super(InvalidParameterError.code, message, { details });
   }
 }
 
 export class KeyNotFoundError extends RingkvError {
+  static readonly code = 'NOT_FOUND';
+
   constructor(key: string) {
-    super('NOT_FOUND', `key "${key}" not found`);
+    super(KeyNotFoundError.code, `key "${key}" not found`);
   }
 }
 
 export class RouteNotFoundError extends RingkvError {
+  static readonly code = 'NO_SUCH_ROUTE';
+
   constructor(method: string, path: string) {
-    super('NO_SUCH_ROUTE', `no route for ${method} ${path}`);
+    super(RouteNotFoundError.code, `no route for ${method} ${path}`);
   }
 }
 
 export class MethodNotAllowedError extends RingkvError {
+  static readonly code = 'METHOD_NOT_ALLOWED';
+
   constructor(method: string, path: string, readonly allow: string[]) {
-    super('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; allowed: ${allow.join(', ')}`);
+    super(MethodNotAllowedError.code, `${method} is not allowed on ${path}; allowed: ${allow.join(', ')}`);
   }
 }
 
 export class ValueTooLargeError extends RingkvError {
+  static readonly code = 'VALUE_TOO_LARGE';
+
   constructor(limitBytes: number) {
-    super('VALUE_TOO_LARGE', `value exceeds the limit of ${limitBytes} bytes`, { details: { limitBytes } });
+    super(ValueTooLargeError.code, `value exceeds the limit of ${limitBytes} bytes`, { details: { limitBytes } });
   }
 }
 
 export class QuorumUnavailableError extends RingkvError {
+  static readonly code = 'QUORUM_UNAVAILABLE';
+
   constructor(op: 'read' | 'write', required: number, acked: number, extra: Record<string, unknown> = {}) {
-    super('QUORUM_UNAVAILABLE', `${op} needed ${required} replicas but only ${acked} answered`, {
+    super(QuorumUnavailableError.code, `${op} needed ${required} replicas but only ${acked} answered`, {
       retryable: true,
       details: { required, acked, ...extra },
     });
@@ -48,32 +62,42 @@ export class QuorumUnavailableError extends RingkvError {
 }
 
 export class RequestTimeoutError extends RingkvError {
+  static readonly code = 'TIMEOUT';
+
   constructor(timeoutMs: number, details: Record<string, unknown> = {}) {
-    super('TIMEOUT', `request did not complete within ${timeoutMs} ms`, { retryable: true, details: { timeoutMs, ...details } });
+    super(RequestTimeoutError.code, `request did not complete within ${timeoutMs} ms`, { retryable: true, details: { timeoutMs, ...details } });
   }
 }
 
 export class OverloadedError extends RingkvError {
+  static readonly code = 'OVERLOADED';
+
   constructor(readonly retryAfterS: number) {
-    super('OVERLOADED', 'node is shedding load; retry later', { retryable: true, details: { retryAfterS } });
+    super(OverloadedError.code, 'node is shedding load; retry later', { retryable: true, details: { retryAfterS } });
   }
 }
 
 export class NotReadyError extends RingkvError {
+  static readonly code = 'NOT_READY';
+
   constructor(reason: string) {
-    super('NOT_READY', `node is not ready: ${reason}`, { retryable: true });
+    super(NotReadyError.code, `node is not ready: ${reason}`, { retryable: true });
   }
 }
 
 export class ShuttingDownError extends RingkvError {
+  static readonly code = 'SHUTTING_DOWN';
+
   constructor() {
-    super('SHUTTING_DOWN', 'node is shutting down', { retryable: true });
+    super(ShuttingDownError.code, 'node is shutting down', { retryable: true });
   }
 }
 
 export class ConfigError extends RingkvError {
+  static readonly code = 'CONFIG_INVALID';
+
   constructor(message: string, details: Record<string, unknown> = {}) {
-    super('CONFIG_INVALID', message, { details });
+    super(ConfigError.code, message, { details });
   }
 }
 
@@ -83,23 +107,29 @@ export class ConfigError extends RingkvError {
  * back, since a write it stamped could shadow later writes of the same key, or lose to earlier ones.
  */
 export class ClockSkewError extends RingkvError {
+  static readonly code = 'CLOCK_SKEW';
+
   constructor(reason: string, details: Record<string, unknown> = {}) {
-    super('CLOCK_SKEW', `this node does not coordinate writes: ${reason}`, { retryable: true, details });
+    super(ClockSkewError.code, `this node does not coordinate writes: ${reason}`, { retryable: true, details });
   }
 }
 
 /** A record stamped further ahead of this node's clock than maxClockSkewMs: refused, never stored. */
 export class TimestampAheadError extends RingkvError {
+  static readonly code = 'TIMESTAMP_AHEAD';
+
   constructor(aheadMs: number, maxSkewMs: number) {
-    super('TIMESTAMP_AHEAD', `record stamped ${aheadMs} ms ahead of this node's clock (at most ${maxSkewMs} ms accepted)`, { details: { aheadMs, maxSkewMs } });
+    super(TimestampAheadError.code, `record stamped ${aheadMs} ms ahead of this node's clock (at most ${maxSkewMs} ms accepted)`, { details: { aheadMs, maxSkewMs } });
   }
 }
 
 /** No bearer token, a malformed one, or one of no principal (401, with WWW-Authenticate: Bearer). */
 export class UnauthenticatedError extends RingkvError {
+  static readonly code = 'UNAUTHENTICATED';
+
   constructor(readonly failure: 'missing' | 'malformed' | 'unknown') {
     const cause = failure;
-    super('UNAUTHENTICATED', cause === 'missing'
+    super(UnauthenticatedError.code, cause === 'missing'
       ? 'this node requires a token: send Authorization: Bearer <token> (ringkv --token, RINGKV_TOKEN; make one with ringkv token new)'
       : cause === 'malformed' ? 'the Authorization header is not "Bearer <token>"' : 'the token is not one of this node\'s principals');
   }
@@ -107,19 +137,17 @@ export class UnauthenticatedError extends RingkvError {
 
 /** A principal whose role does not allow the request (403). */
 export class ForbiddenError extends RingkvError {
+  static readonly code = 'FORBIDDEN';
+
   constructor(principal: string, role: string, needed: string) {
-    super('FORBIDDEN', `principal ${principal} has role ${role}; this request needs ${needed}`, { details: { principal, role, needed } });
+    super(ForbiddenError.code, `principal ${principal} has role ${role}; this request needs ${needed}`, { details: { principal, role, needed } });
   }
 }
 
 export class InternalError extends RingkvError {
+  static readonly code = 'INTERNAL';
+
   constructor(message: string, cause?: unknown) {
-    super('INTERNAL', message, { cause });
+    super(InternalError.code, message, { cause });
   }
 }
-
-export const SERVER_ERROR_CODES = [
-  'INVALID_KEY', 'INVALID_PARAMETER', 'NOT_FOUND', 'NO_SUCH_ROUTE', 'METHOD_NOT_ALLOWED',
-  'VALUE_TOO_LARGE', 'QUORUM_UNAVAILABLE', 'TIMEOUT', 'OVERLOADED', 'NOT_READY', 'SHUTTING_DOWN',
-  'CONFIG_INVALID', 'INTERNAL', 'CLOCK_SKEW', 'TIMESTAMP_AHEAD', 'UNAUTHENTICATED', 'FORBIDDEN',
-] as const;

@@ -1,4 +1,6 @@
 export * from './errors.js';
+export { SERVER_ERROR_CODES } from './error-codes.js';
+export * from './handoff/handoff-errors.js';
 export * from './clock.js';
 export * from './config/schema.js';
 export * from './config/config.js';

@@ -343,19 +343,18 @@ export class NodeRuntime {
       const seed = seeds[attempt % seeds.length];
       try {
         const reply = await this.rpc.request(seed, { type: PeerMessageType.MembershipChange, cmd }, this.config.membershipChangeTimeoutMs);
-        if (reply.ok || /already a member/.test(String(reply.reason))) {
+        // inEffect: an earlier attempt whose reply was lost already added this node.
+        if (reply.ok || reply.inEffect === true) {
           logger.info({ seed, epoch: reply.epoch }, 'join: added to the membership; waiting for the membership log');
           return;
         }
-        if (reply.code === 'MEMBERSHIP_CHANGE_REFUSED') {
-          throw new Error(`the cluster refused this node: ${String(reply.reason)}`);
-        }
-      } catch (err) {
-        if (!isRingkvError(err) && /refused this node/.test((err as Error).message)) {
+        if (reply.code === MembershipChangeRefusedError.code) {
+          const err = new Error(`the cluster refused this node: ${String(reply.reason)}`);
           logger.fatal({ err }, 'cannot join');
           this.onFatal?.(err);
           return;
         }
+      } catch (err) {
         if (attempt % 5 === 0) logger.info({ seed, err: (err as Error).message }, 'join: waiting for a seed');
       }
       await sleepOn(clock, Math.min(2000, 100 * 2 ** Math.min(attempt, 4)));

@@ -6,8 +6,10 @@ import type { EngineKind } from './engine.js';
 
 /** The engine is not open: used before open() or after close() (or after a simulated crash). */
 export class EngineClosedError extends RingkvError {
+  static readonly code = 'ENGINE_CLOSED';
+
   constructor(kind: EngineKind, operation: string) {
-    super('ENGINE_CLOSED', `${kind} engine is not open: cannot ${operation} (open() it first, or it was closed)`, {
+    super(EngineClosedError.code, `${kind} engine is not open: cannot ${operation} (open() it first, or it was closed)`, {
       details: { kind, operation },
     });
   }
@@ -15,9 +17,11 @@ export class EngineClosedError extends RingkvError {
 
 /** The underlying engine failed an operation (disk full, I/O error, native failure). */
 export class EngineIoError extends RingkvError {
+  static readonly code = 'ENGINE_IO';
+
   constructor(kind: EngineKind, operation: string, cause: unknown, location?: string) {
     const where = location === undefined ? '' : ` at ${location}`;
-    super('ENGINE_IO', `${kind} engine failed to ${operation}${where}: ${messageOf(cause)}`, {
+    super(EngineIoError.code, `${kind} engine failed to ${operation}${where}: ${messageOf(cause)}`, {
       cause,
       details: { kind, operation, location },
     });
@@ -26,8 +30,10 @@ export class EngineIoError extends RingkvError {
 
 /** The engine found damaged data files. Not retryable: an operator has to repair or rebuild. */
 export class EngineCorruptionError extends RingkvError {
+  static readonly code = 'ENGINE_CORRUPTION';
+
   constructor(kind: EngineKind, location: string | undefined, cause: unknown) {
-    super('ENGINE_CORRUPTION', `${kind} engine data${location === undefined ? '' : ` in ${location}`} is corrupt: ${messageOf(cause)}`, {
+    super(EngineCorruptionError.code, `${kind} engine data${location === undefined ? '' : ` in ${location}`} is corrupt: ${messageOf(cause)}`, {
       cause,
       details: { kind, location },
     });
@@ -36,9 +42,10 @@ export class EngineCorruptionError extends RingkvError {
 
 /** Another process (or another engine object in this one) holds the data directory's lock. */
 export class EngineLockedError extends RingkvError {
+  static readonly code = 'ENGINE_LOCKED';
+
   constructor(kind: EngineKind, location: string, cause: unknown) {
-    super(
-      'ENGINE_LOCKED',
+    super(EngineLockedError.code,
       `${kind} data directory ${location} is locked by another process or engine instance; ` +
         'stop the other ringkv node using it or pick another --data directory',
       { cause, details: { kind, location } },
@@ -46,9 +53,6 @@ export class EngineLockedError extends RingkvError {
   }
 }
 
-/** Every error code storage can raise, for the docs test. */
-export const STORAGE_ERROR_CODES = ['ENGINE_CLOSED', 'ENGINE_IO', 'ENGINE_CORRUPTION', 'ENGINE_LOCKED'] as const;
-export type StorageErrorCode = (typeof STORAGE_ERROR_CODES)[number];
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

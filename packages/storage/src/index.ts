@@ -1,6 +1,7 @@
 export * from './engine.js';
 export * from './keys.js';
 export * from './errors.js';
+export { STORAGE_ERROR_CODES } from './error-codes.js';
 export { compareBytes, bytesEqual } from './bytes.js';
 export { allocBytes } from './byte-slab.js';
 export { GroupCommitter, GROUP_COMMIT_MAX_OPS, type BatchWriter, type GroupCommitStats } from './group-commit.js';

@@ -6,8 +6,8 @@ import {
   EngineCorruptionError,
   EngineIoError,
   EngineLockedError,
-  STORAGE_ERROR_CODES,
 } from '../src/errors.js';
+import { STORAGE_ERROR_CODES } from '../src/error-codes.js';
 import { mapNativeError } from '../src/native-errors.js';
 
 function codeError(code: string, message: string, cause?: unknown): Error {

@@ -2,7 +2,7 @@
 // `mixed` is a constant arrival rate of reads and writes with latency thresholds, `e2e` walks
 // the API (write, read back, delete, 404, TTL, quorum parameters) and counts its checks.
 import autocannon from 'autocannon';
-import { RingkvClient, isRingkvClientError } from '@ringkv/client';
+import { InvalidArgumentError, RingkvClient, isRingkvClientError } from '@ringkv/client';
 import { TlsRefusals, autocannonAccess, type TargetAccess } from './target-access.js';
 
 export interface MixedOptions {
@@ -100,7 +100,7 @@ export async function runE2e(endpoints: string[], iterations: number, access: Ta
       await client.get(key, { r: 0 as never });
       check('r=0 is refused', false);
     } catch (err) {
-      check('r=0 is refused with INVALID_PARAMETER', isRingkvClientError(err) && (err.code === 'INVALID_PARAMETER' || err.code === 'INVALID_ARGUMENT'), String(err));
+      check('r=0 is refused with INVALID_PARAMETER', isRingkvClientError(err) && (err.code === 'INVALID_PARAMETER' || err.code === InvalidArgumentError.code), String(err));
     }
   }
   await client.close();

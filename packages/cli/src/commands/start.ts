@@ -1,6 +1,6 @@
 // `ringkv start`: runs a node in the foreground until SIGTERM or SIGINT, then shuts down gracefully.
 import type { Argv } from 'yargs';
-import { CONFIG_SCHEMA, RingkvNode, isRingkvError, missingAuthProblem, missingSecretProblem, type OptionSpec } from '../server-api.js';
+import { CONFIG_SCHEMA, ConfigError, RingkvNode, isRingkvError, missingAuthProblem, missingSecretProblem, type OptionSpec } from '../server-api.js';
 import { envName, loadNodeConfig, readEnv } from '../config-loader.js';
 import { installLastResort } from '../last-resort.js';
 import { configUsageError } from '../usage-error.js';
@@ -39,7 +39,7 @@ export function startCommand(y: Argv): Argv {
         await node.start();
       } catch (err) {
         // A configuration the node itself refuses is a start error like the ones above: exit 2.
-        if (isRingkvError(err) && err.code === 'CONFIG_INVALID') throw configUsageError(err.message);
+        if (isRingkvError(err) && err.code === ConfigError.code) throw configUsageError(err.message);
         throw err;
       }
       await new Promise<void>((resolve) => {

@@ -46,7 +46,11 @@ export type MembershipCommand =
   /** A member's addresses changed (a pod restarted under a new address). */
   | { readonly op: 'setAddress'; readonly id: string; readonly peer: string; readonly http: string };
 
-export type ApplyOutcome = { ok: true; state: MembershipState } | { ok: false; state: MembershipState; reason: string };
+/**
+ * A refused command's `inEffect` says that what it asks for already holds (an add of a member with
+ * the same addresses: a retried join whose first attempt committed), so a caller may treat it as done.
+ */
+export type ApplyOutcome = { ok: true; state: MembershipState } | { ok: false; state: MembershipState; reason: string; inEffect?: true };
 
 export function initialMembership(partitions: number, replicas: number, members: readonly Omit<MemberRecord, 'status'>[]): MembershipState {
   const sorted = sortMembers(members.map((m) => ({ ...m, status: 'normal' as const })));
@@ -108,6 +112,7 @@ export function commandShapeError(cmd: unknown): string | undefined {
 
 function applyChecked(state: MembershipState, cmd: MembershipCommand): ApplyOutcome {
   const refuse = (reason: string): ApplyOutcome => ({ ok: false, state, reason });
+  const alreadyInEffect = (reason: string): ApplyOutcome => ({ ok: false, state, reason, inEffect: true });
   const find = (id: string) => state.members.find((m) => m.id === id);
   const next = (members: MemberRecord[]): ApplyOutcome => {
     const sorted = sortMembers(members);
@@ -120,7 +125,7 @@ function applyChecked(state: MembershipState, cmd: MembershipCommand): ApplyOutc
       const m = cmd.member;
       const existing = find(m.id);
       if (existing) {
-        if (existing.peer === m.peer && existing.http === m.http) return refuse(`add: ${m.id} is already a member (${existing.status})`);
+        if (existing.peer === m.peer && existing.http === m.http) return alreadyInEffect(`add: ${m.id} is already a member (${existing.status})`);
         return refuse(`add: id ${m.id} is taken by the member at ${existing.peer}`);
       }
       const clash = state.members.find((x) => x.peer === m.peer);

@@ -1,7 +1,7 @@
 // Merkle trees for anti-entropy: one tree per partition over a fixed number of key buckets, and the
 // diff that finds which buckets two replicas must exchange.
 export { type EntryDigest, type TreeEntry, bucketOfKey, entryHash } from './entry-digest.js';
-export { MerkleShapeError, MERKLE_ERROR_CODES } from './merkle-errors.js';
+export { MerkleShapeError } from './merkle-errors.js';
 export {
   PartitionTree,
   type PartitionTreeOptions,

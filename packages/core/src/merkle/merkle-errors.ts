@@ -4,10 +4,10 @@ import { RingkvError } from '../errors.js';
 
 /** Two trees (or a tree and a remote level message) do not have the same shape. */
 export class MerkleShapeError extends RingkvError {
+  static readonly code = 'MERKLE_SHAPE_MISMATCH';
+
   constructor(message: string, details: Record<string, unknown> = {}) {
-    super('MERKLE_SHAPE_MISMATCH', message, { details });
+    super(MerkleShapeError.code, message, { details });
   }
 }
 
-/** Every error code the merkle area can raise. */
-export const MERKLE_ERROR_CODES = ['MERKLE_SHAPE_MISMATCH'] as const;

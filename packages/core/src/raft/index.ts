@@ -34,5 +34,5 @@ export {
 } from './quorum.js';
 export type { VoteResult as RaftVoteResult } from './quorum.js';
 export type { ProgressState as RaftProgressState } from './progress.js';
-export { RaftProposalError, RAFT_ERROR_CODES } from './raft-errors.js';
+export { RaftProposalError } from './raft-errors.js';
 export type { RaftErrorCode } from './raft-errors.js';

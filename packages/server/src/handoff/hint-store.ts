@@ -14,9 +14,9 @@ import {
   RecordCorruptError, RecordTruncatedError, compareRecords, decodeRecord, encodeRecord, newerRecord, type StoredRecord,
 } from '@ringkv/core';
 import { hintKey, keyspaceRange, parseHintKey, parseLegacyHintKey, type BatchOp, type Engine, type Entry } from '@ringkv/storage';
-import { HintQuotaExceededError } from './hint-errors.js';
+import { HintQuotaExceededError } from './handoff-errors.js';
 
-export { HintQuotaExceededError, HINT_ERROR_CODES } from './hint-errors.js';
+export { HintQuotaExceededError } from './handoff-errors.js';
 
 export interface Hint {
   storageKey: Uint8Array;

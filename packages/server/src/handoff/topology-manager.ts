@@ -31,17 +31,11 @@ import type { PeerRouter } from '../protocol/peer-router.js';
 import type { PeerRpc } from '../protocol/peer-rpc.js';
 import type { RecordAdmission } from '../replica/record-admission.js';
 import { applyChunk, chunkReply, readChunk, type ApplyChunkDeps } from './partition-stream.js';
+import { PartitionNotHeldError } from './handoff-errors.js';
 import { StreamProgress } from './stream-progress.js';
 import { ByteThrottle } from './throttle.js';
 
-export const TOPOLOGY_ERROR_CODES = ['PARTITION_NOT_HELD'] as const;
-
-/** A pull of a partition this node is itself still missing: ask another source. */
-export class PartitionNotHeldError extends RingkvError {
-  constructor(partition: number) {
-    super('PARTITION_NOT_HELD', `this node has not received partition ${partition} yet`, { retryable: true, details: { partition } });
-  }
-}
+export { PartitionNotHeldError } from './handoff-errors.js';
 
 export type TopologyPhase = 'idle' | 'receiving' | 'sending' | 'catching-up' | 'handing-over-hints' | 'left';
 
@@ -375,7 +369,7 @@ export class TopologyManager {
         if (this.stopped) return false;
         const code = isRingkvError(err) ? (err as { remoteCode?: string }).remoteCode ?? err.code : (err as Error).message;
         // A source still missing the partition itself is not a failure of the source: ask another.
-        if (code === 'PARTITION_NOT_HELD') return false;
+        if (code === PartitionNotHeldError.code) return false;
         this.deps.log.warn({ partition, source, err: code }, 'stream source failed; retrying');
         await sleepOn(this.deps.clock, 200 * 2 ** attempt);
       }

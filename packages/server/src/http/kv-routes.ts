@@ -3,7 +3,7 @@
 // checked before a body is read or a replica is asked; each route resolves with its status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatTimestamp } from '@ringkv/core';
-import { MethodNotAllowedError } from '../errors.js';
+import { KeyNotFoundError, MethodNotAllowedError } from '../errors.js';
 import type { KvService } from '../coordinator/kv-service.js';
 import { parseFlag, parseKey, parseQuery, parseTtlSeconds } from './request-params.js';
 import { readBody } from './read-body.js';
@@ -46,7 +46,7 @@ export class KvRoutes {
       if (rec) res.setHeader('x-ringkv-timestamp', formatTimestamp(rec.ts));
       if (rec?.tombstone) res.setHeader('x-ringkv-tombstone', 'true');
       // The common miss is answered without building an Error (its stack trace is costly).
-      return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `key "${keyText}" not found` } });
+      return sendJson(res, 404, { error: { code: KeyNotFoundError.code, message: `key "${keyText}" not found` } });
     }
     const headers: Record<string, string | number> = {
       'content-type': 'application/octet-stream',

@@ -12,7 +12,9 @@ import type { Clock } from '../clock.js';
 import { sleepOn } from '../clock.js';
 import type { ClusterState } from './cluster-state.js';
 import type { Logger } from '../observability/logger.js';
+import { InternalError } from '../errors.js';
 import { PeerMessageType } from '../peer/message-types.js';
+import { PeerForbiddenError } from '../peer/peer-errors.js';
 import type { PeerIdentity } from '../peer/transport.js';
 import type { ReplyOf, RequestOf } from '../protocol/peer-messages.js';
 import type { PeerRpc } from '../protocol/peer-rpc.js';
@@ -42,13 +44,22 @@ export interface ChangeResult {
 
 interface Waiter {
   index: number;
-  resolve: (r: { ok: boolean; reason?: string; state: MembershipState }) => void;
+  resolve: (r: ChangeOutcome & { state: MembershipState }) => void;
+}
+
+/** How a proposed change ended: committed, refused by the membership rules, or not in time. */
+interface ChangeOutcome {
+  ok: boolean;
+  reason?: string;
+  /** Refused because what it asks already holds (see ApplyOutcome). */
+  inEffect?: boolean;
+  timedOut?: boolean;
 }
 
 export class MembershipService {
   private state?: MembershipState;
   private readonly waiters: Waiter[] = [];
-  private readonly outcomes = new Map<number, { ok: boolean; reason?: string }>();
+  private readonly outcomes = new Map<number, ChangeOutcome>();
   private reconciling = false;
   /** The latest committed entries that were refused, newest last. */
   readonly refusals: RefusedEntry[] = [];
@@ -104,15 +115,15 @@ export class MembershipService {
       this.publish();
       this.settle(entry.index, { ok: true });
     } else {
-      this.refused(entry.index, out.reason, cmd);
+      this.refused(entry.index, out.reason, cmd, out.inEffect === true);
     }
   }
 
-  private refused(index: number, reason: string, cmd: MembershipCommand | undefined): void {
+  private refused(index: number, reason: string, cmd: MembershipCommand | undefined, inEffect = false): void {
     this.deps.log.warn({ index, command: cmd ?? null, reason }, 'membership change refused');
     this.refusals.push({ index, reason });
     if (this.refusals.length > REFUSALS_KEPT) this.refusals.shift();
-    this.settle(index, { ok: false, reason });
+    this.settle(index, { ok: false, reason, inEffect });
   }
 
   snapshotData(): Uint8Array {
@@ -153,9 +164,9 @@ export class MembershipService {
             await this.waitForEpoch(epoch, deadline);
             return { epoch, state: this.state! };
           }
-          if (reply.code !== 'NO_LEADER') throw new MembershipChangeRefusedError(String(reply.reason));
+          if (reply.code !== NoLeaderError.code) throw new MembershipChangeRefusedError(String(reply.reason), reply.inEffect === true);
         } catch (err) {
-          if (isRingkvError(err) && err.code === 'MEMBERSHIP_CHANGE_REFUSED') throw err;
+          if (err instanceof MembershipChangeRefusedError) throw err;
         }
       }
       if (this.deps.clock.nowMs() >= deadline) throw leader ? new MembershipChangeTimeoutError(this.deps.changeTimeoutMs) : new NoLeaderError();
@@ -172,7 +183,7 @@ export class MembershipService {
     const reply = (fields: Omit<ReplyOf<typeof PeerMessageType.MembershipChange>, 'type'>): ReplyOf<typeof PeerMessageType.MembershipChange> => ({ type: PeerMessageType.MembershipChangeReply, ...fields });
     const cmd = msg.cmd as MembershipCommand;
     if (!fromMember && !(cmd.op === 'add' && cmd.member.id === from.id && cmd.member.peer === from.address)) {
-      return reply({ ok: false, code: 'PEER_FORBIDDEN', reason: `${from.id} is not a member: it may only ask to add itself at ${from.address}` });
+      return reply({ ok: false, code: PeerForbiddenError.code, reason: `${from.id} is not a member: it may only ask to add itself at ${from.address}` });
     }
     try {
       // Not the leader (a joining node asked a seed): forward it on, as any member would.
@@ -181,14 +192,15 @@ export class MembershipService {
         : await this.change(cmd, { force: true });
       return reply({ ok: true, epoch: res.epoch });
     } catch (err) {
-      return reply({ ok: false, code: isRingkvError(err) ? err.code : 'INTERNAL', reason: (err as Error).message.slice(0, 4000) });
+      const inEffect = err instanceof MembershipChangeRefusedError && err.inEffect ? { inEffect: true } : {};
+      return reply({ ok: false, code: isRingkvError(err) ? err.code : InternalError.code, reason: (err as Error).message.slice(0, 4000), ...inEffect });
     }
   }
 
   private async proposeHere(cmd: MembershipCommand, deadline: number): Promise<ChangeResult> {
     const res = this.deps.driver().propose(encodeMembershipCommand(cmd));
     if (!res.ok) throw new NoLeaderError(res.error.message);
-    const outcome = await new Promise<{ ok: boolean; reason?: string; state: MembershipState }>((resolve) => {
+    const outcome = await new Promise<ChangeOutcome & { state: MembershipState }>((resolve) => {
       const settled = this.outcomes.get(res.index);
       if (settled) {
         this.outcomes.delete(res.index);
@@ -201,7 +213,7 @@ export class MembershipService {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) {
           this.waiters.splice(i, 1);
-          resolve({ ok: false, reason: 'timeout', state: this.state! });
+          resolve({ ok: false, timedOut: true, state: this.state! });
         }
       });
       waiter.resolve = (r) => {
@@ -209,12 +221,12 @@ export class MembershipService {
         resolve(r);
       };
     });
-    if (outcome.reason === 'timeout') throw new MembershipChangeTimeoutError(this.deps.changeTimeoutMs);
-    if (!outcome.ok) throw new MembershipChangeRefusedError(outcome.reason ?? 'refused');
+    if (outcome.timedOut) throw new MembershipChangeTimeoutError(this.deps.changeTimeoutMs);
+    if (!outcome.ok) throw new MembershipChangeRefusedError(outcome.reason ?? 'refused', outcome.inEffect === true);
     return { epoch: outcome.state.epoch, state: outcome.state };
   }
 
-  private settle(index: number, out: { ok: boolean; reason?: string }): void {
+  private settle(index: number, out: ChangeOutcome): void {
     const i = this.waiters.findIndex((w) => w.index === index);
     if (i >= 0) {
       const [w] = this.waiters.splice(i, 1);

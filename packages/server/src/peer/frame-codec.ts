@@ -8,7 +8,9 @@
 // refused unread, and every body passes checkMsgpack (no extension types, bounded nesting and
 // container count) before msgpackr builds a single object from it.
 import { Packr, RESERVE_START_SPACE } from 'msgpackr';
+import { InternalError } from '../errors.js';
 import { FrameDecodeError } from './frame-errors.js';
+import { PeerBadErrorReplyError } from './peer-errors.js';
 import { checkMsgpack, type MsgpackLimits } from './msgpack-guard.js';
 import type { PeerBody } from './transport.js';
 
@@ -165,7 +167,7 @@ export const ERROR_MESSAGE_MAX_CHARS = 1024;
 
 export function errorReplyOf(err: unknown): ErrorReplyBody {
   const e = err as { code?: unknown; message?: unknown } | null;
-  const code = e && typeof e.code === 'string' && CODE_RE.test(e.code) ? e.code : 'INTERNAL';
+  const code = e && typeof e.code === 'string' && CODE_RE.test(e.code) ? e.code : InternalError.code;
   const message = e && typeof e.message === 'string' ? e.message : 'unknown error';
   return { code, message: message.length > ERROR_MESSAGE_MAX_CHARS ? `${message.slice(0, ERROR_MESSAGE_MAX_CHARS)}...` : message };
 }
@@ -174,7 +176,7 @@ export function errorReplyOf(err: unknown): ErrorReplyBody {
 export function readErrorReply(body: unknown): ErrorReplyBody {
   const b = body as { code?: unknown; message?: unknown } | null;
   if (typeof b !== 'object' || b === null || typeof b.code !== 'string' || !CODE_RE.test(b.code)) {
-    return { code: 'PEER_BAD_ERROR_REPLY', message: 'the peer sent a malformed error reply' };
+    return errorReplyOf(new PeerBadErrorReplyError());
   }
   const message = typeof b.message === 'string' ? b.message.slice(0, ERROR_MESSAGE_MAX_CHARS) : '';
   return { code: b.code, message };

@@ -1,13 +1,14 @@
 // Runs the request handler so that nothing it does (throw, reject, return garbage) can crash the
 // process: every outcome becomes exactly one reply or one error reply.
 import { errorReplyOf, isPeerBody, type ErrorReplyBody } from './frame-codec.js';
+import { PeerBadReplyError, PeerNoHandlerError } from './peer-errors.js';
 import type { PeerBody, PeerHandler, PeerIdentity } from './transport.js';
 
 export type HandlerOutcome = { ok: true; body: PeerBody } | { ok: false; error: ErrorReplyBody };
 
 export function invokeHandler(handler: PeerHandler | undefined, from: PeerIdentity, body: PeerBody, done: (outcome: HandlerOutcome) => void): void {
   if (!handler) {
-    done({ ok: false, error: { code: 'PEER_NO_HANDLER', message: 'this node has no peer request handler yet' } });
+    done({ ok: false, error: errorReplyOf(new PeerNoHandlerError()) });
     return;
   }
   let finished = false;
@@ -15,7 +16,7 @@ export function invokeHandler(handler: PeerHandler | undefined, from: PeerIdenti
     if (finished) return;
     finished = true;
     if (isPeerBody(reply)) done({ ok: true, body: reply });
-    else done({ ok: false, error: { code: 'PEER_BAD_REPLY', message: 'the handler returned a reply without a numeric type' } });
+    else done({ ok: false, error: { code: PeerBadReplyError.code, message: 'the handler returned a reply without a numeric type' } });
   };
   const fail = (err: unknown): void => {
     if (finished) return;

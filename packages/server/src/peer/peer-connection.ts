@@ -16,7 +16,7 @@ import {
   readErrorReply, type EncodedMessage,
 } from './frame-codec.js';
 import type { RemoteIdentity } from './handshake.js';
-import { PeerRemoteError, PeerUnavailableError, type PeerError } from './peer-errors.js';
+import { PeerOverloadedError, PeerRemoteError, PeerUnavailableError, type PeerError } from './peer-errors.js';
 import type { PeerBody } from './transport.js';
 
 /** A request of this node waiting for its reply. */
@@ -253,7 +253,7 @@ export class PeerConnection {
         if (msg.kind === MessageKind.Request) {
           if (!isPeerBody(msg.body)) throw new FrameDecodeError('request body without a numeric type');
           if (this.inbound >= this.opts.maxInbound) {
-            this.enqueue({ bytes: encodeMessage(MessageKind.ErrorReply, msg.id, { code: 'PEER_OVERLOADED', message: `${this.inbound} requests of this peer are being handled already` }) });
+            this.enqueue({ bytes: encodeMessage(MessageKind.ErrorReply, msg.id, { code: PeerOverloadedError.code, message: `${this.inbound} requests of this peer are being handled already` }) });
             continue;
           }
           this.inbound++;

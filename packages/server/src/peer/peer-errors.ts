@@ -5,53 +5,95 @@ import { RingkvError } from '@ringkv/core';
 export class PeerError extends RingkvError {}
 
 export class PeerUnavailableError extends PeerError {
+  static readonly code = 'PEER_UNAVAILABLE';
+
   constructor(address: string, reason: string) {
-    super('PEER_UNAVAILABLE', `peer ${address} unavailable: ${reason}`, { retryable: true, details: { peer: address } });
+    super(PeerUnavailableError.code, `peer ${address} unavailable: ${reason}`, { retryable: true, details: { peer: address } });
   }
 }
 
 export class PeerTimeoutError extends PeerError {
+  static readonly code = 'PEER_TIMEOUT';
+
   constructor(address: string, timeoutMs: number) {
-    super('PEER_TIMEOUT', `peer ${address} did not answer within ${timeoutMs} ms`, { retryable: true, details: { peer: address, timeoutMs } });
+    super(PeerTimeoutError.code, `peer ${address} did not answer within ${timeoutMs} ms`, { retryable: true, details: { peer: address, timeoutMs } });
   }
 }
 
 export class PeerOverloadedError extends PeerError {
+  static readonly code = 'PEER_OVERLOADED';
+
   constructor(address: string, queued: number) {
-    super('PEER_OVERLOADED', `too many requests queued for peer ${address} (${queued})`, { retryable: true, details: { peer: address } });
+    super(PeerOverloadedError.code, `too many requests queued for peer ${address} (${queued})`, { retryable: true, details: { peer: address } });
   }
 }
 
 export class PeerRemoteError extends PeerError {
+  static readonly code = 'PEER_REMOTE';
+
   constructor(address: string, readonly remoteCode: string, message: string) {
-    super('PEER_REMOTE', `peer ${address} failed: ${remoteCode}: ${message}`, { retryable: true, details: { peer: address, remoteCode } });
+    super(PeerRemoteError.code, `peer ${address} failed: ${remoteCode}: ${message}`, { retryable: true, details: { peer: address, remoteCode } });
   }
 }
 
 /** The handshake was refused: wrong secret, protocol version or cluster. */
 export class PeerHandshakeError extends PeerError {
+  static readonly code = 'PEER_HANDSHAKE_REFUSED';
+
   constructor(address: string, reason: string) {
-    super('PEER_HANDSHAKE_REFUSED', `handshake with ${address} refused: ${reason}`, { details: { peer: address } });
+    super(PeerHandshakeError.code, `handshake with ${address} refused: ${reason}`, { details: { peer: address } });
   }
 }
 
-export const PEER_ERROR_CODES = [
-  'PEER_UNAVAILABLE', 'PEER_TIMEOUT', 'PEER_OVERLOADED', 'PEER_REMOTE', 'PEER_HANDSHAKE_REFUSED', 'PEER_MESSAGE_TOO_LARGE',
-  'PEER_BAD_MESSAGE', 'PEER_UNKNOWN_MESSAGE', 'PEER_BAD_REPLY', 'PEER_BAD_ERROR_REPLY', 'PEER_FORBIDDEN', 'PEER_NO_HANDLER',
-  'PEER_REPLY_UNENCODABLE',
-] as const;
 
-/** A request body that fails its schema (or of an unknown type): the handler never sees it. */
+/** A request body that fails its schema: the handler never sees it. */
 export class PeerBadMessageError extends PeerError {
-  constructor(message: string, code: 'PEER_BAD_MESSAGE' | 'PEER_UNKNOWN_MESSAGE' = 'PEER_BAD_MESSAGE') {
-    super(code, message);
+  static readonly code: string = 'PEER_BAD_MESSAGE';
+
+  constructor(message: string) {
+    // A subclass names a more specific code.
+    super((new.target as typeof PeerBadMessageError).code, message);
+  }
+}
+
+/** A request of a type this node does not know (or serves no handler for). */
+export class PeerUnknownMessageError extends PeerBadMessageError {
+  static override readonly code: string = 'PEER_UNKNOWN_MESSAGE';
+}
+
+/** The node has no peer request handler yet (it is still starting): answered, never thrown. */
+export class PeerNoHandlerError extends PeerError {
+  static readonly code = 'PEER_NO_HANDLER';
+
+  constructor() {
+    super(PeerNoHandlerError.code, 'this node has no peer request handler yet');
+  }
+}
+
+/** A reply the serving node could not encode (sent instead of it). */
+export class PeerReplyUnencodableError extends PeerError {
+  static readonly code = 'PEER_REPLY_UNENCODABLE';
+
+  constructor(message: string) {
+    super(PeerReplyUnencodableError.code, message);
+  }
+}
+
+/** An error reply that does not decode: what the caller sees instead of it. */
+export class PeerBadErrorReplyError extends PeerError {
+  static readonly code = 'PEER_BAD_ERROR_REPLY';
+
+  constructor() {
+    super(PeerBadErrorReplyError.code, 'the peer sent a malformed error reply');
   }
 }
 
 /** A reply that fails its schema: the request counts as failed. */
 export class PeerBadReplyError extends PeerError {
+  static readonly code = 'PEER_BAD_REPLY';
+
   constructor(address: string, message: string) {
-    super('PEER_BAD_REPLY', `peer ${address} sent a malformed reply: ${message}`, { retryable: true, details: { peer: address } });
+    super(PeerBadReplyError.code, `peer ${address} sent a malformed reply: ${message}`, { retryable: true, details: { peer: address } });
   }
 }
 
@@ -60,15 +102,19 @@ export class PeerBadReplyError extends PeerError {
  * asks about a partition neither of the two replicates.
  */
 export class PeerForbiddenError extends PeerError {
+  static readonly code = 'PEER_FORBIDDEN';
+
   constructor(message: string) {
-    super('PEER_FORBIDDEN', message);
+    super(PeerForbiddenError.code, message);
   }
 }
 
 /** A message larger than the peer frame limit: it is never sent. */
 export class PeerMessageTooLargeError extends PeerError {
+  static readonly code = 'PEER_MESSAGE_TOO_LARGE';
+
   constructor(address: string, bytes: number, limitBytes: number) {
-    super('PEER_MESSAGE_TOO_LARGE', `message of ${bytes} bytes to ${address} exceeds the frame limit of ${limitBytes} bytes`, { details: { peer: address, bytes, limitBytes } });
+    super(PeerMessageTooLargeError.code, `message of ${bytes} bytes to ${address} exceeds the frame limit of ${limitBytes} bytes`, { details: { peer: address, bytes, limitBytes } });
   }
 }
 

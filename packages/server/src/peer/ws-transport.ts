@@ -17,13 +17,13 @@ import WebSocket, { WebSocketServer } from 'ws';
 import type { TimerHandle } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
 import { backoffDelayMs } from './backoff.js';
-import { CloseCode, MessageKind, encodeMessage } from './frame-codec.js';
+import { CloseCode, MessageKind, encodeMessage, errorReplyOf } from './frame-codec.js';
 import { AcceptorHandshake, DialerHandshake, type RemoteIdentity } from './handshake.js';
 import { invokeHandler, type HandlerOutcome } from './invoke-handler.js';
 import { PeerConnection, settle, type Outgoing, type PendingRequest, type TransportStats } from './peer-connection.js';
 import { HandshakeSlots, PRE_AUTH_BYTES_MAX, capBytes } from './pre-auth-guard.js';
 import { channelBinding, clientTlsOptions, readPeerTls, serverTlsOptions, type PeerTlsMaterial } from './peer-tls.js';
-import { PeerHandshakeError, PeerMessageTooLargeError, PeerOverloadedError, PeerTimeoutError, PeerUnavailableError, type PeerError } from './peer-errors.js';
+import { PeerHandshakeError, PeerMessageTooLargeError, PeerOverloadedError, PeerReplyUnencodableError, PeerTimeoutError, PeerUnavailableError, type PeerError } from './peer-errors.js';
 import { requestSelf } from './self-request.js';
 import { openSocket, type SocketStep } from './socket-handshake.js';
 import type { PeerBody, PeerHandler, PeerTransport } from './transport.js';
@@ -505,9 +505,9 @@ export class WsTransport implements PeerTransport {
     try {
       const bytes = outcome.ok ? encodeMessage(MessageKind.Reply, id, outcome.body) : encodeMessage(MessageKind.ErrorReply, id, outcome.error);
       if (bytes.length < this.opts.maxFrameBytes) return bytes;
-      return encodeMessage(MessageKind.ErrorReply, id, { code: 'PEER_MESSAGE_TOO_LARGE', message: `reply of ${bytes.length} bytes exceeds the frame limit` });
+      return encodeMessage(MessageKind.ErrorReply, id, { code: PeerMessageTooLargeError.code, message: `reply of ${bytes.length} bytes exceeds the frame limit` });
     } catch (err) {
-      return encodeMessage(MessageKind.ErrorReply, id, { code: 'PEER_REPLY_UNENCODABLE', message: (err as Error).message ?? String(err) });
+      return encodeMessage(MessageKind.ErrorReply, id, errorReplyOf(new PeerReplyUnencodableError((err as Error).message ?? String(err))));
     }
   }
 

@@ -114,6 +114,8 @@ export function peerSchemas(l: ProtocolLimits) {
       reply: Type.Object({
         type: Type.Literal(T.MembershipChangeReply), ok: Type.Boolean(), epoch: Type.Optional(Epoch),
         code: Type.Optional(ErrorCode), reason: Type.Optional(Type.String({ maxLength: 4096 })),
+        /** Refused because it already holds (a retried join): the joiner is a member. */
+        inEffect: Type.Optional(Type.Boolean()),
       }),
     },
     [T.MerkleLevel]: {

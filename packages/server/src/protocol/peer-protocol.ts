@@ -5,7 +5,7 @@
 // pass core's shape check besides its schema.
 import { membershipStateShapeError, type MemberEntry, type MembershipState } from '@ringkv/core';
 import { PeerMessageType as T } from '../peer/message-types.js';
-import { PeerBadMessageError, PeerBadReplyError } from '../peer/peer-errors.js';
+import { PeerBadMessageError, PeerBadReplyError, PeerUnknownMessageError } from '../peer/peer-errors.js';
 import {
   MemberEntrySchema, peerSchemas, type AnyRequest, type PeerSchemas, type ProtocolLimits, type ReplyOf, type RequestOf, type RequestType,
 } from './peer-messages.js';
@@ -44,7 +44,7 @@ export class PeerProtocol {
   decodeRequest(body: unknown): AnyRequest {
     const type = typeof body === 'object' && body !== null ? (body as { type?: unknown }).type : undefined;
     const decode = typeof type === 'number' ? this.requests.get(type) : undefined;
-    if (!decode) throw new PeerBadMessageError(`unknown request type ${typeof type === 'number' ? type : typeof type}`, 'PEER_UNKNOWN_MESSAGE');
+    if (!decode) throw new PeerUnknownMessageError(`unknown request type ${typeof type === 'number' ? type : typeof type}`);
     try {
       const msg = decode(body) as AnyRequest;
       this.refine(type as RequestType, msg);

@@ -3,7 +3,7 @@
 // a node asking to join) or `member` (a member of the membership this node serves, at the address
 // the membership gives it). No handler sees an undecoded body. Refusals are error replies with
 // stable codes, counted and logged (at most once per sender and reason every 10 s).
-import { PeerForbiddenError, PeerBadMessageError } from '../peer/peer-errors.js';
+import { PeerForbiddenError, PeerUnknownMessageError, type PeerBadMessageError } from '../peer/peer-errors.js';
 import type { PeerHandler, PeerIdentity } from '../peer/transport.js';
 import type { Logger } from '../observability/logger.js';
 import type { PeerProtocol } from './peer-protocol.js';
@@ -56,12 +56,12 @@ export class PeerRouter {
     try {
       msg = this.deps.protocol.decodeRequest(body);
     } catch (err) {
-      this.refused(from, err as PeerBadMessageError, (body as { type?: unknown }).type);
+      this.refused(from, err as PeerBadMessageError | PeerUnknownMessageError, (body as { type?: unknown }).type);
       throw err;
     }
     const route = this.routes.get(msg.type);
     if (!route) {
-      const err = new PeerBadMessageError(`no handler for request type ${msg.type}`, 'PEER_UNKNOWN_MESSAGE');
+      const err = new PeerUnknownMessageError(`no handler for request type ${msg.type}`);
       this.refused(from, err, msg.type);
       throw err;
     }

@@ -7,12 +7,12 @@ import { RingkvError } from '@ringkv/core';
  * the engine's batched rate.
  */
 export class ReplicaOverloadedError extends RingkvError {
+  static readonly code = 'REPLICA_OVERLOADED';
+
   constructor(queuedBytes: number, limitBytes: number) {
-    super('REPLICA_OVERLOADED', `this node's replica has ${queuedBytes} bytes of writes queued (limit ${limitBytes}); retry later`, {
+    super(ReplicaOverloadedError.code, `this node's replica has ${queuedBytes} bytes of writes queued (limit ${limitBytes}); retry later`, {
       retryable: true,
       details: { queuedBytes, limitBytes },
     });
   }
 }
-
-export const REPLICA_STORE_ERROR_CODES = ['REPLICA_OVERLOADED'] as const;

@@ -12,7 +12,7 @@ import { ReadBatcher } from './read-batcher.js';
 import { RecordCache } from './record-cache.js';
 import type { CorruptRecordListener } from './stored-record.js';
 
-export { ReplicaOverloadedError, REPLICA_STORE_ERROR_CODES } from './replica-errors.js';
+export { ReplicaOverloadedError } from './replica-errors.js';
 export type { CorruptRecordListener } from './stored-record.js';
 
 /** What an apply did: stored its record (it was newer), and the key's record now. */

@@ -458,7 +458,7 @@ export function messageSpecs(l: SpecLimits): Record<number, { request: Spec; rep
     },
     [T.MembershipChange]: {
       request: obj({ type: lit(T.MembershipChange), cmd: membershipCommandSpec(), force: opt(bool) }),
-      reply: obj({ type: lit(T.MembershipChangeReply), ok: bool, epoch: opt(epoch), code: opt(errorCode), reason: opt(text(4096)) }),
+      reply: obj({ type: lit(T.MembershipChangeReply), ok: bool, epoch: opt(epoch), code: opt(errorCode), reason: opt(text(4096)), inEffect: opt(bool) }),
     },
     [T.MerkleLevel]: {
       request: obj({ type: lit(T.MerkleLevel), partition, ...treeShape, depth: int(0, 64), indexes: arr(int(0, 1 << 20), 1, 1 << 16) }),
