@@ -8,12 +8,6 @@ export * from './ring/index.js';
 export * from './quorum/index.js';
 export * from './raft/index.js';
 export * from './merkle/index.js';
-export * from './membership/index.js';
+export * from './liveness/index.js';
 export * from './util/index.js';
-export {
-  ADDRESS_MAX_LENGTH, ADDRESS_PATTERN, NODE_ID_PATTERN, ZONE_PATTERN, isValidAddress, isValidNodeId, isValidZone,
-  commandShapeError, membershipStateShapeError,
-  applyMembershipCommand, decodeMembershipCommand, decodeMembershipState, desiredVoters, encodeMembershipCommand,
-  encodeMembershipState, initialMembership, MAX_VOTERS, nextConfStep, owningMembers,
-  type ApplyOutcome, type ConfStep, type MemberRecord, type MembershipCommand, type MembershipState,
-} from './membership-log/index.js';
+export * from './membership/index.js';

@@ -1,48 +1,6 @@
-// Gossip membership: the member table and its merge rules, the phi accrual failure detector, and
-// the gossip round as a pure state machine.
-export {
-  type MemberStatus,
-  type MemberEntry,
-  MEMBER_STATUSES,
-  compareVersions,
-  compareEntries,
-  newerEntry,
-  normalizeEntry,
-  isMemberEntry,
-  copyEntry,
-  mergeViews,
-} from './member-entry.js';
-export {
-  PhiAccrualDetector,
-  type PhiAccrualOptions,
-  DEFAULT_PHI_OPTIONS,
-  phiOf,
-} from './phi-accrual-detector.js';
-export {
-  type GossipConfig,
-  type PeerLiveness,
-  type MemberTable,
-  type GossipDigest,
-  type MergeResult,
-  type SelfInit,
-  type MemberView,
-  defaultGossipConfig,
-  createMemberTable,
-  selfEntry,
-  mergeDigest,
-  isMemberAlive,
-  memberPhi,
-  describeMembers,
-  updateSelf,
-  beatSelf,
-  forgetMember,
-} from './member-table.js';
-export {
-  type GossipMessage,
-  type GossipRoundResult,
-  type OnGossipResult,
-  gossipDigest,
-  selectGossipTargets,
-  gossipRound,
-  onGossip,
-} from './gossip-round.js';
+// The membership log: what Raft agrees on (members, status, epochs) and who votes.
+export * from './member-record.js';
+export * from './membership-state.js';
+export * from './voter-set.js';
+export * from './ownership.js';
+export * from './member-names.js';

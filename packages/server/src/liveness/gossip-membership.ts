@@ -8,18 +8,12 @@ import {
   selfEntry,
   updateSelf,
   type MemberEntry,
-  type MemberStatus,
+  type MemberRecord,
   type MemberTable,
 } from '@ringkv/core';
 
-/** A member as the membership lists it. */
-export interface GossipMember {
-  readonly id: string;
-  readonly peer: string;
-  readonly http: string;
-  readonly zone?: string;
-  readonly status: MemberStatus;
-}
+/** A member as the membership lists it (core's one member record). */
+export type GossipMember = MemberRecord;
 
 /**
  * A placeholder entry stands for a listed member before anything was heard from it: the lowest

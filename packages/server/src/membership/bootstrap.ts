@@ -6,9 +6,9 @@ import { PeerMessageType } from '../peer/message-types.js';
 import type { PeerRpc } from '../protocol/peer-rpc.js';
 import { sleepOn, type Clock } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
-import type { MemberInfo, Membership } from './member.js';
+import type { MemberRecord, Membership } from './member.js';
 
-export function selfMember(config: NodeConfig): MemberInfo {
+export function selfMember(config: NodeConfig): MemberRecord {
   return { id: config.id, peer: config.advertisePeer, http: config.advertiseHttp, status: 'normal', ...(config.zone ? { zone: config.zone } : {}) };
 }
 
@@ -31,7 +31,7 @@ export async function discoverSeedMembership(deps: BootstrapDeps): Promise<Membe
       { option: 'seeds' },
     );
   }
-  const known = new Map<string, MemberInfo>([[config.advertisePeer, selfMember(config)]]);
+  const known = new Map<string, MemberRecord>([[config.advertisePeer, selfMember(config)]]);
   let attempt = 0;
   while (known.size < Math.max(1, seeds.length)) {
     if (deps.cancelled()) return undefined;

@@ -1,8 +1,8 @@
 // The membership this node serves with (the latest epoch it has applied) and its ring. The
 // assignment comes with the membership (computed once, from the previous epoch's, and replicated
 // through the Raft log and snapshots), so every node serves the same ring at the same epoch.
-import { assignPartitions, Ring, type Assignment } from '@ringkv/core';
-import type { MemberInfo, Membership } from './member.js';
+import { epochRings, Ring, type Assignment } from '@ringkv/core';
+import type { MemberRecord, Membership } from './member.js';
 
 const NONE: readonly string[] = Object.freeze([]);
 /** Removed members remembered (wasMember), most recent last. */
@@ -12,7 +12,7 @@ export type MembershipListener = (membership: Membership, ring: Ring) => void;
 
 export class ClusterState {
   private current?: {
-    membership: Membership; ring: Ring; assignment: Assignment; byId: Map<string, MemberInfo>;
+    membership: Membership; ring: Ring; assignment: Assignment; byId: Map<string, MemberRecord>;
     /** While members join or leave: the ring once they have (joiners in, leavers out). */
     target?: Ring;
   };
@@ -41,7 +41,7 @@ export class ClusterState {
     return this.current?.membership.epoch ?? 0;
   }
 
-  member(id: string): MemberInfo | undefined {
+  member(id: string): MemberRecord | undefined {
     return this.current?.byId.get(id);
   }
 
@@ -62,29 +62,17 @@ export class ClusterState {
   }
 
   /** Members other than this node. */
-  others(): MemberInfo[] {
+  others(): MemberRecord[] {
     return this.current ? this.current.membership.members.filter((m) => m.id !== this.selfId) : [];
   }
 
   /** Applies a membership epoch; older or equal epochs are ignored. */
   apply(membership: Membership): boolean {
     if (this.current && membership.epoch <= this.current.membership.epoch) return false;
-    // Joining members own nothing until they are activated (they receive writes as pending replicas).
-    const owners = membership.members.filter((m) => m.status === 'normal' || m.status === 'leaving');
-    const assignment = membership.assignment ?? assignPartitions(
-      owners.map((m) => (m.zone ? { id: m.id, zone: m.zone } : { id: m.id })),
-      membership.partitions,
-      membership.replicas,
-      this.current?.assignment,
-    );
+    const rings = epochRings({ ...membership, previous: this.current?.assignment });
+    const assignment = rings.assignment;
     const ring = new Ring(assignment);
-    const moving = membership.members.some((m) => m.status === 'joining' || m.status === 'leaving');
-    const target = moving
-      ? new Ring(assignPartitions(
-        membership.members.filter((m) => m.status === 'normal' || m.status === 'joining').map((m) => (m.zone ? { id: m.id, zone: m.zone } : { id: m.id })),
-        membership.partitions, membership.replicas, assignment,
-      ))
-      : undefined;
+    const target = rings.target ? new Ring(rings.target) : undefined;
     this.previousRing = this.current?.ring;
     const byId = new Map(membership.members.map((m) => [m.id, m]));
     for (const m of this.current?.membership.members ?? []) {

@@ -1,23 +1,14 @@
-// A member of the cluster as the membership at an epoch records it.
-export type MemberStatus = 'joining' | 'normal' | 'leaving' | 'left';
+// The membership at an epoch as the node applies it: core's member records (MemberRecord, the one
+// member type), the ring's parameters and the replicated assignment.
+import type { Assignment, MemberRecord } from '@ringkv/core';
 
-export interface MemberInfo {
-  readonly id: string;
-  /** Peer address HOST:PORT, as other nodes dial it. */
-  readonly peer: string;
-  /** Client API address HOST:PORT. */
-  readonly http: string;
-  readonly zone?: string;
-  readonly status: MemberStatus;
-}
-
-import type { Assignment } from '@ringkv/core';
+export type { MemberRecord, MemberStatus } from '@ringkv/core';
 
 export interface Membership {
   readonly epoch: number;
   readonly partitions: number;
   readonly replicas: number;
-  readonly members: readonly MemberInfo[];
+  readonly members: readonly MemberRecord[];
   /** The replicated assignment of the epoch (absent only before the membership log exists). */
   readonly assignment?: Assignment;
 }

@@ -26,7 +26,7 @@ export interface PhiAccrualOptions {
 /**
  * Defaults for heartbeats carried by gossip every second. Unlike Akka's direct heartbeats, a peer's
  * heartbeat reaches us through other nodes, so the gaps between advances are whole rounds and
- * sometimes several: in the 100-node simulation (test/membership/gossip-simulation.test.ts) gaps
+ * sometimes several: in the 100-node simulation (test/liveness/gossip-simulation.test.ts) gaps
  * reach 6 s. Regular peers are suspected about 1 + 4 + 5.2 x 0.5 = 7.6 s after their last advance.
  */
 export const DEFAULT_PHI_OPTIONS: PhiAccrualOptions = Object.freeze({

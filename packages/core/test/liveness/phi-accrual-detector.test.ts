@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { DEFAULT_PHI_OPTIONS, PhiAccrualDetector, phiOf, type PhiAccrualOptions } from '../../src/membership/phi-accrual-detector.js';
+import { DEFAULT_PHI_OPTIONS, PhiAccrualDetector, phiOf, type PhiAccrualOptions } from '../../src/liveness/phi-accrual-detector.js';
 
 /** Exact -log10 of the normal upper tail at y standard deviations, for |y| small enough to compute. */
 function exactPhi(y: number): number {

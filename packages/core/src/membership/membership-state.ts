@@ -10,18 +10,11 @@
 import { assignPartitions } from '../ring/assignment.js';
 import type { Assignment } from '../ring/ring-member.js';
 import { isValidAddress, isValidNodeId, isValidZone } from './member-names.js';
+import { ownsNow, owningMembersOf, ringMembersOf } from './ownership.js';
 
-export type MemberStatus = 'joining' | 'normal' | 'leaving' | 'left';
+import { isMemberStatus, type MemberRecord } from './member-record.js';
 
-export interface MemberRecord {
-  readonly id: string;
-  /** Peer address HOST:PORT. */
-  readonly peer: string;
-  /** Client API address HOST:PORT. */
-  readonly http: string;
-  readonly zone?: string;
-  readonly status: MemberStatus;
-}
+export type { MemberRecord, MemberStatus } from './member-record.js';
 
 export interface MembershipState {
   readonly epoch: number;
@@ -58,8 +51,7 @@ export function initialMembership(partitions: number, replicas: number, members:
 }
 
 function assignFor(members: readonly MemberRecord[], partitions: number, replicas: number, previous: Assignment | undefined): Assignment {
-  const owners = members.filter((m) => m.status === 'normal' || m.status === 'leaving').map((m) => (m.zone ? { id: m.id, zone: m.zone } : { id: m.id }));
-  return assignPartitions(owners, partitions, replicas, previous);
+  return assignPartitions(ringMembersOf(members, ownsNow), partitions, replicas, previous);
 }
 
 /**
@@ -174,7 +166,7 @@ function applyChecked(state: MembershipState, cmd: MembershipCommand): ApplyOutc
 
 /** The members that own partitions at this epoch: normal and leaving (joining ones are pending). */
 export function owningMembers(state: MembershipState): MemberRecord[] {
-  return state.members.filter((m) => m.status === 'normal' || m.status === 'leaving');
+  return owningMembersOf(state.members);
 }
 
 function sortMembers(members: MemberRecord[]): MemberRecord[] {
@@ -211,7 +203,6 @@ export function decodeMembershipState(bytes: Uint8Array): MembershipState {
   return state as MembershipState;
 }
 
-const STATUSES: readonly string[] = ['joining', 'normal', 'leaving', 'left'];
 const isCount = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
 
 /**
@@ -235,7 +226,7 @@ export function membershipStateShapeError(state: unknown): string | undefined {
     previous = r.id;
     if (!isValidAddress(r.peer) || !isValidAddress(r.http)) return `member ${r.id} has an address that is not HOST:PORT`;
     if (r.zone !== undefined && !isValidZone(r.zone)) return `member ${r.id} has an invalid zone`;
-    if (typeof r.status !== 'string' || !STATUSES.includes(r.status)) return `member ${r.id} has an unknown status`;
+    if (!isMemberStatus(r.status)) return `member ${r.id} has an unknown status`;
   }
   const a = s.assignment;
   if (typeof a !== 'object' || a === null || Array.isArray(a)) return 'assignment is not an object';

@@ -2,12 +2,12 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import {
   compareEntries,
-  MEMBER_STATUSES,
   mergeViews,
   newerEntry,
   normalizeEntry,
   type MemberEntry,
-} from '../../src/membership/member-entry.js';
+} from '../../src/liveness/member-entry.js';
+import { MEMBER_STATUSES } from '../../src/membership/member-record.js';
 import {
   createMemberTable,
   defaultGossipConfig,
@@ -19,7 +19,7 @@ import {
   selfEntry,
   updateSelf,
   type MemberTable,
-} from '../../src/membership/member-table.js';
+} from '../../src/liveness/member-table.js';
 
 const ids = ['a', 'b', 'c', 'd'];
 

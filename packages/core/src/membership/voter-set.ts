@@ -2,12 +2,14 @@
 // member to every quorum without tolerating one more failure), chosen so the set changes as little
 // as possible. Everyone else follows the log as a learner.
 import type { MembershipState } from './membership-state.js';
+import { ownsAfterMoves } from './ownership.js';
 
 export const MAX_VOTERS = 5;
 
 /** The voters wanted for this membership, keeping current voters where possible. */
 export function desiredVoters(state: MembershipState, currentVoters: readonly string[]): string[] {
-  const eligible = state.members.filter((m) => m.status === 'normal' || m.status === 'joining').map((m) => m.id);
+  // Voters are members that stay: a leaving member's vote would leave with it.
+  const eligible = state.members.filter((m) => ownsAfterMoves(m.status)).map((m) => m.id);
   const pool = eligible.length > 0 ? eligible : state.members.filter((m) => m.status !== 'left').map((m) => m.id);
   let size = Math.min(MAX_VOTERS, pool.length);
   if (size > 0 && size % 2 === 0) size--;

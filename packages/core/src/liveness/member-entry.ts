@@ -3,22 +3,14 @@
 // the highest one they have seen, so merging views is a join in a total order: commutative,
 // associative and idempotent, and every node converges on the same view whatever the message order.
 
-export type MemberStatus = 'joining' | 'normal' | 'leaving' | 'left';
+import { MEMBER_STATUSES, type MemberRecord, type MemberStatus } from '../membership/member-record.js';
 
-export const MEMBER_STATUSES: readonly MemberStatus[] = Object.freeze(['joining', 'normal', 'leaving', 'left']);
-
-export interface MemberEntry {
-  readonly id: string;
-  /** Peer (gossip, replication) address, HOST:PORT. */
-  readonly peer: string;
-  /** Client HTTP address, HOST:PORT. */
-  readonly http: string;
-  readonly zone?: string;
+/** A member record as gossip carries it, with the version that orders two descriptions of it. */
+export interface MemberEntry extends MemberRecord {
   /** Raised by the member when it restarts or refutes a rumour about itself. */
   readonly incarnation: number;
   /** Raised by the member on every gossip round and on every change of its own entry. */
   readonly heartbeat: number;
-  readonly status: MemberStatus;
   /** The highest membership epoch the member knows. */
   readonly epoch: number;
 }

@@ -1,8 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import type { MemberEntry } from '../../src/membership/member-entry.js';
-import { gossipDigest, gossipRound, onGossip, selectGossipTargets } from '../../src/membership/gossip-round.js';
-import { createMemberTable, isMemberAlive, mergeDigest, selfEntry, type MemberTable } from '../../src/membership/member-table.js';
+import type { MemberEntry } from '../../src/liveness/member-entry.js';
+import { gossipDigest, gossipRound, onGossip, selectGossipTargets } from '../../src/liveness/gossip-round.js';
+import { createMemberTable, isMemberAlive, mergeDigest, selfEntry, type MemberTable } from '../../src/liveness/member-table.js';
 import { Prng } from '../../src/util/prng.js';
 
 const entry = (id: string, heartbeat = 1, extra: Partial<MemberEntry> = {}): MemberEntry => ({

@@ -13,7 +13,7 @@
 // Liveness is measured wherever it is observable: core nodes about everyone, every node about the
 // tracked members. Time to detect a crash therefore counts every one of the 999 other nodes.
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { gossipDigest, gossipRound, onGossip, type GossipMessage } from '../../src/membership/gossip-round.js';
+import { gossipDigest, gossipRound, onGossip, type GossipMessage } from '../../src/liveness/gossip-round.js';
 import {
   createMemberTable,
   defaultGossipConfig,
@@ -22,9 +22,9 @@ import {
   updateSelf,
   type GossipDigest,
   type MemberTable,
-} from '../../src/membership/member-table.js';
-import type { MemberEntry } from '../../src/membership/member-entry.js';
-import { PhiAccrualDetector } from '../../src/membership/phi-accrual-detector.js';
+} from '../../src/liveness/member-table.js';
+import type { MemberEntry } from '../../src/liveness/member-entry.js';
+import { PhiAccrualDetector } from '../../src/liveness/phi-accrual-detector.js';
 import { Prng } from '../../src/util/prng.js';
 
 const ROUND_MS = 1000;

@@ -2,9 +2,9 @@
 // message delivered 10 ms later. It measures how many rounds news needs to reach everyone, and how
 // long a crashed node takes to be seen down and, once back, up again; it prints the figures.
 import { describe, expect, test } from '@jest/globals';
-import { gossipRound, onGossip } from '../../src/membership/gossip-round.js';
-import { createMemberTable, isMemberAlive, mergeDigest, updateSelf, type MemberTable } from '../../src/membership/member-table.js';
-import type { MemberEntry } from '../../src/membership/member-entry.js';
+import { gossipRound, onGossip } from '../../src/liveness/gossip-round.js';
+import { createMemberTable, isMemberAlive, mergeDigest, updateSelf, type MemberTable } from '../../src/liveness/member-table.js';
+import type { MemberEntry } from '../../src/liveness/member-entry.js';
 import { Prng } from '../../src/util/prng.js';
 
 const SEED = 'gossip-sim-1';

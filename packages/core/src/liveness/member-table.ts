@@ -10,8 +10,8 @@ import {
   isMemberEntry,
   normalizeEntry,
   type MemberEntry,
-  type MemberStatus,
 } from './member-entry.js';
+import type { MemberStatus } from '../membership/member-record.js';
 import { DEFAULT_PHI_OPTIONS, PhiAccrualDetector, type PhiAccrualOptions } from './phi-accrual-detector.js';
 
 export interface GossipConfig {

@@ -1,4 +1,0 @@
-// The membership log: what Raft agrees on (members, status, epochs) and who votes.
-export * from './membership-state.js';
-export * from './voter-set.js';
-export * from './member-names.js';
