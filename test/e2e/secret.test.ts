@@ -1,4 +1,4 @@
-// The cluster secret on real processes (DESIGN.md "Security"): no built-in default; a loopback
+// The cluster secret on real processes (docs/security.md "Safe defaults"): no built-in default; a loopback
 // node without one makes a random secret and runs alone; any other refuses to start; a secret
 // given empty or short is a start error; each refusal is exit 2 and one line saying what to change.
 // And the secret does its job: a node with another secret never becomes a member.

@@ -1,5 +1,5 @@
-// How the commands that talk to a node authenticate and trust it (DESIGN.md "Security: who may do
-// what"): --token (or RINGKV_TOKEN), sent as `Authorization: Bearer`; --ca FILE (or RINGKV_CA),
+// How the commands that talk to a node authenticate and trust it (docs/security.md "Routes and
+// roles"): --token (or RINGKV_TOKEN), sent as `Authorization: Bearer`; --ca FILE (or RINGKV_CA),
 // the PEM CA to trust for https:// endpoints. And the one-line messages of a refused request.
 //
 // The token is never printed: it has no yargs default (help would show it), it is read from the

@@ -1,7 +1,7 @@
 // Where `ringkv start` gets its configuration: schema defaults, then a config file (--config,
 // YAML or JSON), then RINGKV_* environment variables, then flags. One schema (server's
 // CONFIG_SCHEMA) decides names, types and limits for all of them. The cluster secret has its own
-// rules on top (DESIGN.md "Security"): it comes from --secret or --secret-file, never both, and an
+// rules on top (docs/security.md "Safe defaults"): it comes from --secret or --secret-file, never both, and an
 // empty one is an error wherever it comes from.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';

@@ -3,7 +3,7 @@ export class UsageError extends Error {
   readonly exitCode = 2;
   /**
    * Whether to point at --help after the message. Not for a configuration the command line parsed
-   * fine (a missing secret, a bad value): DESIGN.md "Security" wants exactly one line saying what
+   * fine (a missing secret, a bad value): docs/security.md "Safe defaults" wants exactly one line saying what
    * to change, and --help would not tell it.
    */
   readonly showHelp: boolean;

@@ -1,3 +1,4 @@
+// The server package: the node (RingkvNode, NodeRuntime), its configuration, errors and the parts tests and tools use.
 export * from './errors.js';
 export { SERVER_ERROR_CODES } from './error-codes.js';
 export * from './handoff/handoff-errors.js';

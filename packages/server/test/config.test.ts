@@ -3,7 +3,7 @@ import { isRingkvError } from '@ringkv/core';
 import { buildConfig, CONFIG_SCHEMA, defaultConfig, parseAddress, type ConfigInput } from '@ringkv/server';
 
 describe('node configuration', () => {
-  test('defaults follow DESIGN.md and every option has a reason', () => {
+  test('defaults follow docs/design.md and every option has a reason', () => {
     const c = defaultConfig();
     expect(c).toMatchObject({ replicas: 3, r: 2, w: 2, partitions: 256, engine: 'level', maxValueBytes: 1024 * 1024, requestTimeoutMs: 2000 });
     expect(c.id).toBe('node-127-0-0-1-7071');

@@ -1,3 +1,4 @@
+// The storage package: the Engine interface, its level, rocksdb and memory engines, key layout and errors.
 export * from './engine.js';
 export * from './keys.js';
 export * from './errors.js';

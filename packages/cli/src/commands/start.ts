@@ -29,7 +29,7 @@ export function startCommand(y: Argv): Argv {
       const flags = Object.fromEntries(flagKeys.map((k) => [k, (argv as Record<string, unknown>)[k]]));
       const config = loadNodeConfig(flags, argv.config as string | undefined, process.env);
       // Checked here, before the node logs anything, so the refusal is the one line on stderr
-      // (DESIGN.md "Security"); node.start() checks the same for callers other than the CLI.
+      // (docs/security.md "Safe defaults"); node.start() checks the same for callers other than the CLI.
       const problem = missingSecretProblem(config) ?? missingAuthProblem(config);
       if (problem) throw configUsageError(problem);
       const node = new RingkvNode(config);

@@ -1,5 +1,5 @@
-// `ringkv token new`: a new random bearer token and the auth-file entry that admits it (DESIGN.md
-// "Security: who may do what"). The token goes to stdout alone on one line, so that a script can
+// `ringkv token new`: a new random bearer token and the auth-file entry that admits it (docs/security.md
+// "Routes and roles"). The token goes to stdout alone on one line, so that a script can
 // capture it; the explanation and the entry (which holds only the token's SHA-256) go to stderr.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Argv } from 'yargs';

@@ -24,7 +24,7 @@ export interface GossipConfig {
 
 export function defaultGossipConfig(): GossipConfig {
   return Object.freeze({
-    fanout: 3, // DESIGN.md: gossip every second to 3 peers; news reaches 100 nodes in ~7 rounds.
+    fanout: 3, // docs/design.md "Defaults": gossip every second to 3 peers; news reaches 100 nodes in ~7 rounds.
     downProbeChance: 0.25, // a down peer hears from each live node every ~4 rounds, cheaply.
     detector: DEFAULT_PHI_OPTIONS,
   });

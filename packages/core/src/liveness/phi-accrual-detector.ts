@@ -6,7 +6,7 @@
 // Time is an input (nowMs); the detector never reads a clock.
 
 export interface PhiAccrualOptions {
-  /** phi at or above which the peer counts as down (DESIGN.md default: 8). */
+  /** phi at or above which the peer counts as down (docs/design.md "Defaults": 8). */
   readonly threshold: number;
   /** Number of recent inter-arrival intervals the mean and deviation are taken over. */
   readonly windowSize: number;
@@ -30,7 +30,7 @@ export interface PhiAccrualOptions {
  * reach 6 s. Regular peers are suspected about 1 + 4 + 5.2 x 0.5 = 7.6 s after their last advance.
  */
 export const DEFAULT_PHI_OPTIONS: PhiAccrualOptions = Object.freeze({
-  threshold: 8, // DESIGN.md, and Akka's and Cassandra's default: suspicion ~5.2 deviations late.
+  threshold: 8, // docs/design.md "Defaults", and Akka's and Cassandra's default: suspicion ~5.2 deviations late.
   windowSize: 100, // ~100 s of history at one heartbeat a second: adapts within minutes.
   minStdDevMs: 500, // half a gossip round: arrivals come in whole rounds, finer jitter is noise.
   acceptableHeartbeatPauseMs: 4000, // the multi-round gaps of epidemic spread (up to ~6 s at 100 nodes).

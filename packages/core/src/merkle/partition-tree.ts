@@ -1,4 +1,4 @@
-// The Merkle tree of one partition over a fixed number of key buckets (DESIGN.md "Anti-entropy").
+// The Merkle tree of one partition over a fixed number of key buckets (docs/design.md "Anti-entropy").
 //
 // Leaves: each bucket holds the SUM MOD 2^64 of the 64-bit hashes of its entries' (key, ts,
 // tombstone). A sum is order-independent and invertible, so a write is "subtract the old entry's

@@ -9,7 +9,7 @@ const hasher = await xxhash();
 /** Smallest and largest partition count a cluster may be created with. */
 export const MIN_PARTITIONS = 1;
 export const MAX_PARTITIONS = 65536;
-/** Partition count of a new cluster unless configured (DESIGN.md "Defaults"). */
+/** Partition count of a new cluster unless configured (docs/design.md "Defaults"). */
 export const DEFAULT_PARTITIONS = 256;
 
 export function isValidPartitionCount(q: number): boolean {

@@ -1,4 +1,4 @@
-// Anti-entropy (DESIGN.md "Anti-entropy", issue #6): one Merkle tree per partition this node
+// Anti-entropy (docs/design.md "Anti-entropy", issue #6): one Merkle tree per partition this node
 // replicates, kept current from the store's change listener and rebuilt from storage in the
 // background after a start; rounds with each other replica of each partition at the configured
 // interval (jittered, at most a few at once, within a byte and a scan budget), and also when a peer

@@ -1,5 +1,5 @@
-// The cluster secret: where it comes from and when a node may run without one (DESIGN.md
-// "Security"). There is no built-in default. A node whose peer port reaches only this machine
+// The cluster secret: where it comes from and when a node may run without one (docs/security.md
+// "Safe defaults"). There is no built-in default. A node whose peer port reaches only this machine
 // makes a random secret of its own (it runs alone: nobody can join it); any other node must be
 // given one, at least SECRET_MIN_BYTES long, by --secret or --secret-file.
 import { randomBytes } from 'node:crypto';

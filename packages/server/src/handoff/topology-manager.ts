@@ -1,4 +1,4 @@
-// Moves data when the membership changes (DESIGN.md "Membership and epochs"):
+// Moves data when the membership changes (docs/design.md "Membership and epochs"):
 // - a joining node pulls every partition it will own from the current holders, then asks to be
 //   activated (normal); until then coordinators also send it every write (pending replica);
 // - a leaving node pushes every partition it holds to the nodes that will own it, then asks to be

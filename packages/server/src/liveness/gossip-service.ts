@@ -37,7 +37,7 @@ export type { GossipMember } from './gossip-membership.js';
 export type { GossipMemberView, GossipServiceDeps, HigherEpochHint } from './gossip-options.js';
 
 /**
- * Liveness by gossip. Implements the `Liveness` of cluster/liveness.ts (isUp, onUp, report) plus
+ * Liveness by gossip. Implements the `Liveness` of liveness/liveness.ts (isUp, onUp, report) plus
  * report(id, ok), so it drops in where PeerLiveness was.
  */
 export class GossipService {

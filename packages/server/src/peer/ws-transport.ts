@@ -1,4 +1,4 @@
-// The peer transport over WebSocket (DESIGN.md "Peer protocol"). One connection per peer pair,
+// The peer transport over WebSocket (docs/design.md "Peer protocol"). One connection per peer pair,
 // dialed lazily by whichever side first has something to send; requests flow both ways over it.
 // Per peer address a link keeps the connection, the dial in progress, the requests waiting for a
 // connection, and the reconnect backoff. When both sides dial at once, the side with the smaller

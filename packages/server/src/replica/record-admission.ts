@@ -1,5 +1,5 @@
-// The clock rule for records arriving from anywhere but this node's own coordinator (DESIGN.md
-// "Security", clocks): a record stamped more than maxClockSkewMs ahead of this node's clock is
+// The clock rule for records arriving from anywhere but this node's own coordinator (docs/design.md
+// "Clocks"): a record stamped more than maxClockSkewMs ahead of this node's clock is
 // refused on every path (replica write, hint, read reply, read repair, anti-entropy, streaming),
 // counted by path and logged. Stored, such a record would win last-write-wins against every write
 // of its key until real time caught up with it: each of those writes acknowledged, then lost.

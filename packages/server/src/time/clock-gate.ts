@@ -1,4 +1,4 @@
-// Whether this node may stamp writes now (DESIGN.md "Security", clocks): its clock agrees with
+// Whether this node may stamp writes now (docs/design.md "Clocks"): its clock agrees with
 // the majority of its live peers (ClockOffsets), and its HLC is not far ahead of its own clock
 // (after a clock was set back, timestamps issued before stay ahead until real time passes them:
 // the node waits rather than stamp records its peers would refuse). The verdict is cached for a

@@ -1,4 +1,4 @@
-// The auth file (DESIGN.md "Security: who may do what"): principals, each with a role and the
+// The auth file (docs/security.md): principals, each with a role and the
 // SHA-256 of its bearer token (the node never holds the tokens themselves). YAML or JSON, decoded
 // against one schema: a file that does not match is refused whole, naming the first problem.
 import { readFileSync } from 'node:fs';
