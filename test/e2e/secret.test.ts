@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeNode, runCli, stopAll, tempDir, type CliResult, type NodeProcess } from '../support/processes.js';
 import { freePorts } from '../support/free-port.js';
-import { pollUntil } from '../support/poll.js';
+import { holdsThroughout, pollUntil } from '../support/poll.js';
 
 afterAll(stopAll);
 
@@ -81,15 +81,6 @@ describe('refusals to start: exit 2, one line naming what to change', () => {
 interface View { members: { id: string }[] }
 const members = async (n: NodeProcess): Promise<string[]> =>
   ((await (await fetch(`${n.url}/cluster`)).json()) as View).members.map((m) => m.id);
-
-/** Checks `invariant` again and again for `ms`: something that must hold throughout a window. */
-async function holdsThroughout(ms: number, invariant: () => Promise<void>): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    await invariant();
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('nodes that start', () => {
   test('a loopback node without a secret becomes ready and says it made a random one', async () => {

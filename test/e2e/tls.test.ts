@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import { Agent, fetch as ufetch } from 'undici';
 import { OPENSSL, makeCa, makeCert } from '../support/certs.js';
 import { freePorts } from '../support/free-port.js';
-import { pollUntil } from '../support/poll.js';
+import { holdsThroughout, pollUntil } from '../support/poll.js';
 import { E2E_SECRET, makeNode, stopAll, type NodeProcess } from '../support/processes.js';
 
 if (!OPENSSL) console.warn('TLS e2e tests skipped: openssl is not installed (Debian package openssl)');
@@ -89,13 +89,11 @@ maybe('TLS', () => {
     });
     intruder.start();
     await pollUntil('the TLS refusal to be logged', () => nodes.some((n) => /peer TLS handshake refused/.test(n.output)), { timeoutMs: 20_000 });
-    const deadline = Date.now() + 3000;
-    while (Date.now() < deadline) {
+    await holdsThroughout(3000, async () => {
       const view = (await (await fetch(`${nodes[0].url}/cluster`)).json()) as { members: { id: string }[] };
       expect(view.members.map((m) => m.id)).toEqual(['n1', 'n2', 'n3']);
       expect((await fetch(`${intruder.url}/ready`)).status).toBe(503);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    }, { intervalMs: 200 });
     await intruder.kill('SIGKILL');
   }, 90_000);
 });

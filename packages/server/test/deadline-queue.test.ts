@@ -3,46 +3,12 @@
 // has passed.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import type { Clock } from '@ringkv/server';
 import { DeadlineQueue } from '../src/coordinator/deadline-queue.js';
-
-/** A clock whose timers fire only when the test advances it. */
-class ManualClock implements Clock {
-  ms = 0;
-  private timers: { at: number; fn: () => void; live: boolean }[] = [];
-  nowMs(): number {
-    return this.ms;
-  }
-  monotonicMs(): number {
-    return this.ms;
-  }
-  /** Timers ever armed. */
-  started = 0;
-  setTimer(delayMs: number, fn: () => void) {
-    this.started++;
-    const t = { at: this.ms + delayMs, fn, live: true };
-    this.timers.push(t);
-    return { cancel: () => { t.live = false; } };
-  }
-  get armed(): number {
-    return this.timers.filter((t) => t.live).length;
-  }
-  advance(ms: number): void {
-    const end = this.ms + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.live && t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.ms = Math.max(this.ms, due.at);
-      due.live = false;
-      due.fn();
-    }
-    this.ms = end;
-  }
-}
+import { ManualClock } from '../../../test/support/manual-clock.js';
 
 describe('DeadlineQueue', () => {
   test('expires what is not settled in time, and only that', () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(0);
     const q = new DeadlineQueue(clock, 100);
     const expired: string[] = [];
     const a = q.add(() => expired.push('a'));
@@ -58,22 +24,22 @@ describe('DeadlineQueue', () => {
     expect(expired).toEqual(['b', 'c']);
     b.done(); // after expiry: no effect
     expect(expired).toEqual(['b', 'c']);
-    expect(clock.armed).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
     expect(q.size).toBe(0);
   });
 
   test('requests settled at once (cache hits) share one timer instead of arming one each', () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(0);
     const q = new DeadlineQueue(clock, 100);
     for (let i = 0; i < 1000; i++) {
       q.add(() => { throw new Error('a settled request expired'); }).done();
       clock.advance(i % 20 === 0 ? 1 : 0); // 50 ms in all, within one delay
     }
     expect(q.size).toBe(0);
-    expect(clock.started).toBe(1);
+    expect(clock.timersStarted).toBe(1);
     clock.advance(100); // the one timer fires, finds nothing, and is not re-armed
-    expect(clock.armed).toBe(0);
-    expect(clock.started).toBe(1);
+    expect(clock.pendingTimers).toBe(0);
+    expect(clock.timersStarted).toBe(1);
   });
 
   test('matches a timer per request under any interleaving, and leaves no timer armed', () => {
@@ -85,22 +51,22 @@ describe('DeadlineQueue', () => {
     );
     fc.assert(
       fc.property(fc.array(step, { maxLength: 80 }), (steps) => {
-        const clock = new ManualClock();
+        const clock = new ManualClock(0);
         const delay = 50;
         const q = new DeadlineQueue(clock, delay);
         const reqs: { addedAt: number; doneAt?: number; expiredAt?: number; handle: { done(): void } }[] = [];
         for (const s of steps) {
           if (s.kind === 'add') {
-            const r: (typeof reqs)[number] = { addedAt: clock.ms, handle: { done() {} } };
+            const r: (typeof reqs)[number] = { addedAt: clock.nowMs(), handle: { done() {} } };
             r.handle = q.add(() => {
               expect(r.expiredAt).toBeUndefined();
-              r.expiredAt = clock.ms;
+              r.expiredAt = clock.nowMs();
             });
             reqs.push(r);
           } else if (s.kind === 'done' && reqs.length > 0) {
             const r = reqs[s.pick % reqs.length];
             r.handle.done();
-            if (r.doneAt === undefined && r.expiredAt === undefined) r.doneAt = clock.ms;
+            if (r.doneAt === undefined && r.expiredAt === undefined) r.doneAt = clock.nowMs();
           } else if (s.kind === 'advance') {
             clock.advance(s.ms);
           }
@@ -110,7 +76,7 @@ describe('DeadlineQueue', () => {
           if (r.doneAt !== undefined) expect(r.expiredAt).toBeUndefined();
           else expect(r.expiredAt).toBe(r.addedAt + delay);
         }
-        expect(clock.armed).toBe(0);
+        expect(clock.pendingTimers).toBe(0);
         expect(q.size).toBe(0);
       }),
       { numRuns: 300 },

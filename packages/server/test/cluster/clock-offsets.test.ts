@@ -1,42 +1,26 @@
 // The clock offset estimate and the verdict that decides whether a node coordinates writes.
 import { describe, expect, test } from '@jest/globals';
 import { HybridLogicalClock } from '@ringkv/core';
-import type { Clock } from '../../src/clock.js';
 import { ClockGate } from '../../src/time/clock-gate.js';
 import { ClockOffsets } from '../../src/time/clock-offsets.js';
+import { ManualClock } from '../../../../test/support/manual-clock.js';
 
-/** Wall and monotonic time set apart, so a test can jump the wall clock alone. */
-class TwoClocks implements Clock {
-  wall = 1_700_000_000_000;
-  mono = 1_000;
-  nowMs(): number {
-    return this.wall;
-  }
-  monotonicMs(): number {
-    return this.mono;
-  }
-  setTimer(): { cancel(): void } {
-    return { cancel: () => undefined };
-  }
-  pass(ms: number): void {
-    this.wall += ms;
-    this.mono += ms;
-  }
-}
+/** Wall and monotonic time start together; jumpWall sets the wall clock apart. */
+const clocks = () => new ManualClock(1_700_000_000_000);
 
 /** An exchange with a peer whose clock is `offsetMs` from ours, taking `rttMs`. */
-function exchange(o: ClockOffsets, c: TwoClocks, peer: string, offsetMs: number, rttMs = 2): void {
-  const sentWall = c.wall;
-  const sentMono = c.mono;
-  c.pass(rttMs / 2);
-  const remote = c.wall + offsetMs;
-  c.pass(rttMs / 2);
+function exchange(o: ClockOffsets, c: ManualClock, peer: string, offsetMs: number, rttMs = 2): void {
+  const sentWall = c.nowMs();
+  const sentMono = c.monotonicMs();
+  c.advance(rttMs / 2);
+  const remote = c.nowMs() + offsetMs;
+  c.advance(rttMs / 2);
   o.sample(peer, sentWall, sentMono, remote);
 }
 
 describe('ClockOffsets', () => {
   test('estimates the offset from the round trip, keeping the sample of least round trip', () => {
-    const c = new TwoClocks();
+    const c = clocks();
     const o = new ClockOffsets(c, 500);
     exchange(o, c, 'b', 120, 40);
     exchange(o, c, 'b', 100, 2);
@@ -52,21 +36,21 @@ describe('ClockOffsets', () => {
     ['a cluster of two with one bad clock: both stop (safe rather than wrong)', { b: 3_600_000 }, 'skewed'],
     ['half and half: not a majority against it', { b: 900, c: 0 }, 'ok'],
   ])('%s', (_name, offsets, state) => {
-    const c = new TwoClocks();
+    const c = clocks();
     const o = new ClockOffsets(c, 500);
     for (const [peer, off] of Object.entries(offsets)) exchange(o, c, peer, off);
     expect(o.verdict(Object.keys(offsets)).state).toBe(state);
   });
 
   test('an offset within the round trip\'s uncertainty of the bound does not count as far', () => {
-    const c = new TwoClocks();
+    const c = clocks();
     const o = new ClockOffsets(c, 500);
     exchange(o, c, 'b', 520, 100);
     expect(o.verdict(['b']).state).toBe('ok');
   });
 
   test('no live peer measured yet is unknown; no live peer at all is ok; a peer without a clock is left out', () => {
-    const c = new TwoClocks();
+    const c = clocks();
     const o = new ClockOffsets(c, 500);
     expect(o.verdict([]).state).toBe('ok');
     expect(o.verdict(['b'])).toMatchObject({ state: 'unknown', reason: expect.stringContaining('not been compared') });
@@ -77,12 +61,12 @@ describe('ClockOffsets', () => {
   });
 
   test('a jump of the wall clock against the monotonic one drops the samples: unknown until measured again', () => {
-    const c = new TwoClocks();
+    const c = clocks();
     const o = new ClockOffsets(c, 500);
     exchange(o, c, 'b', 0);
     exchange(o, c, 'c', 0);
     expect(o.verdict(['b', 'c']).state).toBe('ok');
-    c.wall += 3_600_000; // NTP, or an operator, sets it an hour on
+    c.jumpWall(3_600_000); // NTP, or an operator, sets it an hour on
     expect(o.verdict(['b', 'c'])).toMatchObject({ state: 'unknown', reason: expect.stringContaining('jumped') });
     exchange(o, c, 'b', -3_600_000);
     exchange(o, c, 'c', -3_600_000);
@@ -90,10 +74,10 @@ describe('ClockOffsets', () => {
   });
 
   test('samples older than a minute no longer count', () => {
-    const c = new TwoClocks();
+    const c = clocks();
     const o = new ClockOffsets(c, 500);
     exchange(o, c, 'b', 0);
-    c.pass(61_000);
+    c.advance(61_000);
     expect(o.offsetOf('b')).toBeUndefined();
     expect(o.verdict(['b']).state).toBe('unknown');
   });
@@ -101,15 +85,15 @@ describe('ClockOffsets', () => {
 
 describe('ClockGate', () => {
   test('refuses writes while skewed, and while the HLC runs ahead of a clock that was set back', () => {
-    const c = new TwoClocks();
+    const c = clocks();
     const o = new ClockOffsets(c, 500);
     const hlc = new HybridLogicalClock({ node: 1, maxDriftMs: 500 });
     const gate = new ClockGate({ clock: c, offsets: o, hlc, livePeers: () => ['b'] });
     exchange(o, c, 'b', 0);
     expect(gate.refusal()).toBeUndefined();
     // Timestamps issued an hour ahead (the clock was wrong then), then the clock set right:
-    hlc.now(c.wall + 3_600_000);
-    c.pass(200); // past the cache
+    hlc.now(c.nowMs() + 3_600_000);
+    c.advance(200); // past the cache
     expect(gate.refusal()).toMatchObject({ code: 'CLOCK_SKEW', message: expect.stringContaining('waits until its clock passes them') });
   });
 });

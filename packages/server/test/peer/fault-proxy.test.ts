@@ -4,7 +4,9 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import net from 'node:net';
 import WebSocket from 'ws';
 import { FaultProxy } from '../support/fault-proxy.js';
-import { ManualClock, ping, rejectionOf, startTransport, stopTransports, waitFor } from './peer-test-kit.js';
+import { ping, rejectionOf, startTransport, stopTransports } from './peer-test-kit.js';
+import { ManualClock } from '../../../../test/support/manual-clock.js';
+import { pollUntil } from '../../../../test/support/poll.js';
 
 const proxies: FaultProxy[] = [];
 const servers: net.Server[] = [];
@@ -70,7 +72,7 @@ describe('fault proxy', () => {
     direct.destroy();
     expect(got).toBe('');
     p.blackhole(false);
-    await waitFor(() => got === 'held', 'the held bytes after healing');
+    await pollUntil('the held bytes after healing', () => got === 'held');
     const closed = new Promise((r) => s.once('close', r));
     p.cutAll();
     await closed;
@@ -149,7 +151,7 @@ describe('the transport behind the proxy', () => {
     p.blackhole(true);
     const a = await startTransport('node-a', { clock, connectTimeoutMs: 2000 });
     const dial = rejectionOf(a.request(p.address, ping(), 60_000));
-    await waitFor(() => p.accepted === 1, 'the proxy to accept the dial');
+    await pollUntil('the proxy to accept the dial', () => p.accepted === 1);
     const raw = new WebSocket(`ws://${b.advertisedAddress}/`);
     raw.on('error', () => undefined);
     await new Promise((r) => raw.once('open', r));
@@ -171,10 +173,10 @@ describe('the transport behind the proxy', () => {
     const p = await proxyTo(b.advertisedAddress);
     const a = await startTransport('node-a');
     const inFlight = Array.from({ length: 3 }, () => rejectionOf(a.request(p.address, ping(0), 30_000)));
-    await waitFor(() => received === 3, 'the requests to arrive');
+    await pollUntil('the requests to arrive', () => received === 3);
     p.cutAll();
     for (const err of await Promise.all(inFlight)) expect(err.code).toBe('PEER_UNAVAILABLE');
-    await waitFor(() => !a.isConnected(p.address), 'a to notice the cut');
+    await pollUntil('a to notice the cut', () => !a.isConnected(p.address));
     expect(await a.request(p.address, ping(1), 2000)).toEqual({ type: 2 });
     expect(a.dials).toBe(2);
   });

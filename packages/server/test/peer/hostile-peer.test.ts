@@ -8,7 +8,8 @@ import {
   FrameType, MessageKind, buildBatchFrame, decodeBatchFrame, decodeControlFrame, encodeControlFrame, encodeMessage,
 } from '../../src/peer/frame-codec.js';
 import { AcceptorHandshake, DialerHandshake } from '../../src/peer/handshake.js';
-import { ping, rejectionOf, startTransport, stopTransports, waitFor } from './peer-test-kit.js';
+import { ping, rejectionOf, startTransport, stopTransports } from './peer-test-kit.js';
+import { pollUntil } from '../../../../test/support/poll.js';
 
 const SECRET = 'test-secret';
 const open: WebSocket[] = [];
@@ -154,7 +155,7 @@ describe('hostile peers at the transport (issue 14)', () => {
     for (const [i, ws] of sockets.entries()) {
       ws?.send(encodeControlFrame(FrameType.Hello, { v: 1, id: `ghost-${i}`, address: `10.0.0.${i}:7000`, nonce: new Uint8Array(32) }));
     }
-    await waitFor(() => node.handshakesRefused >= 8, 'handshakes beyond the cap to be refused');
+    await pollUntil('handshakes beyond the cap to be refused', () => node.handshakesRefused >= 8);
     expect(node.linkCount).toBe(before);
   });
 
@@ -182,10 +183,10 @@ describe('hostile peers at the transport (issue 14)', () => {
     });
     const msgs = Array.from({ length: 5 }, (_, i) => encodeMessage(MessageKind.Request, i + 1, { type: 1 }));
     ws.send(buildBatchFrame(msgs, msgs.reduce((n, m) => n + m.length, 0)));
-    await waitFor(() => replies.length === 2, 'the two requests beyond the bound to be refused');
+    await pollUntil('the two requests beyond the bound to be refused', () => replies.length === 2);
     expect(replies).toEqual([{ kind: MessageKind.ErrorReply, code: 'PEER_OVERLOADED' }, { kind: MessageKind.ErrorReply, code: 'PEER_OVERLOADED' }]);
     release();
-    await waitFor(() => replies.length === 5, 'the three held requests to be answered');
+    await pollUntil('the three held requests to be answered', () => replies.length === 5);
   });
 
   test('a link idle for linkIdleMs is dropped', async () => {
@@ -194,7 +195,7 @@ describe('hostile peers at the transport (issue 14)', () => {
     await a.request(b.advertisedAddress, ping(), 2000);
     expect(a.linkCount).toBe(1);
     // Sweeps run on the transport's clock (the system clock here): poll, no sleep.
-    await waitFor(() => a.linkCount === 0, 'the idle link to be dropped', 10_000);
+    await pollUntil('the idle link to be dropped', () => a.linkCount === 0, { timeoutMs: 10_000 });
     expect(await a.request(b.advertisedAddress, ping(), 2000)).toMatchObject({ type: 2 });
   });
 });

@@ -2,7 +2,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { MemoryNetwork } from '../../src/peer/memory-transport.js';
 import type { PeerBody } from '../../src/peer/transport.js';
-import { ManualClock, ping, rejectionOf } from './peer-test-kit.js';
+import { ping, rejectionOf } from './peer-test-kit.js';
+import { ManualClock } from '../../../../test/support/manual-clock.js';
 
 async function pair(clock = new ManualClock()) {
   const net = new MemoryNetwork({ clock });

@@ -1,41 +1,16 @@
-// Helpers for the peer transport tests: a clock the test moves, loggers that keep their lines,
-// transports on loopback with free ports, and polling with a deadline (never a fixed sleep).
+// Helpers for the peer transport tests: loggers that keep their lines and transports on loopback
+// with free ports. The clock the test moves and polling with a deadline are test/support's
+// (manual-clock.ts, poll.ts).
 import { Prng } from '@ringkv/core';
 import { pino } from 'pino';
-import type { Clock, TimerHandle } from '../../src/clock.js';
 import { systemClock } from '../../src/clock.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { WsTransport, type WsTransportOptions } from '../../src/peer/ws-transport.js';
 import type { PeerBody } from '../../src/peer/transport.js';
 
-/** Timers fire only when the test advances the clock. */
-export class ManualClock implements Clock {
-  private timers: { atMs: number; fn: () => void; cancelled: boolean }[] = [];
-  constructor(private now = 1_000_000) {}
-  nowMs(): number {
-    return this.now;
-  }
-  setTimer(delayMs: number, fn: () => void): TimerHandle {
-    const t = { atMs: this.now + delayMs, fn, cancelled: false };
-    this.timers.push(t);
-    return { cancel: () => { t.cancelled = true; } };
-  }
-  advance(ms: number): void {
-    const until = this.now + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => !t.cancelled && t.atMs <= until).sort((a, b) => a.atMs - b.atMs)[0];
-      if (!due) break;
-      due.cancelled = true;
-      this.now = Math.max(this.now, due.atMs);
-      due.fn();
-    }
-    this.now = until;
-    this.timers = this.timers.filter((t) => !t.cancelled);
-  }
-  get pendingTimers(): number {
-    return this.timers.filter((t) => !t.cancelled).length;
-  }
-}
+// The one ManualClock is test/support's; re-exported for the tests that still import it from here
+// (membership/gossip-test-kit.ts and the anti-entropy tests).
+export { ManualClock } from '../../../../test/support/manual-clock.js';
 
 export interface CapturedLogger {
   logger: Logger;
@@ -69,15 +44,6 @@ export async function startTransport(nodeId: string, opts: Partial<WsTransportOp
 
 export async function stopTransports(): Promise<void> {
   await Promise.all(started.splice(0).map((t) => t.stop()));
-}
-
-/** Polls `cond` every few milliseconds until it holds; fails after deadlineMs. */
-export async function waitFor(cond: () => boolean, what: string, deadlineMs = 5_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 /** The error a promise rejects with (fails if it resolves). */

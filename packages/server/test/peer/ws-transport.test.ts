@@ -3,7 +3,9 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import WebSocket from 'ws';
 import { CloseCode, FrameType, encodeControlFrame } from '../../src/peer/frame-codec.js';
 import type { PeerBody } from '../../src/peer/transport.js';
-import { ManualClock, WARN, captureLogger, ping, rejectionOf, startTransport, stopTransports, waitFor } from './peer-test-kit.js';
+import { WARN, captureLogger, ping, rejectionOf, startTransport, stopTransports } from './peer-test-kit.js';
+import { ManualClock } from '../../../../test/support/manual-clock.js';
+import { pollUntil } from '../../../../test/support/poll.js';
 
 afterEach(stopTransports);
 
@@ -97,7 +99,7 @@ describe('failures', () => {
       return new Promise<PeerBody>(() => undefined);
     });
     const p = a.request(b.advertisedAddress, ping(), 1500);
-    await waitFor(() => received === 1, 'the request to arrive');
+    await pollUntil('the request to arrive', () => received === 1);
     clock.advance(1499);
     clock.advance(1);
     const err = await rejectionOf(p);
@@ -127,7 +129,7 @@ describe('failures', () => {
     expect(e1.code).toBe('PEER_HANDSHAKE_REFUSED');
     const e2 = await rejectionOf(b.request(a.advertisedAddress, ping(), 2000));
     expect(e2.code).toBe('PEER_HANDSHAKE_REFUSED');
-    await waitFor(() => logA.lines.length >= 2 && logB.lines.length >= 2, 'both sides to log both refusals');
+    await pollUntil('both sides to log both refusals', () => logA.lines.length >= 2 && logB.lines.length >= 2);
     for (const { lines } of [logA, logB]) {
       expect(lines.every((l) => l.level === WARN && l.msg === 'peer handshake refused')).toBe(true);
       expect(lines.some((l) => String(l.reason).includes('cluster secret'))).toBe(true);
@@ -149,7 +151,7 @@ describe('failures', () => {
     const [code, reason] = await new Promise<[number, string]>((r) => ws.once('close', (c, why) => r([c, why.toString()])));
     expect(code).toBe(CloseCode.HandshakeRefused);
     expect(reason).toContain('protocol version 999');
-    await waitFor(() => log.lines.some((l) => l.level === WARN && String(l.reason).includes('protocol version')), 'the refusal to be logged');
+    await pollUntil('the refusal to be logged', () => log.lines.some((l) => l.level === WARN && String(l.reason).includes('protocol version')));
   });
 
   test('connection lost mid-flight rejects in-flight requests with PEER_UNAVAILABLE', async () => {
@@ -161,10 +163,10 @@ describe('failures', () => {
       return new Promise<PeerBody>(() => undefined);
     });
     const pending = Array.from({ length: 5 }, (_, i) => rejectionOf(a.request(b.advertisedAddress, ping(i), 30_000)));
-    await waitFor(() => received === 5, 'the requests to arrive');
+    await pollUntil('the requests to arrive', () => received === 5);
     await b.stop();
     for (const err of await Promise.all(pending)) expect(err.code).toBe('PEER_UNAVAILABLE');
-    await waitFor(() => !a.isConnected(b.advertisedAddress), 'a to notice');
+    await pollUntil('a to notice', () => !a.isConnected(b.advertisedAddress));
   });
 });
 
@@ -184,7 +186,7 @@ describe('connections', () => {
       expect(b.dials).toBeGreaterThanOrEqual(1);
       expect(a.connectionCount).toBe(1);
       expect(b.connectionCount).toBe(1);
-      await waitFor(() => a.openSockets === 1 && b.openSockets === 1, 'the losing connection to close');
+      await pollUntil('the losing connection to close', () => a.openSockets === 1 && b.openSockets === 1);
       // The kept connection is the one the smaller id (a) dialed, on both sides.
       const connected = (lines: typeof logA.lines) => lines.filter((l) => l.msg === 'peer connected').map((l) => l.dialedByUs);
       expect(connected(logA.lines)).toEqual([true]);
@@ -204,7 +206,7 @@ describe('connections', () => {
     const addr = b.advertisedAddress;
     await a.request(addr, ping(), 2000);
     await b.stop();
-    await waitFor(() => !a.isConnected(addr), 'a to see the connection drop');
+    await pollUntil('a to see the connection drop', () => !a.isConnected(addr));
     const e1 = await rejectionOf(a.request(addr, ping(), 2000));
     expect(e1.code).toBe('PEER_UNAVAILABLE');
     const dials = a.dials;
@@ -225,13 +227,13 @@ describe('connections', () => {
     const b = await startTransport('node-b');
     b.setHandler(() => new Promise<PeerBody>(() => undefined));
     const p = rejectionOf(a.request(b.advertisedAddress, ping(), 30_000));
-    await waitFor(() => a.stats.framesSent > 0, 'the request to leave');
+    await pollUntil('the request to leave', () => a.stats.framesSent > 0);
     await Promise.all([a.stop(), a.stop()]);
     await a.stop();
     expect((await p).code).toBe('PEER_UNAVAILABLE');
     expect((await rejectionOf(a.request(b.advertisedAddress, ping(), 1000))).code).toBe('PEER_UNAVAILABLE');
     await b.stop();
-    await waitFor(() => openHandles() <= baseline, 'sockets and servers to close');
+    await pollUntil('sockets and servers to close', () => openHandles() <= baseline);
   });
 });
 
