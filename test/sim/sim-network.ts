@@ -11,6 +11,7 @@ import {
   PeerRemoteError, PeerTimeoutError, PeerUnavailableError,
   type PeerBody, type PeerHandler, type PeerTransport,
 } from '@ringkv/server';
+import { errorReplyOf } from '../../packages/server/src/peer/frame-codec.js';
 import type { Scheduler } from './scheduler.js';
 
 export interface NetworkOptions {
@@ -188,6 +189,7 @@ export class SimNetwork {
       return;
     }
     const from = { id: req.caller.id, address: req.caller.address };
+    target.serving.add(req);
     Promise.resolve()
       .then(() => handler(from, structuredClone(req.body)))
       .then(
@@ -198,6 +200,7 @@ export class SimNetwork {
 
   private respond(req: OpenRequest, target: SimTransport, reply: PeerBody | undefined, err: unknown): void {
     const { to } = req;
+    if (!target.serving.delete(req)) return; // the target stopped meanwhile: the caller was reset then
     if (to.live !== target) {
       this.reset(req);
       return;
@@ -218,7 +221,8 @@ export class SimNetwork {
     });
   }
 
-  private reset(req: OpenRequest): void {
+  /** The caller of a request sees its connection reset (as a socket to a process that went away). */
+  reset(req: OpenRequest): void {
     this.scheduler.schedule(this.options.refuseDelayMs, `reset r${req.id}`, () => {
       this.settle(req, undefined, new PeerUnavailableError(req.to.address, 'connection reset'));
     });
@@ -247,10 +251,10 @@ export class SimNetwork {
   }
 }
 
+/** What the caller sees of a handler's error: the wire's error reply, so codes match the real transports. */
 function remoteError(address: string, err: unknown): PeerRemoteError {
-  const e = err as { code?: unknown; message?: unknown };
-  const code = typeof e?.code === 'string' ? e.code : err instanceof TypeError ? 'BAD_REQUEST' : 'INTERNAL';
-  return new PeerRemoteError(address, code, typeof e?.message === 'string' ? e.message : String(err));
+  const { code, message } = errorReplyOf(err);
+  return new PeerRemoteError(address, code, message);
 }
 
 /** One incarnation's PeerTransport. A crash kills it: its open requests never settle. */
@@ -259,6 +263,8 @@ export class SimTransport implements PeerTransport {
   dead = false;
   private stopped = false;
   readonly open = new Set<OpenRequest>();
+  /** Requests delivered to this incarnation's handler and not answered yet. */
+  readonly serving = new Set<OpenRequest>();
 
   constructor(private readonly net: SimNetwork, readonly id: string, readonly address: string, readonly incarnation: number) {}
 
@@ -271,6 +277,7 @@ export class SimTransport implements PeerTransport {
     this.stopped = true;
     this.net.detach(this);
     for (const req of [...this.open]) this.net.settle(req, undefined, new PeerUnavailableError(req.to.address, 'transport stopped'));
+    this.resetServing();
   }
 
   /** The process died: no more sending, receiving or settling. */
@@ -278,6 +285,13 @@ export class SimTransport implements PeerTransport {
     this.dead = true;
     this.net.detach(this);
     this.open.clear();
+    this.resetServing();
+  }
+
+  /** Callers whose requests this incarnation was handling see a reset, as over a closed socket. */
+  private resetServing(): void {
+    for (const req of this.serving) if (!req.settled) this.net.reset(req);
+    this.serving.clear();
   }
 
   request(address: string, body: PeerBody, timeoutMs: number): Promise<PeerBody> {

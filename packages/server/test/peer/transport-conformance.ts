@@ -247,6 +247,8 @@ export function runTransportConformance(name: string, factory: TransportFactory)
       ['throws an error with a code', () => { throw Object.assign(new Error('disk on fire'), { code: 'DISK_FULL' }); }, 'DISK_FULL', 'disk on fire'],
       ['rejects with an error with a code', async () => { throw Object.assign(new Error('not mine'), { code: 'NOT_OWNER' }); }, 'NOT_OWNER', 'not mine'],
       ['throws an error without a code', () => { throw new Error('oops'); }, InternalError.code, 'oops'],
+      ['throws a TypeError', () => { throw new TypeError('not bytes'); }, InternalError.code, 'not bytes'],
+      ['throws a code the wire does not take', () => { throw Object.assign(new Error('odd'), { code: 'lower-case' }); }, InternalError.code, 'odd'],
     ])('a handler that %s: PEER_REMOTE with its code and message, and the peer keeps serving', async (_name, failing, remoteCode, message) => {
       const a = await peer('node-a');
       const b = await peer('node-b', failing);
@@ -336,6 +338,16 @@ export function runTransportConformance(name: string, factory: TransportFactory)
       expectCode(await failure(inFlight), PeerUnavailableError);
       await eventually('a to see b gone', () => !a.t.isConnected(b.address));
       expectCode(await failure(a.t.request(b.address, ping(2), LONG_MS)), PeerUnavailableError);
+    });
+
+    test('a peer that stops while its handler still holds our request: PEER_UNAVAILABLE promptly, not the timeout', async () => {
+      const a = await peer('node-a');
+      const { handler, held } = holding();
+      const b = await peer('node-b', handler);
+      const inFlight = observed(a.t.request(b.address, ping(1), LONG_MS));
+      await eventually('the request to reach b', () => held.length === 1);
+      await h.settle(b.t.stop(), PROMPT_MS);
+      expectCode(await failure(inFlight), PeerUnavailableError);
     });
 
     test('a restarted peer (same id, same address) is reached again', async () => {
