@@ -37,10 +37,7 @@ async function withSim(seed: number, body: (sim: Sim) => Promise<void>): Promise
     ...DEFAULT_CLUSTER, nodes: 4, partitions: 16, antiEntropy: { manual: true },
   });
   await scheduler.runUntilSettled(cluster.startAll(), 60_000, 'cluster start');
-  const waitFor = async (what: string, cond: () => boolean, maxMs = 120_000) => {
-    await scheduler.runUntil(scheduler.nowMs + maxMs, cond);
-    if (!cond()) throw new Error(`timed out waiting for ${what}`);
-  };
+  const waitFor = (what: string, cond: () => boolean, maxMs = 120_000) => scheduler.waitFor(what, cond, maxMs);
   await body({ scheduler, network, cluster, waitFor });
 }
 

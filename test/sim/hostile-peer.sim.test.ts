@@ -40,10 +40,7 @@ async function withSim(nodes: number, body: (sim: Sim) => Promise<void>): Promis
     }
     throw new Error(`request type ${b.type} to ${to} was answered`);
   };
-  const waitFor = async (what: string, cond: () => boolean, maxMs = 120_000) => {
-    await scheduler.runUntil(scheduler.nowMs + maxMs, cond);
-    if (!cond()) throw new Error(`timed out waiting for ${what}`);
-  };
+  const waitFor = (what: string, cond: () => boolean, maxMs = 120_000) => scheduler.waitFor(what, cond, maxMs);
   await body({ scheduler, network, cluster, run, refusal, waitFor });
 }
 

@@ -76,6 +76,12 @@ export class Scheduler {
   }
 
   /** Runs the simulation until p settles (at most maxMs of simulated time); returns its value. */
+  /** Runs until cond holds, for at most maxMs of simulated time; throws naming `what` if it never does. */
+  async waitFor(what: string, cond: () => boolean, maxMs = 120_000): Promise<void> {
+    await this.runUntil(this.nowMs + maxMs, cond);
+    if (!cond()) throw new Error(`timed out waiting for ${what} (${maxMs} ms of simulated time)`);
+  }
+
   async runUntilSettled<T>(p: Promise<T>, maxMs: number, what: string): Promise<T> {
     let done = false;
     p.then(() => { done = true; }, () => { done = true; });

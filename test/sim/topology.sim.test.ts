@@ -71,10 +71,7 @@ async function runTopology(seed: number): Promise<string[]> {
         }
       }
     };
-    const waitFor = async (what: string, cond: () => boolean, maxMs = 300_000) => {
-      await scheduler.runUntil(scheduler.nowMs + maxMs, cond);
-      if (!cond()) throw new Error(`timed out waiting for ${what}`);
-    };
+    const waitFor = (what: string, cond: () => boolean, maxMs = 300_000) => scheduler.waitFor(what, cond, maxMs);
 
     // Grow: n4 then n5 join, each becoming ready once it holds what it owns.
     for (const id of ['n4', 'n5']) {

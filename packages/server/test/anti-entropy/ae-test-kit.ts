@@ -16,7 +16,7 @@ import { PartitionReader } from '../../src/replica/partition-reader.js';
 import { MemoryNetwork, type MemoryTransport } from '../../src/peer/memory-transport.js';
 import { RecordAdmission } from '../../src/replica/record-admission.js';
 import { Counter } from 'prom-client';
-import { ManualClock } from '../peer/peer-test-kit.js';
+import { ManualClock } from '../../../../test/support/manual-clock.js';
 import { peerStack } from '../support/peer-stack.js';
 
 export const T0 = 1_700_000_000_000;

@@ -5,7 +5,7 @@ import { keyspaceRange } from '@ringkv/storage';
 import { TokenBucket } from '../../src/anti-entropy/token-bucket.js';
 import { antiEntropyOptions } from '../../src/anti-entropy/anti-entropy-options.js';
 import { buildConfig } from '../../src/config/config.js';
-import { ManualClock } from '../peer/peer-test-kit.js';
+import { ManualClock } from '../../../../test/support/manual-clock.js';
 import { AeKit, dump, ts, type TestNode } from './ae-test-kit.js';
 
 let kit: AeKit | undefined;

@@ -10,7 +10,7 @@ import { TombstonePurger } from '../../src/anti-entropy/tombstone-purger.js';
 import { TokenBucket } from '../../src/anti-entropy/token-bucket.js';
 import { ReplicaStore } from '../../src/replica/replica-store.js';
 import { PartitionReader } from '../../src/replica/partition-reader.js';
-import { ManualClock } from '../peer/peer-test-kit.js';
+import { ManualClock } from '../../../../test/support/manual-clock.js';
 import { AeKit, T0, counter, dump, ts, type TestNode } from './ae-test-kit.js';
 
 const GRACE_MS = 10_000;

@@ -10,7 +10,7 @@ import { TokenBucket } from '../../src/anti-entropy/token-bucket.js';
 import { rebuildTree } from '../../src/anti-entropy/tree-rebuild.js';
 import { ReplicaStore } from '../../src/replica/replica-store.js';
 import { PartitionReader } from '../../src/replica/partition-reader.js';
-import { ManualClock } from '../peer/peer-test-kit.js';
+import { ManualClock } from '../../../../test/support/manual-clock.js';
 import { AeKit, dump, ts, type TestNode } from './ae-test-kit.js';
 
 let kit: AeKit | undefined;

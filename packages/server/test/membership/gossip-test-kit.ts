@@ -1,7 +1,7 @@
 // A few GossipService nodes over the in-memory network under a manual clock: time moves only when
 // the test says, and each step lets the network's later turns (setImmediate) run to completion.
 import { Prng } from '@ringkv/core';
-import { ManualClock } from '../peer/peer-test-kit.js';
+import { ManualClock } from '../../../../test/support/manual-clock.js';
 import { MemoryNetwork, type MemoryTransport } from '../../src/peer/memory-transport.js';
 import { GossipService, type GossipMember, type GossipServiceDeps, type HigherEpochHint } from '../../src/liveness/gossip-service.js';
 import { peerStack, type PeerStack } from '../support/peer-stack.js';

@@ -8,10 +8,6 @@ import type { Logger } from '../../src/observability/logger.js';
 import { WsTransport, type WsTransportOptions } from '../../src/peer/ws-transport.js';
 import type { PeerBody } from '../../src/peer/transport.js';
 
-// The one ManualClock is test/support's; re-exported for the tests that still import it from here
-// (membership/gossip-test-kit.ts and the anti-entropy tests).
-export { ManualClock } from '../../../../test/support/manual-clock.js';
-
 export interface CapturedLogger {
   logger: Logger;
   lines: { level: number; msg: string; [k: string]: unknown }[];
