@@ -7,6 +7,7 @@ import type { Argv } from 'yargs';
 import { AUTH_ERROR_CODES, RingkvClient, isRingkvClientError } from '@ringkv/client';
 import { CEILING_KINDS, cpuSeconds, startCeiling, type CeilingKind } from '../bench/ceiling-servers.js';
 import type { PhaseResult } from '../bench/http-load.js';
+import type { PairedTarget } from '../bench/paired.js';
 import type { TargetAccess } from '../bench/target-access.js';
 import { accessFetch, accessOptions, clientAccess, readAccess, reportFailure, type NodeAccess } from '../client-options.js';
 import { UsageError } from '../usage-error.js';
@@ -39,28 +40,44 @@ export function benchCommand(y: Argv): Argv {
         describe: 'throughput: PUTs then GETs against ceilings; mixed: k6/load.ts (constant arrival rate, thresholds); e2e: k6/e2e.ts (API walk with checks)' })
       .option('rate', { type: 'number', default: 200, describe: 'mixed: requests per second (constant arrival rate)' })
       .option('read-ratio', { type: 'number', default: 0.8, describe: 'mixed: share of reads' })
-      .option('iterations', { type: 'number', default: 20, describe: 'e2e: iterations of the API walk' }),
+      .option('iterations', { type: 'number', default: 20, describe: 'e2e: iterations of the API walk' })
+      .option('compare', { type: 'string', describe: 'Paired mode: client URLs of a second cluster (B); A (--endpoint) and B are measured in alternating short windows and the report is B/A per pair, with its spread' })
+      .option('pairs', { type: 'number', default: 10, describe: 'Paired mode: pairs of windows per op' })
+      .option('window', { type: 'number', default: 3, describe: 'Paired mode: seconds per window' }),
     async (argv) => {
       // Loaded here, not at start-up: `ringkv start` has no use for a load generator.
       const { preload, runLoad } = await import('../bench/http-load.js');
       const { runE2e, runMixed } = await import('../bench/scenarios.js');
-      const endpoints = String(argv.endpoint).split(',').map((e) => e.trim()).filter(Boolean).map((e) => (/^https?:/.test(e) ? e : `http://${e}`));
+      const parseUrls = (list: string) => list.split(',').map((e) => e.trim()).filter(Boolean).map((e) => (/^https?:/.test(e) ? e : `http://${e}`));
+      const endpoints = parseUrls(String(argv.endpoint));
+      const compare = argv.compare === undefined ? undefined : parseUrls(String(argv.compare));
+      if (compare !== undefined && (compare.length === 0 || argv.scenario !== 'throughput')) throw new UsageError('--compare takes the client URLs of a second cluster, with --scenario throughput');
       const ceilings = String(argv.ceilings) === 'none' ? [] : String(argv.ceilings).split(',').map((c) => c.trim());
       for (const c of ceilings) if (!CEILING_KINDS.includes(c as CeilingKind)) throw new UsageError(`unknown ceiling "${c}"`);
-      for (const [name, v] of [['connections', argv.connections], ['duration', argv.duration], ['keys', argv.keys], ['rounds', argv.rounds]] as const) {
+      for (const [name, v] of [['connections', argv.connections], ['duration', argv.duration], ['keys', argv.keys], ['rounds', argv.rounds], ['pairs', argv.pairs], ['window', argv.window]] as const) {
         if (!Number.isInteger(v) || (v as number) < 1) throw new UsageError(`--${name} must be a positive integer`);
       }
       const access = readAccess(argv);
       const nodeAccess: TargetAccess = clientAccess(access);
       const probe = await accessFetch(access);
-      for (const e of endpoints) {
+      for (const e of [...endpoints, ...(compare ?? [])]) {
         const ok = await probe(`${e}/ready`, false).then((r) => r.ok, () => false);
         if (!ok) throw new UsageError(`${e} is not a ready ringkv node (start one with ./dev.sh up, or pass --endpoint${e.startsWith('https:') ? '; for a private certificate, --ca' : ''})`);
       }
       // One write per node through the SDK first: a missing token or a role too low ends the
       // run here with the CLI's one-line message, not as a table of failed requests.
       const firstKey = argv.scenario === 'mixed' ? 'load-0' : argv.scenario === 'throughput' ? 'bench-0' : undefined;
-      if (firstKey !== undefined && !(await writesAllowed(endpoints, firstKey, argv['value-size'] as number, access))) return;
+      if (firstKey !== undefined && !(await writesAllowed([...endpoints, ...(compare ?? [])], firstKey, argv['value-size'] as number, access))) return;
+      if (compare !== undefined) {
+        await benchPaired({
+          a: { label: 'A', endpoints }, b: { label: 'B', endpoints: compare },
+          pairs: argv.pairs, windowS: argv.window, warmupS: argv.warmup, preload: argv.preload,
+          load: { connections: argv.connections, keys: argv.keys, valueBytes: argv['value-size'] as number, access: nodeAccess },
+          query: { put: argv.w ? `w=${argv.w}` : undefined, get: argv.r ? `r=${argv.r}` : undefined },
+          probe, json: argv.json as string | undefined,
+        });
+        return;
+      }
       if (argv.scenario === 'mixed') {
         const r = await runMixed({
           endpoints, ratePerSec: argv.rate, durationS: argv.duration, readRatio: argv['read-ratio'] as number, keys: argv.keys,
@@ -150,6 +167,48 @@ export function benchCommand(y: Argv): Argv {
       console.log(`report written to ${file}`);
     },
   );
+}
+
+interface PairedOptions {
+  a: PairedTarget;
+  b: PairedTarget;
+  pairs: number;
+  windowS: number;
+  warmupS: number;
+  preload: boolean;
+  load: { connections: number; keys: number; valueBytes: number; access: TargetAccess };
+  query: { put?: string; get?: string };
+  probe: Parameters<typeof cpuSeconds>[2];
+  json?: string;
+}
+
+/** The paired mode (paired.ts): preload and warm both targets, then alternate short windows. */
+async function benchPaired(o: PairedOptions): Promise<void> {
+  const { preload, runLoad } = await import('../bench/http-load.js');
+  const { formatPaired, runPaired, summarizePairs } = await import('../bench/paired.js');
+  for (const t of [o.a, o.b]) {
+    if (o.preload) {
+      console.error(`-- ${t.label}: preloading ${o.load.keys} keys`);
+      await preload({ ...o.load, endpoints: t.endpoints, query: o.query.put });
+    }
+    if (o.warmupS > 0) await runLoad({ ...o.load, endpoints: t.endpoints, op: 'PUT', durationS: o.warmupS, query: o.query.put });
+  }
+  console.error(`-- ${o.pairs} pairs of ${o.windowS}s windows per op, A and B alternating`);
+  const pairs = await runPaired({
+    a: o.a, b: o.b, pairs: o.pairs, windowS: o.windowS, log: (line) => console.error(line),
+    measure: async (t, op, durationS) => {
+      const before = await cpuSeconds(t.endpoints, false, o.probe);
+      const r = await runLoad({ ...o.load, endpoints: t.endpoints, op, durationS, query: op === 'PUT' ? o.query.put : o.query.get });
+      const after = await cpuSeconds(t.endpoints, false, o.probe);
+      return before === undefined || after === undefined || r.requests === 0 ? r : { ...r, cpuUsPerOp: ((after - before) * 1e6) / r.requests };
+    },
+  });
+  const summary = summarizePairs(pairs);
+  for (const line of formatPaired(o.a, o.b, summary)) console.log(line);
+  const file = o.json ?? path.join('bench-results', `paired-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), mode: 'paired', a: o.a, b: o.b, options: { ...o.load, access: undefined, pairs: o.pairs, windowS: o.windowS }, summary, pairs }, null, 2));
+  console.log(`report written to ${file}`);
 }
 
 /**
