@@ -1,9 +1,8 @@
-// The peer transport over WebSocket (docs/design.md "Peer protocol"). One connection per peer pair,
-// dialed lazily by whichever side first has something to send; requests flow both ways over it.
-// Per peer address a link keeps the connection, the dial in progress, the requests waiting for a
-// connection, and the reconnect backoff. When both sides dial at once, the side with the smaller
-// id refuses the other's dial at its Hello (a refusal acts on nothing the Hello claims), and if
-// both connections get through anyway, each side keeps the one dialed by the smaller node id.
+// The peer transport over WebSocket (docs/design.md "Peer protocol"): the listener, the inbound
+// handshake, requests and replies, and the lifecycle. One connection per peer pair, dialed lazily
+// by whichever side first has something to send (peer-links.ts keeps the links, dials and guests);
+// requests flow both ways over it. When both sides dial at once, the side with the smaller id
+// refuses the other's dial at its Hello (a refusal acts on nothing the Hello claims).
 //
 // Nothing unproven changes state: an inbound connection creates or touches a link only once its
 // proof checked out, and only for a member (classify); guests (a node asking to join) get a
@@ -12,60 +11,37 @@
 // maxPendingHandshakes connections handshake at once. Links idle for linkIdleMs are dropped.
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
-import WebSocket, { WebSocketServer } from 'ws';
+import type { AddressInfo } from 'node:net';
+import type WebSocket from 'ws';
+import type { WebSocketServer } from 'ws';
 import type { TimerHandle } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
-import { backoffDelayMs } from './backoff.js';
 import { CloseCode, MessageKind, encodeMessage, errorReplyOf } from './frame-codec.js';
-import { AcceptorHandshake, DialerHandshake, type RemoteIdentity } from './handshake.js';
+import { AcceptorHandshake } from './handshake.js';
 import { invokeHandler, type HandlerOutcome } from './invoke-handler.js';
-import { PeerConnection, settle, type Outgoing, type PendingRequest, type TransportStats } from './peer-connection.js';
-import { HandshakeSlots, PRE_AUTH_BYTES_MAX, capBytes } from './pre-auth-guard.js';
-import { channelBinding, clientTlsOptions, readPeerTls, serverTlsOptions, type PeerTlsMaterial } from './peer-tls.js';
-import { PeerHandshakeError, PeerMessageTooLargeError, PeerOverloadedError, PeerReplyUnencodableError, PeerTimeoutError, PeerUnavailableError, type PeerError } from './peer-errors.js';
+import { settle, type PeerConnection, type PendingRequest, type TransportStats } from './peer-connection.js';
+import { PeerLinks } from './peer-links.js';
+import { HandshakeSlots } from './pre-auth-guard.js';
+import { createPeerServer } from './peer-listener.js';
+import { readPeerTls, serverTlsOptions, type PeerTlsMaterial } from './peer-tls.js';
+import { PeerMessageTooLargeError, PeerReplyUnencodableError, PeerTimeoutError, PeerUnavailableError } from './peer-errors.js';
 import { requestSelf } from './self-request.js';
-import { openSocket, type SocketStep } from './socket-handshake.js';
+import { openSocket } from './socket-handshake.js';
 import type { PeerBody, PeerHandler, PeerTransport } from './transport.js';
 import { resolveWsTransportOptions, type ResolvedWsTransportOptions, type WsTransportOptions } from './ws-transport-options.js';
 
 export type { WsTransportOptions } from './ws-transport-options.js';
 
-const zeroMask = (mask: Buffer): void => {
-  mask.fill(0);
-};
-
-interface Link {
-  address: string;
-  conn?: PeerConnection;
-  /** Our dial in progress; `abandon` drops it without failing the waiting requests. */
-  dial?: { abandon(reason: string): void };
-  /** Requests waiting for a connection. */
-  waiting: Outgoing[];
-  failures: number;
-  nextDialAtMs: number;
-  lastFailure?: { refused: boolean; reason: string };
-  peerId?: string;
-  retryTimer?: TimerHandle;
-  /** Clock time of the last request through this link. */
-  lastUsedMs: number;
-}
-
 export class WsTransport implements PeerTransport {
   readonly stats: TransportStats = { framesSent: 0, framesReceived: 0, messagesSent: 0, messagesReceived: 0, bytesSent: 0 };
-  /** Dials started, for tests of backoff and connection reuse. */
-  dials = 0;
   private readonly opts: ResolvedWsTransportOptions;
   private readonly log: Logger;
-  private readonly links = new Map<string, Link>();
-  /** Authenticated connections of peers that are not members (bounded by maxGuestConnections). */
-  private readonly guests = new Set<PeerConnection>();
+  private readonly links: PeerLinks;
   private readonly handshakes: HandshakeSlots;
   private sweepTimer?: TimerHandle;
   /** The peer port's TLS material when it runs mutual TLS (re-read by reloadTls). */
   private tls?: PeerTlsMaterial;
   private secrets: { secret: string; acceptedSecrets: readonly string[] };
-  private tcpSockets = 0;
   private readonly sockets = new Map<WebSocket, Promise<void>>();
   private readonly localPending = new Set<PendingRequest>();
   private handler?: PeerHandler;
@@ -84,6 +60,16 @@ export class WsTransport implements PeerTransport {
     this.handshakes = new HandshakeSlots(this.opts.maxPendingHandshakes);
     this.secrets = { secret: this.opts.secret, acceptedSecrets: this.opts.acceptedSecrets };
     if (this.opts.tls) this.tls = readPeerTls(this.opts.tls);
+    this.links = new PeerLinks({
+      opts: this.opts, log: this.log, stats: this.stats,
+      running: () => this.state === 'running', tls: () => this.tls, self: () => this.self(), track: (ws) => this.track(ws),
+      onRequest: (c, id, body) => this.onRequest(c, id, body),
+    });
+  }
+
+  /** Dials started, for tests of backoff and connection reuse. */
+  get dials(): number {
+    return this.links.dials;
   }
 
   /** Whether the peer port runs mutual TLS. */
@@ -112,7 +98,7 @@ export class WsTransport implements PeerTransport {
 
   /** Guest connections open. */
   get guestCount(): number {
-    return this.guests.size;
+    return this.links.guestCount;
   }
 
   /** Connections refused because too many were handshaking. */
@@ -134,9 +120,7 @@ export class WsTransport implements PeerTransport {
 
   /** The number of open connections (established, any direction). */
   get connectionCount(): number {
-    let n = 0;
-    for (const l of this.links.values()) if (l.conn && !l.conn.closed) n++;
-    return n;
+    return this.links.connectionCount;
   }
 
   /** Sockets open right now, including those still in their handshake or closing. */
@@ -150,45 +134,11 @@ export class WsTransport implements PeerTransport {
 
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error(`cannot start a peer transport that is ${this.state}`);
-    const onPlain = (_req: http.IncomingMessage, res: http.ServerResponse) => {
-      res.writeHead(426, { 'content-type': 'text/plain' }).end('ringkv peer port: WebSocket only\n');
-    };
-    // The upgrade request is a few hundred bytes: no peer needs long to send it.
-    const limits = { headersTimeout: this.opts.connectTimeoutMs * 5, requestTimeout: this.opts.connectTimeoutMs * 5 };
-    const server = this.tls ? https.createServer({ ...limits, ...serverTlsOptions(this.tls), handshakeTimeout: this.opts.connectTimeoutMs * 5 }, onPlain) : http.createServer(limits, onPlain);
-    server.on('connection', (socket: Socket) => {
-      if (this.tcpSockets >= this.opts.maxConnections) {
-        socket.destroy();
-        return;
-      }
-      this.tcpSockets++;
-      socket.once('close', () => { this.tcpSockets--; });
-    });
-    // A TLS client that fails the handshake (no certificate, another CA) never reaches a handler.
-    server.on('tlsClientError', (err: Error, socket: Socket) => {
-      this.log.warn({ remote: socket.remoteAddress ?? null, err: err.message }, 'peer TLS handshake refused');
-      socket.destroy();
-    });
-    const wss = new WebSocketServer({ noServer: true, maxPayload: this.opts.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
-    server.on('upgrade', (req, socket, head) => {
-      if (this.state !== 'running') {
-        socket.destroy();
-        return;
-      }
-      const release = this.handshakes.take();
-      if (!release) {
-        socket.destroy();
-        return;
-      }
-      socket.once('close', release);
-      let stopCounting: (() => void) | undefined;
-      const binding = channelBinding(socket);
-      wss.handleUpgrade(req, socket, head, (ws) => this.onInbound(ws, () => {
-        release();
-        stopCounting?.();
-      }, binding));
-      // handleUpgrade hands the socket to ws in this same turn: nothing arrives uncounted.
-      stopCounting = capBytes(socket, PRE_AUTH_BYTES_MAX);
+    const { server, wss } = createPeerServer({
+      tls: this.tls, connectTimeoutMs: this.opts.connectTimeoutMs, maxConnections: this.opts.maxConnections,
+      maxFrameBytes: this.opts.maxFrameBytes, log: this.log,
+      accepting: () => this.state === 'running', takeHandshakeSlot: () => this.handshakes.take(),
+      onSocket: (ws, handshakeOver, binding) => this.onInbound(ws, handshakeOver, binding),
     });
     this.httpServer = server;
     this.wss = wss;
@@ -212,13 +162,12 @@ export class WsTransport implements PeerTransport {
 
   peerIdAt(address: string): string | undefined {
     if (address === this.advertise) return this.opts.nodeId;
-    return this.links.get(address)?.peerId;
+    return this.links.peerIdAt(address);
   }
 
   isConnected(address: string): boolean {
     if (address === this.advertise) return this.state === 'running';
-    const conn = this.links.get(address)?.conn;
-    return conn !== undefined && !conn.closed;
+    return this.links.isConnected(address);
   }
 
   request(address: string, body: PeerBody, timeoutMs: number): Promise<PeerBody> {
@@ -235,138 +184,11 @@ export class WsTransport implements PeerTransport {
       return Promise.reject(err);
     }
     if (bytes.length >= this.opts.maxFrameBytes) return Promise.reject(new PeerMessageTooLargeError(address, bytes.length, this.opts.maxFrameBytes));
-    const link = this.link(address);
-    link.lastUsedMs = this.opts.clock.nowMs();
-    if (!link.conn) this.adoptGuest(link);
-    if (!link.conn && !link.dial && this.opts.clock.nowMs() < link.nextDialAtMs) {
-      return Promise.reject(this.failureError(link, 'backing off after a failed dial'));
-    }
-    const held = link.conn ? (link.conn.backpressured ? link.conn.queued : 0) : link.waiting.length;
-    if (held >= this.opts.maxQueuedPerPeer) return Promise.reject(new PeerOverloadedError(address, held));
     return new Promise<PeerBody>((resolve, reject) => {
       const req: PendingRequest = { id, address, resolve, reject, done: false };
       req.timer = this.opts.clock.setTimer(timeoutMs, () => settle(req, new PeerTimeoutError(address, timeoutMs)));
-      if (link.conn) {
-        link.conn.enqueue({ bytes, req });
-      } else {
-        link.waiting.push({ bytes, req });
-        this.kick(link);
-      }
+      this.links.send(address, { bytes, req });
     });
-  }
-
-  // ---- links and dialing ----
-
-  private link(address: string): Link {
-    let link = this.links.get(address);
-    if (!link) {
-      link = { address, waiting: [], failures: 0, nextDialAtMs: 0, lastUsedMs: this.opts.clock.nowMs() };
-      this.links.set(address, link);
-    }
-    return link;
-  }
-
-  /**
-   * A guest connection from the member now expected at this address (it became a member since
-   * it connected) serves the link instead of a second connection.
-   */
-  private adoptGuest(link: Link): void {
-    const expected = this.opts.expectedIdAt(link.address);
-    if (expected === undefined) return;
-    for (const g of this.guests) {
-      if (g.closed || g.address !== link.address || g.peer.id !== expected) continue;
-      this.guests.delete(g);
-      link.conn = g;
-      link.peerId = g.peer.id;
-      return;
-    }
-  }
-
-  /** Makes sure something is under way to carry the link's waiting requests. */
-  private kick(link: Link): void {
-    if (this.state !== 'running' || link.conn || link.dial) return;
-    if (link.waiting.length === 0) return;
-    if (this.opts.clock.nowMs() < link.nextDialAtMs) {
-      this.failWaiting(link, this.failureError(link, 'backing off after a failed dial'));
-      return;
-    }
-    this.dial(link);
-  }
-
-  private dial(link: Link): void {
-    this.dials++;
-    let ws: WebSocket;
-    try {
-      ws = new WebSocket(`${this.tls ? 'wss' : 'ws'}://${link.address}/`, {
-        perMessageDeflate: false, maxPayload: this.opts.maxFrameBytes, followRedirects: false,
-        // An all-zero mask lets ws skip XOR-ing every byte: masking guards browser-facing proxies
-        // against cache poisoning, which does not apply between two nodes of a cluster.
-        generateMask: zeroMask,
-        // ws types checkServerIdentity as returning a boolean; tls.connect wants undefined for "fine".
-        ...(this.tls ? (clientTlsOptions(this.tls) as unknown as WebSocket.ClientOptions) : {}),
-      });
-    } catch (err) {
-      // A malformed address: fail like an unreachable peer (with backoff), not with a throw.
-      this.onDialOutcome(link, undefined, { kind: 'failed', reason: `cannot dial: ${(err as Error).message}` });
-      return;
-    }
-    this.track(ws);
-    let stopCounting: (() => void) | undefined;
-    const hs = new DialerHandshake(this.self(), (frame) => ws.send(frame), this.opts.expectedIdAt(link.address));
-    // The acceptor is not proven before its Challenge either: its bytes are capped alike.
-    ws.once('upgrade', (res) => {
-      stopCounting = capBytes(res.socket, PRE_AUTH_BYTES_MAX);
-      hs.bindChannel(channelBinding(res.socket));
-    });
-    ws.once('open', () => hs.start());
-    const step = openSocket(ws, this.opts.clock, this.opts.connectTimeoutMs, (frame) => hs.onFrame(frame), (outcome) => {
-      stopCounting?.();
-      this.onDialOutcome(link, ws, outcome);
-    });
-    link.dial = { abandon: (reason) => step.abandon(reason) };
-  }
-
-  private onDialOutcome(link: Link, ws: WebSocket | undefined, outcome: SocketStep): void {
-    link.dial = undefined;
-    switch (outcome.kind) {
-      case 'established':
-        this.establish(link, ws!, outcome.peer, true);
-        return;
-      case 'abandoned':
-        return; // an inbound connection from the same peer carries the waiting requests
-      case 'duplicate':
-        // The peer keeps its own dial to us; wait for it, and dial again if it never comes.
-        link.retryTimer?.cancel();
-        link.retryTimer = this.opts.clock.setTimer(this.opts.backoffBaseMs * 4, () => {
-          link.retryTimer = undefined;
-          this.kick(link);
-        });
-        return;
-      case 'refused':
-      case 'failed': {
-        const refused = outcome.kind === 'refused';
-        if (refused) this.log.warn({ address: link.address, reason: outcome.reason, by: outcome.byPeer ? 'peer' : 'us' }, 'peer handshake refused');
-        else this.log.debug({ address: link.address, reason: outcome.reason }, 'peer dial failed');
-        link.failures++;
-        const delayMs = backoffDelayMs(link.failures, { baseMs: this.opts.backoffBaseMs, maxMs: this.opts.backoffMaxMs }, this.opts.random);
-        link.nextDialAtMs = this.opts.clock.nowMs() + delayMs;
-        link.lastFailure = { refused, reason: outcome.reason };
-        this.failWaiting(link, this.failureError(link));
-        return;
-      }
-    }
-  }
-
-  private failureError(link: Link, context?: string): PeerError {
-    const f = link.lastFailure ?? { refused: false, reason: 'not connected' };
-    const reason = context ? `${f.reason} (${context})` : f.reason;
-    return f.refused ? new PeerHandshakeError(link.address, reason) : new PeerUnavailableError(link.address, reason);
-  }
-
-  private failWaiting(link: Link, err: PeerError): void {
-    const waiting = link.waiting;
-    link.waiting = [];
-    for (const out of waiting) if (out.req) settle(out.req, err);
   }
 
   // ---- inbound ----
@@ -379,16 +201,15 @@ export class WsTransport implements PeerTransport {
       (frame) => ws.send(frame),
       // Before any proof: only a refusal, which acts on nothing the Hello claims.
       (peer) => {
-        const link = this.links.get(peer.address);
-        if (link?.dial && this.opts.nodeId < peer.id) return { code: CloseCode.Duplicate, reason: 'duplicate: keeping the connection dialed by the smaller id' };
+        if (this.links.dialingAndSmaller(peer)) return { code: CloseCode.Duplicate, reason: 'duplicate: keeping the connection dialed by the smaller id' };
         return undefined;
       },
       // Proven: what the peer may be to this node.
       (peer) => {
         const s = this.opts.classify(peer);
         if (typeof s === 'object') return { code: CloseCode.HandshakeRefused, reason: s.refuse };
-        if (s === 'guest' && this.guests.size >= this.opts.maxGuestConnections) {
-          return { code: CloseCode.HandshakeRefused, reason: `too many connections of nodes that are not members (${this.guests.size})` };
+        if (s === 'guest' && this.links.guestsFull) {
+          return { code: CloseCode.HandshakeRefused, reason: `too many connections of nodes that are not members (${this.links.guestCount})` };
         }
         standing = s;
         return undefined;
@@ -399,67 +220,13 @@ export class WsTransport implements PeerTransport {
       handshakeOver();
       if (outcome.kind === 'established') {
         if (this.state !== 'running') ws.terminate();
-        else if (standing === 'guest') this.addGuest(ws, outcome.peer);
-        else this.establish(this.link(outcome.peer.address), ws, outcome.peer, false);
+        else this.links.accept(ws, outcome.peer, standing);
         return;
       }
       if (outcome.kind === 'refused') {
         this.log.warn({ from: hs.claimedPeer ?? null, reason: outcome.reason, by: outcome.byPeer ? 'peer' : 'us' }, 'peer handshake refused');
       }
     });
-  }
-
-  private connectionOptions() {
-    return {
-      clock: this.opts.clock, nextTurn: this.opts.nextTurn, logger: this.log, stats: this.stats,
-      highWaterMarkBytes: this.opts.highWaterMarkBytes, frameTargetBytes: this.opts.frameTargetBytes,
-      pingIntervalMs: this.opts.pingIntervalMs,
-      maxInbound: this.opts.maxInboundPerConnection, maxQueuedBytes: this.opts.maxQueuedBytesPerConnection,
-      onRequest: (c: PeerConnection, id: number, body: PeerBody) => this.onRequest(c, id, body),
-      onClosed: (c: PeerConnection, reason: string) => this.onConnectionClosed(c, reason),
-    };
-  }
-
-  private addGuest(ws: WebSocket, peer: RemoteIdentity): void {
-    const conn = new PeerConnection(ws, peer, peer.address, false, this.connectionOptions());
-    this.guests.add(conn);
-    this.log.info({ peer: peer.id, address: peer.address }, 'guest peer connected (not a member)');
-  }
-
-  private establish(link: Link, ws: WebSocket, peer: RemoteIdentity, dialedByUs: boolean): void {
-    const old = link.conn && !link.conn.closed ? link.conn : undefined;
-    if (old && old.dialedByUs !== dialedByUs) {
-      // Both dials got through: both sides keep the one dialed by the smaller id.
-      const dialerOfNew = dialedByUs ? this.opts.nodeId : peer.id;
-      const dialerOfOld = dialedByUs ? peer.id : this.opts.nodeId;
-      if (dialerOfOld < dialerOfNew) {
-        ws.close(CloseCode.Duplicate, 'duplicate: keeping the connection dialed by the smaller id');
-        return;
-      }
-    }
-    const conn = new PeerConnection(ws, peer, link.address, dialedByUs, this.connectionOptions());
-    link.conn = conn;
-    link.peerId = peer.id;
-    link.failures = 0;
-    link.nextDialAtMs = 0;
-    link.lastFailure = undefined;
-    link.retryTimer?.cancel();
-    link.retryTimer = undefined;
-    // The peer dialed again, so it considers the old connection dead.
-    old?.shutdown('replaced by a new connection', { code: CloseCode.Duplicate, reason: 'replaced by a new connection' });
-    this.log.info({ peer: peer.id, address: link.address, dialedByUs }, 'peer connected');
-    const waiting = link.waiting;
-    link.waiting = [];
-    for (const out of waiting) if (!out.req?.done) conn.enqueue(out);
-  }
-
-  private onConnectionClosed(conn: PeerConnection, reason: string): void {
-    if (this.guests.delete(conn)) return;
-    const link = this.links.get(conn.address);
-    if (!link || link.conn !== conn) return;
-    link.conn = undefined;
-    if (this.state === 'running') this.log.info({ peer: conn.peer.id, address: link.address, reason }, 'peer disconnected');
-    this.kick(link);
   }
 
   private onRequest(conn: PeerConnection, id: number, body: PeerBody): void {
@@ -481,24 +248,7 @@ export class WsTransport implements PeerTransport {
 
   /** Drops links (and guest connections) that carried nothing for linkIdleMs. */
   sweepIdle(): void {
-    const now = this.opts.clock.nowMs();
-    const idle = (t: number) => now - t >= this.opts.linkIdleMs;
-    for (const [address, link] of this.links) {
-      if (link.dial || link.waiting.length > 0) continue;
-      const conn = link.conn;
-      if (conn && !conn.closed) {
-        if (!idle(Math.max(conn.lastActivityMs, link.lastUsedMs)) || conn.inflight.size > 0) continue;
-        link.conn = undefined;
-        conn.shutdown('idle', { code: CloseCode.GoingAway, reason: 'idle' });
-      } else if (!idle(link.lastUsedMs)) {
-        continue;
-      }
-      link.retryTimer?.cancel();
-      this.links.delete(address);
-    }
-    for (const g of [...this.guests]) {
-      if (idle(g.lastActivityMs) && g.inflight.size === 0) g.shutdown('idle', { code: CloseCode.GoingAway, reason: 'idle' });
-    }
+    this.links.sweepIdle();
   }
 
   private encodeReply(id: number, outcome: HandlerOutcome): Buffer {
@@ -530,13 +280,7 @@ export class WsTransport implements PeerTransport {
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
     this.sweepTimer?.cancel();
-    for (const g of [...this.guests]) g.shutdown('the peer transport stopped', 'terminate');
-    for (const link of this.links.values()) {
-      link.retryTimer?.cancel();
-      link.dial?.abandon('the peer transport stopped');
-      link.conn?.shutdown('the peer transport stopped', 'terminate');
-      this.failWaiting(link, new PeerUnavailableError(link.address, 'the peer transport stopped'));
-    }
+    this.links.closeAll('the peer transport stopped');
     for (const req of this.localPending) settle(req, new PeerUnavailableError(req.address, 'the peer transport stopped'));
     this.localPending.clear();
     const closed = [...this.sockets.values()];
