@@ -432,7 +432,9 @@ usage: ./dev.sh <command> [args]
                 (new nodes get --auth-file when the cluster runs with --auth)
   scale N --k8s the same on Kubernetes: decommission the highest ordinals, then kubectl scale
   logs [NODE]   follow the logs of every node, or of one (e.g. n1)
-  test [ARGS]   install if needed, build, type-check and run the whole test suite (ARGS go to Jest)
+  test [ARGS]   install if needed, build, type-check and run the whole test suite, with line and branch
+                coverage per package (coverage/index.html; fails below 80% of lines in core, storage,
+                server); ARGS go to Jest and run without coverage unless they include --coverage
   bench [ARGS]  run `ringkv bench` (load against the local cluster and a bare node:http ceiling)
   k6 [ARGS]     run the k6 scripts against the local cluster (where a k6 binary is installed)
   profile [S]   CPU profile of a node under S seconds of load, saved in .dev/profiles
