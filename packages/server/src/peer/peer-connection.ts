@@ -1,10 +1,5 @@
 // One established, authenticated WebSocket to a peer. Requests flow both ways over it. Outgoing
-// messages collect in an outbox and leave as one batch frame per event-loop turn (nextTurn),
-// which is 5-10x cheaper than a frame per message (measured between two Node processes over ws:
-// 150-190k messages/s one frame each, 1.0-1.35M/s batched per turn; transport-bench.ts reruns it).
-// While the socket's
-// bufferedAmount is above the high-water mark the outbox holds messages; the send callback of the
-// last frame resumes the flush once the kernel has taken it.
+// messages collect in its outbox (outbox.ts) and leave as one batch frame per event-loop turn.
 //
 // What a peer can make this node hold is bounded: requests of the peer being handled at once
 // (beyond maxInbound it is answered PEER_OVERLOADED at once), and bytes queued for it (past
@@ -14,10 +9,11 @@ import type WebSocket from 'ws';
 import type { Logger } from '../observability/logger.js';
 import type { Clock, NextTurn, TimerHandle } from '../clock.js';
 import {
-  CloseCode, FrameDecodeError, FrameType, MessageKind, buildBatchFrame, decodeBatchFrame, encodeMessage, isPeerBody,
-  readErrorReply, type EncodedMessage,
+  CloseCode, FrameDecodeError, FrameType, MessageKind, decodeBatchFrame, encodeMessage, isPeerBody, readErrorReply,
+  type EncodedMessage,
 } from './frame-codec.js';
 import type { RemoteIdentity } from './handshake.js';
+import { Outbox, type Outgoing } from './outbox.js';
 import { PeerOverloadedError, PeerRemoteError, PeerUnavailableError, type PeerError } from './peer-errors.js';
 import type { PeerBody } from './transport.js';
 
@@ -33,12 +29,6 @@ export interface PendingRequest {
   conn?: PeerConnection;
   /** Settled (answered, timed out or failed): skip it if still queued. */
   done: boolean;
-}
-
-export interface Outgoing {
-  bytes: EncodedMessage;
-  /** Set for requests (not for replies). */
-  req?: PendingRequest;
 }
 
 /** Counters for tests and metrics. */
@@ -79,17 +69,12 @@ export function settle(req: PendingRequest, err: Error | undefined, body?: PeerB
 
 export class PeerConnection {
   readonly inflight = new Map<number, PendingRequest>();
-  private outbox: (Outgoing | undefined)[] = [];
-  private head = 0;
-  /** A flush is scheduled for the next turn (a closed connection's flush does nothing). */
-  private flushScheduled = false;
+  private readonly outbox: Outbox;
   private pingTimer?: TimerHandle;
   private heardSincePing = true;
   private closedReason?: string;
   /** Requests of the peer being handled (their replies not queued yet). */
   private inbound = 0;
-  /** Bytes of the outbox not yet handed to the socket. */
-  private queuedBytes = 0;
   /** Monotonic-ish time of the last frame in either direction (link idleness). */
   lastActivityMs = 0;
 
@@ -102,6 +87,21 @@ export class PeerConnection {
     private readonly opts: ConnectionOptions,
   ) {
     this.lastActivityMs = opts.clock.nowMs();
+    this.outbox = new Outbox({
+      nextTurn: opts.nextTurn, frameTargetBytes: opts.frameTargetBytes, maxQueuedBytes: opts.maxQueuedBytes,
+      closed: () => this.closed, backpressured: () => this.backpressured, guard: (work) => this.guard(work),
+      inFlight: (req) => {
+        req.conn = this;
+        this.inflight.set(req.id, req);
+      },
+      write: (frame, messages, bytes, sent) => {
+        ws.send(frame, { binary: true }, sent);
+        this.lastActivityMs = opts.clock.nowMs();
+        opts.stats.framesSent++;
+        opts.stats.messagesSent += messages;
+        opts.stats.bytesSent += bytes + 1;
+      },
+    });
     ws.on('message', this.onMessage);
     ws.on('pong', () => { this.heardSincePing = true; });
     ws.on('close', (code: number, reason: Buffer) => {
@@ -118,7 +118,7 @@ export class PeerConnection {
   }
 
   get queued(): number {
-    return this.outbox.length - this.head;
+    return this.outbox.length;
   }
 
   get backpressured(): boolean {
@@ -130,14 +130,10 @@ export class PeerConnection {
       if (out.req) settle(out.req, new PeerUnavailableError(out.req.address, this.closedReason!));
       return;
     }
-    this.queuedBytes += out.bytes.length;
-    this.outbox.push(out);
-    if (this.queuedBytes > this.opts.maxQueuedBytes) {
-      this.opts.logger.warn({ peer: this.peer.id, address: this.address, queuedBytes: this.queuedBytes }, 'peer is not reading: closing the connection');
-      this.shutdown(`the peer is not reading (${this.queuedBytes} bytes queued for it)`, 'terminate');
-      return;
-    }
-    this.scheduleFlush();
+    if (this.outbox.push(out)) return;
+    const queuedBytes = this.outbox.bytes;
+    this.opts.logger.warn({ peer: this.peer.id, address: this.address, queuedBytes }, 'peer is not reading: closing the connection');
+    this.shutdown(`the peer is not reading (${queuedBytes} bytes queued for it)`, 'terminate');
   }
 
   /** The reply to a request of the peer: queued, and its slot in the inbound bound freed. */
@@ -158,13 +154,7 @@ export class PeerConnection {
     else if (close) this.ws.close(close.code, close.reason);
     const err = (req: PendingRequest): PeerError => new PeerUnavailableError(req.address, reason);
     for (const req of [...this.inflight.values()]) settle(req, err(req));
-    for (let i = this.head; i < this.outbox.length; i++) {
-      const req = this.outbox[i]?.req;
-      if (req) settle(req, err(req));
-    }
-    this.outbox = [];
-    this.head = 0;
-    this.queuedBytes = 0;
+    for (const req of this.outbox.clear()) settle(req, err(req));
     this.opts.onClosed(this, reason);
   }
 
@@ -181,58 +171,6 @@ export class PeerConnection {
       }
     }
   }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    this.opts.nextTurn(this.flush);
-  }
-
-  private readonly flush = (): void => {
-    this.guard(this.flushNow);
-  };
-
-  private readonly flushNow = (): void => {
-    this.flushScheduled = false;
-    if (this.closed) return;
-    const { stats, frameTargetBytes } = this.opts;
-    while (this.head < this.outbox.length && !this.backpressured) {
-      const batch: EncodedMessage[] = [];
-      let bytes = 0;
-      while (this.head < this.outbox.length) {
-        const out = this.outbox[this.head]!;
-        if (batch.length > 0 && bytes + out.bytes.length > frameTargetBytes) break;
-        this.outbox[this.head++] = undefined;
-        this.queuedBytes -= out.bytes.length;
-        if (out.req) {
-          if (out.req.done) continue;
-          out.req.conn = this;
-          this.inflight.set(out.req.id, out.req);
-        }
-        batch.push(out.bytes);
-        bytes += out.bytes.length;
-      }
-      if (batch.length === 0) continue;
-      this.ws.send(buildBatchFrame(batch, bytes), { binary: true }, this.onSent);
-      this.lastActivityMs = this.opts.clock.nowMs();
-      stats.framesSent++;
-      stats.messagesSent += batch.length;
-      stats.bytesSent += bytes + 1;
-    }
-    if (this.head === this.outbox.length) {
-      this.outbox = [];
-      this.head = 0;
-    } else if (this.head > 4096) {
-      this.outbox = this.outbox.slice(this.head);
-      this.head = 0;
-    }
-  };
-
-  private readonly onSent = (err?: Error): void => {
-    // A write error closes the socket; the close event fails what is in flight.
-    if (err || this.closed || this.queued === 0) return;
-    this.scheduleFlush();
-  };
 
   private readonly onMessage = (data: WebSocket.RawData, isBinary: boolean): void => {
     this.guard(() => this.receive(data, isBinary));
