@@ -1,39 +1,22 @@
 // The links of the WebSocket transport: per peer address, the connection, our dial in progress,
 // the requests waiting for a connection and the reconnect backoff; and the guests (authenticated
 // nodes that are not members, a bounded number of connections of their own). A link is dialed
-// lazily when a request needs it. When both sides dial at once, each keeps the connection dialed
-// by the smaller node id. Links idle for linkIdleMs are dropped.
-import WebSocket from 'ws';
+// lazily when a request needs it (peer-dialer.ts dials, with backoff). When both sides dial at
+// once, each keeps the connection dialed by the smaller node id. Links idle for linkIdleMs are dropped.
+import type WebSocket from 'ws';
 import type { Logger } from '../observability/logger.js';
-import type { TimerHandle } from '../clock.js';
-import { backoffDelayMs } from './backoff.js';
 import { CloseCode } from './frame-codec.js';
-import { DialerHandshake, type RemoteIdentity } from './handshake.js';
+import type { RemoteIdentity } from './handshake.js';
 import type { Outgoing } from './outbox.js';
 import { PeerConnection, settle, type ConnectionOptions, type TransportStats } from './peer-connection.js';
-import { PeerHandshakeError, PeerOverloadedError, PeerUnavailableError, type PeerError } from './peer-errors.js';
-import { PRE_AUTH_BYTES_MAX, capBytes } from './pre-auth-guard.js';
-import { channelBinding, clientTlsOptions, type PeerTlsMaterial } from './peer-tls.js';
-import { openSocket, type SocketStep } from './socket-handshake.js';
+import { PeerDialer, type DialedLink } from './peer-dialer.js';
+import { PeerOverloadedError, PeerUnavailableError } from './peer-errors.js';
+import type { PeerTlsMaterial } from './peer-tls.js';
 import type { PeerBody } from './transport.js';
 import type { ResolvedWsTransportOptions } from './ws-transport-options.js';
 
-const zeroMask = (mask: Buffer): void => {
-  mask.fill(0);
-};
-
-interface Link {
-  address: string;
-  conn?: PeerConnection;
-  /** Our dial in progress; `abandon` drops it without failing the waiting requests. */
-  dial?: { abandon(reason: string): void };
-  /** Requests waiting for a connection. */
-  waiting: Outgoing[];
-  failures: number;
-  nextDialAtMs: number;
-  lastFailure?: { refused: boolean; reason: string };
+interface Link extends DialedLink {
   peerId?: string;
-  retryTimer?: TimerHandle;
   /** Clock time of the last request through this link. */
   lastUsedMs: number;
 }
@@ -55,15 +38,18 @@ export interface PeerLinksDeps {
 }
 
 export class PeerLinks {
-  /** Dials started, for tests of backoff and connection reuse. */
-  dials = 0;
   private readonly links = new Map<string, Link>();
   /** Authenticated connections of peers that are not members (bounded by maxGuestConnections). */
   private readonly guests = new Set<PeerConnection>();
   private readonly connectionOptions: ConnectionOptions;
+  private readonly dialer: PeerDialer<Link>;
 
   constructor(private readonly deps: PeerLinksDeps) {
     const { opts } = deps;
+    this.dialer = new PeerDialer<Link>({
+      opts, log: deps.log, running: () => deps.running(), tls: () => deps.tls(), self: () => deps.self(), track: (ws) => deps.track(ws),
+      established: (link, ws, peer) => this.establish(link, ws, peer, true),
+    });
     this.connectionOptions = {
       clock: opts.clock, nextTurn: opts.nextTurn, logger: deps.log, stats: deps.stats,
       highWaterMarkBytes: opts.highWaterMarkBytes, frameTargetBytes: opts.frameTargetBytes,
@@ -72,6 +58,11 @@ export class PeerLinks {
       onRequest: (c, id, body) => deps.onRequest(c, id, body),
       onClosed: (c, reason) => this.onConnectionClosed(c, reason),
     };
+  }
+
+  /** Dials started, for tests of backoff and connection reuse. */
+  get dials(): number {
+    return this.dialer.dials;
   }
 
   get size(): number {
@@ -109,7 +100,7 @@ export class PeerLinks {
     link.lastUsedMs = opts.clock.nowMs();
     if (!link.conn) this.adoptGuest(link);
     if (!link.conn && !link.dial && opts.clock.nowMs() < link.nextDialAtMs) {
-      settle(out.req, this.failureError(link, 'backing off after a failed dial'));
+      settle(out.req, this.dialer.failureError(link, 'backing off after a failed dial'));
       return;
     }
     const held = link.conn ? (link.conn.backpressured ? link.conn.queued : 0) : link.waiting.length;
@@ -121,7 +112,7 @@ export class PeerLinks {
       link.conn.enqueue(out);
     } else {
       link.waiting.push(out);
-      this.kick(link);
+      this.dialer.kick(link);
     }
   }
 
@@ -174,7 +165,7 @@ export class PeerLinks {
       link.retryTimer?.cancel();
       link.dial?.abandon(reason);
       link.conn?.shutdown(reason, 'terminate');
-      this.failWaiting(link, new PeerUnavailableError(link.address, reason));
+      this.dialer.failWaiting(link, new PeerUnavailableError(link.address, reason));
     }
   }
 
@@ -203,96 +194,6 @@ export class PeerLinks {
     }
   }
 
-  /** Makes sure something is under way to carry the link's waiting requests. */
-  private kick(link: Link): void {
-    if (!this.deps.running() || link.conn || link.dial) return;
-    if (link.waiting.length === 0) return;
-    if (this.deps.opts.clock.nowMs() < link.nextDialAtMs) {
-      this.failWaiting(link, this.failureError(link, 'backing off after a failed dial'));
-      return;
-    }
-    this.dial(link);
-  }
-
-  private dial(link: Link): void {
-    const { opts } = this.deps;
-    const tls = this.deps.tls();
-    this.dials++;
-    let ws: WebSocket;
-    try {
-      ws = new WebSocket(`${tls ? 'wss' : 'ws'}://${link.address}/`, {
-        perMessageDeflate: false, maxPayload: opts.maxFrameBytes, followRedirects: false,
-        // An all-zero mask lets ws skip XOR-ing every byte: masking guards browser-facing proxies
-        // against cache poisoning, which does not apply between two nodes of a cluster.
-        generateMask: zeroMask,
-        // ws types checkServerIdentity as returning a boolean; tls.connect wants undefined for "fine".
-        ...(tls ? (clientTlsOptions(tls) as unknown as WebSocket.ClientOptions) : {}),
-      });
-    } catch (err) {
-      // A malformed address: fail like an unreachable peer (with backoff), not with a throw.
-      this.onDialOutcome(link, undefined, { kind: 'failed', reason: `cannot dial: ${(err as Error).message}` });
-      return;
-    }
-    this.deps.track(ws);
-    let stopCounting: (() => void) | undefined;
-    const hs = new DialerHandshake(this.deps.self(), (frame) => ws.send(frame), opts.expectedIdAt(link.address));
-    // The acceptor is not proven before its Challenge either: its bytes are capped alike.
-    ws.once('upgrade', (res) => {
-      stopCounting = capBytes(res.socket, PRE_AUTH_BYTES_MAX);
-      hs.bindChannel(channelBinding(res.socket));
-    });
-    ws.once('open', () => hs.start());
-    const step = openSocket(ws, opts.clock, opts.connectTimeoutMs, (frame) => hs.onFrame(frame), (outcome) => {
-      stopCounting?.();
-      this.onDialOutcome(link, ws, outcome);
-    });
-    link.dial = { abandon: (reason) => step.abandon(reason) };
-  }
-
-  private onDialOutcome(link: Link, ws: WebSocket | undefined, outcome: SocketStep): void {
-    const { opts, log } = this.deps;
-    link.dial = undefined;
-    switch (outcome.kind) {
-      case 'established':
-        this.establish(link, ws!, outcome.peer, true);
-        return;
-      case 'abandoned':
-        return; // an inbound connection from the same peer carries the waiting requests
-      case 'duplicate':
-        // The peer keeps its own dial to us; wait for it, and dial again if it never comes.
-        link.retryTimer?.cancel();
-        link.retryTimer = opts.clock.setTimer(opts.backoffBaseMs * 4, () => {
-          link.retryTimer = undefined;
-          this.kick(link);
-        });
-        return;
-      case 'refused':
-      case 'failed': {
-        const refused = outcome.kind === 'refused';
-        if (refused) log.warn({ address: link.address, reason: outcome.reason, by: outcome.byPeer ? 'peer' : 'us' }, 'peer handshake refused');
-        else log.debug({ address: link.address, reason: outcome.reason }, 'peer dial failed');
-        link.failures++;
-        const delayMs = backoffDelayMs(link.failures, { baseMs: opts.backoffBaseMs, maxMs: opts.backoffMaxMs }, opts.random);
-        link.nextDialAtMs = opts.clock.nowMs() + delayMs;
-        link.lastFailure = { refused, reason: outcome.reason };
-        this.failWaiting(link, this.failureError(link));
-        return;
-      }
-    }
-  }
-
-  private failureError(link: Link, context?: string): PeerError {
-    const f = link.lastFailure ?? { refused: false, reason: 'not connected' };
-    const reason = context ? `${f.reason} (${context})` : f.reason;
-    return f.refused ? new PeerHandshakeError(link.address, reason) : new PeerUnavailableError(link.address, reason);
-  }
-
-  private failWaiting(link: Link, err: PeerError): void {
-    const waiting = link.waiting;
-    link.waiting = [];
-    for (const out of waiting) if (out.req) settle(out.req, err);
-  }
-
   private establish(link: Link, ws: WebSocket, peer: RemoteIdentity, dialedByUs: boolean): void {
     const { opts, log } = this.deps;
     const old = link.conn && !link.conn.closed ? link.conn : undefined;
@@ -308,11 +209,7 @@ export class PeerLinks {
     const conn = new PeerConnection(ws, peer, link.address, dialedByUs, this.connectionOptions);
     link.conn = conn;
     link.peerId = peer.id;
-    link.failures = 0;
-    link.nextDialAtMs = 0;
-    link.lastFailure = undefined;
-    link.retryTimer?.cancel();
-    link.retryTimer = undefined;
+    this.dialer.connected(link);
     // The peer dialed again, so it considers the old connection dead.
     old?.shutdown('replaced by a new connection', { code: CloseCode.Duplicate, reason: 'replaced by a new connection' });
     log.info({ peer: peer.id, address: link.address, dialedByUs }, 'peer connected');
@@ -327,6 +224,6 @@ export class PeerLinks {
     if (!link || link.conn !== conn) return;
     link.conn = undefined;
     if (this.deps.running()) this.deps.log.info({ peer: conn.peer.id, address: link.address, reason }, 'peer disconnected');
-    this.kick(link);
+    this.dialer.kick(link);
   }
 }
