@@ -1,14 +1,10 @@
-// The peer transport over WebSocket (docs/design.md "Peer protocol"): the listener, the inbound
-// handshake, requests and replies, and the lifecycle. One connection per peer pair, dialed lazily
-// by whichever side first has something to send (peer-links.ts keeps the links, dials and guests);
-// requests flow both ways over it. When both sides dial at once, the side with the smaller id
-// refuses the other's dial at its Hello (a refusal acts on nothing the Hello claims).
-//
-// Nothing unproven changes state: an inbound connection creates or touches a link only once its
-// proof checked out, and only for a member (classify); guests (a node asking to join) get a
-// bounded number of connections of their own. Before that, a connection may send at most
-// PRE_AUTH_BYTES_MAX bytes, handshake frames are capped before they are decoded, and at most
-// maxPendingHandshakes connections handshake at once. Links idle for linkIdleMs are dropped.
+// The peer transport over WebSocket (docs/design.md "Peer protocol"): the lifecycle, and the parts
+// it wires together: the listener (peer-listener.ts), the inbound handshake (peer-acceptor.ts),
+// the links, their dials and the guests (peer-links.ts, peer-dialer.ts), requests and replies
+// (peer-requests.ts). One connection per peer pair, dialed lazily by whichever side first has
+// something to send; requests flow both ways over it. When both sides dial at once, the side with
+// the smaller id refuses the other's dial at its Hello (a refusal acts on nothing the Hello claims).
+// Nothing unproven changes state (peer-acceptor.ts). Links idle for linkIdleMs are dropped.
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -16,17 +12,15 @@ import type WebSocket from 'ws';
 import type { WebSocketServer } from 'ws';
 import type { TimerHandle } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
-import { CloseCode, MessageKind, encodeMessage, errorReplyOf } from './frame-codec.js';
-import { AcceptorHandshake } from './handshake.js';
-import { invokeHandler, type HandlerOutcome } from './invoke-handler.js';
-import { settle, type PeerConnection, type PendingRequest, type TransportStats } from './peer-connection.js';
+import { settle, type PendingRequest, type TransportStats } from './peer-connection.js';
+import { PeerAcceptor } from './peer-acceptor.js';
 import { PeerLinks } from './peer-links.js';
+import { PeerRequests } from './peer-requests.js';
 import { HandshakeSlots } from './pre-auth-guard.js';
 import { createPeerServer } from './peer-listener.js';
 import { readPeerTls, serverTlsOptions, type PeerTlsMaterial } from './peer-tls.js';
-import { PeerMessageTooLargeError, PeerReplyUnencodableError, PeerTimeoutError, PeerUnavailableError } from './peer-errors.js';
+import { PeerUnavailableError } from './peer-errors.js';
 import { requestSelf } from './self-request.js';
-import { openSocket } from './socket-handshake.js';
 import type { PeerBody, PeerHandler, PeerTransport } from './transport.js';
 import { resolveWsTransportOptions, type ResolvedWsTransportOptions, type WsTransportOptions } from './ws-transport-options.js';
 
@@ -37,6 +31,8 @@ export class WsTransport implements PeerTransport {
   private readonly opts: ResolvedWsTransportOptions;
   private readonly log: Logger;
   private readonly links: PeerLinks;
+  private readonly acceptor: PeerAcceptor;
+  private readonly requests: PeerRequests;
   private readonly handshakes: HandshakeSlots;
   private sweepTimer?: TimerHandle;
   /** The peer port's TLS material when it runs mutual TLS (re-read by reloadTls). */
@@ -49,7 +45,6 @@ export class WsTransport implements PeerTransport {
   private wss?: WebSocketServer;
   private state: 'new' | 'running' | 'stopped' = 'new';
   private stopping?: Promise<void>;
-  private nextId = 1;
   /** This node's peer address; an advertised port 0 becomes the bound port at start. */
   private advertise: string;
 
@@ -63,8 +58,13 @@ export class WsTransport implements PeerTransport {
     this.links = new PeerLinks({
       opts: this.opts, log: this.log, stats: this.stats,
       running: () => this.state === 'running', tls: () => this.tls, self: () => this.self(), track: (ws) => this.track(ws),
-      onRequest: (c, id, body) => this.onRequest(c, id, body),
+      onRequest: (c, id, body) => this.requests.serve(c, id, body),
     });
+    this.acceptor = new PeerAcceptor({
+      opts: this.opts, log: this.log, links: this.links,
+      running: () => this.state === 'running', self: () => this.self(), track: (ws) => this.track(ws),
+    });
+    this.requests = new PeerRequests({ opts: this.opts, handler: () => this.handler, send: (address, out) => this.links.send(address, out) });
   }
 
   /** Dials started, for tests of backoff and connection reuse. */
@@ -138,7 +138,7 @@ export class WsTransport implements PeerTransport {
       tls: this.tls, connectTimeoutMs: this.opts.connectTimeoutMs, maxConnections: this.opts.maxConnections,
       maxFrameBytes: this.opts.maxFrameBytes, log: this.log,
       accepting: () => this.state === 'running', takeHandshakeSlot: () => this.handshakes.take(),
-      onSocket: (ws, handshakeOver, binding) => this.onInbound(ws, handshakeOver, binding),
+      onSocket: (ws, handshakeOver, binding) => this.acceptor.accept(ws, handshakeOver, binding),
     });
     this.httpServer = server;
     this.wss = wss;
@@ -175,65 +175,7 @@ export class WsTransport implements PeerTransport {
     if (address === this.advertise) {
       return requestSelf({ id: this.opts.nodeId, address }, this.handler, this.opts, this.localPending, body, timeoutMs);
     }
-    const id = this.nextId;
-    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
-    let bytes: Buffer;
-    try {
-      bytes = encodeMessage(MessageKind.Request, id, body);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (bytes.length >= this.opts.maxFrameBytes) return Promise.reject(new PeerMessageTooLargeError(address, bytes.length, this.opts.maxFrameBytes));
-    return new Promise<PeerBody>((resolve, reject) => {
-      const req: PendingRequest = { id, address, resolve, reject, done: false };
-      req.timer = this.opts.clock.setTimer(timeoutMs, () => settle(req, new PeerTimeoutError(address, timeoutMs)));
-      this.links.send(address, { bytes, req });
-    });
-  }
-
-  // ---- inbound ----
-
-  private onInbound(ws: WebSocket, handshakeOver: () => void, binding: Uint8Array | undefined): void {
-    this.track(ws);
-    let standing: 'member' | 'guest' = 'member';
-    const hs = new AcceptorHandshake(
-      this.self(),
-      (frame) => ws.send(frame),
-      // Before any proof: only a refusal, which acts on nothing the Hello claims.
-      (peer) => {
-        if (this.links.dialingAndSmaller(peer)) return { code: CloseCode.Duplicate, reason: 'duplicate: keeping the connection dialed by the smaller id' };
-        return undefined;
-      },
-      // Proven: what the peer may be to this node.
-      (peer) => {
-        const s = this.opts.classify(peer);
-        if (typeof s === 'object') return { code: CloseCode.HandshakeRefused, reason: s.refuse };
-        if (s === 'guest' && this.links.guestsFull) {
-          return { code: CloseCode.HandshakeRefused, reason: `too many connections of nodes that are not members (${this.links.guestCount})` };
-        }
-        standing = s;
-        return undefined;
-      },
-      binding,
-    );
-    openSocket(ws, this.opts.clock, this.opts.connectTimeoutMs, (frame) => hs.onFrame(frame), (outcome) => {
-      handshakeOver();
-      if (outcome.kind === 'established') {
-        if (this.state !== 'running') ws.terminate();
-        else this.links.accept(ws, outcome.peer, standing);
-        return;
-      }
-      if (outcome.kind === 'refused') {
-        this.log.warn({ from: hs.claimedPeer ?? null, reason: outcome.reason, by: outcome.byPeer ? 'peer' : 'us' }, 'peer handshake refused');
-      }
-    });
-  }
-
-  private onRequest(conn: PeerConnection, id: number, body: PeerBody): void {
-    invokeHandler(this.handler, conn.peer, body, (outcome) => {
-      if (conn.closed) return;
-      conn.reply(this.encodeReply(id, outcome));
-    });
+    return this.requests.request(address, body, timeoutMs);
   }
 
   // ---- idle links ----
@@ -249,16 +191,6 @@ export class WsTransport implements PeerTransport {
   /** Drops links (and guest connections) that carried nothing for linkIdleMs. */
   sweepIdle(): void {
     this.links.sweepIdle();
-  }
-
-  private encodeReply(id: number, outcome: HandlerOutcome): Buffer {
-    try {
-      const bytes = outcome.ok ? encodeMessage(MessageKind.Reply, id, outcome.body) : encodeMessage(MessageKind.ErrorReply, id, outcome.error);
-      if (bytes.length < this.opts.maxFrameBytes) return bytes;
-      return encodeMessage(MessageKind.ErrorReply, id, { code: PeerMessageTooLargeError.code, message: `reply of ${bytes.length} bytes exceeds the frame limit` });
-    } catch (err) {
-      return encodeMessage(MessageKind.ErrorReply, id, errorReplyOf(new PeerReplyUnencodableError((err as Error).message ?? String(err))));
-    }
   }
 
   // ---- lifecycle helpers ----
