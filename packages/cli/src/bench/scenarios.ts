@@ -2,24 +2,14 @@
 // `mixed` is a constant arrival rate of reads and writes (open loop) with latency thresholds, `e2e` walks
 // the API (write, read back, delete, 404, TTL, quorum parameters) and counts its checks.
 import { InvalidArgumentError, RingkvClient, isRingkvClientError } from '@ringkv/client';
-import { runOpenLoop, type OpLatencies } from './open-loop.js';
+import { runOpenLoop, type OpLatencies, type OpenLoopOptions } from './open-loop.js';
 import type { TargetAccess } from './target-access.js';
 
-export interface MixedOptions {
-  endpoints: string[];
-  ratePerSec: number;
-  durationS: number;
-  /** Seconds at the rate before the measured part. */
-  warmupS?: number;
-  readRatio: number;
-  keys: number;
-  valueBytes: number;
-  connections: number;
+/** An open-loop mixed run with its pass thresholds (per operation, as in k6/load.ts). */
+export interface MixedOptions extends OpenLoopOptions {
   p99GetMs: number;
   p99PutMs: number;
   maxErrorRate: number;
-  /** Token and CA of the nodes. */
-  access?: TargetAccess;
 }
 
 export interface MixedResult {
@@ -37,10 +27,7 @@ export interface MixedResult {
 
 /** A constant arrival rate of reads and writes, open loop, checked against k6/load.ts's thresholds. */
 export async function runMixed(o: MixedOptions): Promise<MixedResult> {
-  const r = await runOpenLoop({
-    endpoints: o.endpoints, ratePerSec: o.ratePerSec, durationS: o.durationS, warmupS: o.warmupS ?? 0, readRatio: o.readRatio, keys: o.keys,
-    valueBytes: o.valueBytes, connections: o.connections, ...(o.access ? { access: o.access } : {}),
-  });
+  const r = await runOpenLoop(o);
   // A GET of a key never written is a 404 answer, not an error: only failures and 5xx count.
   const errorRate = r.scheduled ? (r.errors + r.dropped) / r.scheduled : 1;
   return {
