@@ -232,6 +232,11 @@ describe('a node started with --auth-file', () => {
       expect(row.requests).toBeGreaterThan(0);
       expect([row.errors, row.non2xx]).toEqual([0, 0]); // every GET found its preloaded key: authorized
     }
+    // The HTML report beside it: the same rows, and no token either.
+    const html = readFileSync(report.replace(/\.json$/, '.html'), 'utf8');
+    expect(html).toContain('<h1>ringkv bench</h1>');
+    expect(html).toContain(`<td>${rows[0]!.requests > 0 ? 'ringkv' : ''}</td><td>PUT</td>`);
+    expect(html).not.toContain(writer.token);
   }, 90_000);
 
   test('bench without a token, or with a read token, stops with the one-line message and exit 1', async () => {

@@ -8,6 +8,7 @@ import { AUTH_ERROR_CODES, RingkvClient, isRingkvClientError } from '@ringkv/cli
 import { CEILING_KINDS, cpuSeconds, startCeiling, type CeilingKind } from '../bench/ceiling-servers.js';
 import type { PhaseResult } from '../bench/http-load.js';
 import type { PairedTarget } from '../bench/paired.js';
+import { htmlPathOf, renderBenchHtml, renderPairedHtml } from '../bench/html-report.js';
 import type { TargetAccess } from '../bench/target-access.js';
 import { accessFetch, accessOptions, clientAccess, readAccess, reportFailure, type NodeAccess } from '../client-options.js';
 import { UsageError } from '../usage-error.js';
@@ -166,8 +167,10 @@ export function benchCommand(y: Argv): Argv {
       }
       const file = (argv.json as string | undefined) ?? path.join('bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
       mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-      writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), options: { ...common, rounds: argv.rounds }, rows, rounds: perRound }, null, 2));
-      console.log(`report written to ${file}`);
+      const report = { at: new Date().toISOString(), options: { ...common, rounds: argv.rounds }, rows, rounds: perRound };
+      writeFileSync(file, JSON.stringify(report, null, 2));
+      writeFileSync(htmlPathOf(file), renderBenchHtml(report));
+      console.log(`report written to ${file} and ${htmlPathOf(file)}`);
     },
   );
 }
@@ -210,8 +213,10 @@ async function benchPaired(o: PairedOptions): Promise<void> {
   for (const line of formatPaired(o.a, o.b, summary)) console.log(line);
   const file = o.json ?? path.join('bench-results', `paired-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), mode: 'paired', a: o.a, b: o.b, options: { ...o.load, access: undefined, pairs: o.pairs, windowS: o.windowS }, summary, pairs }, null, 2));
-  console.log(`report written to ${file}`);
+  const report = { at: new Date().toISOString(), mode: 'paired', a: o.a, b: o.b, options: { ...o.load, access: undefined, pairs: o.pairs, windowS: o.windowS }, summary, pairs };
+  writeFileSync(file, JSON.stringify(report, null, 2));
+  writeFileSync(htmlPathOf(file), renderPairedHtml(report));
+  console.log(`report written to ${file} and ${htmlPathOf(file)}`);
 }
 
 /**
