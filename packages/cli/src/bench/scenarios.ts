@@ -1,12 +1,12 @@
 // The k6 scenarios (k6/load.ts, k6/e2e.ts), run with the project's own tools where k6 is absent:
-// `mixed` is a constant arrival rate of reads and writes (open loop) with latency thresholds, `e2e` walks
+// `mixed` is judged against k6/load.ts's latency thresholds (the run: open-loop.ts, bench-mixed.ts), `e2e` walks
 // the API (write, read back, delete, 404, TTL, quorum parameters) and counts its checks.
 import { InvalidArgumentError, RingkvClient, isRingkvClientError } from '@ringkv/client';
-import { runOpenLoop, type OpLatencies, type OpenLoopOptions } from './open-loop.js';
+import type { OpLatencies, OpenLoopResult } from './open-loop.js';
 import type { TargetAccess } from './target-access.js';
 
-/** An open-loop mixed run with its pass thresholds (per operation, as in k6/load.ts). */
-export interface MixedOptions extends OpenLoopOptions {
+/** k6/load.ts's pass thresholds, per operation. */
+export interface MixedThresholds {
   p99GetMs: number;
   p99PutMs: number;
   maxErrorRate: number;
@@ -25,9 +25,8 @@ export interface MixedResult {
   thresholds: { name: string; ok: boolean; value: string }[];
 }
 
-/** A constant arrival rate of reads and writes, open loop, checked against k6/load.ts's thresholds. */
-export async function runMixed(o: MixedOptions): Promise<MixedResult> {
-  const r = await runOpenLoop(o);
+/** An open-loop run against k6/load.ts's thresholds. */
+export function judgeMixed(r: OpenLoopResult, o: MixedThresholds): MixedResult {
   // A GET of a key never written is a 404 answer, not an error: only failures and 5xx count.
   const errorRate = r.scheduled ? (r.errors + r.dropped) / r.scheduled : 1;
   return {

@@ -48,7 +48,7 @@ export function benchCommand(y: Argv): Argv {
     async (argv) => {
       // Loaded here, not at start-up: `ringkv start` has no use for a load generator.
       const { preload, runLoad } = await import('../bench/http-load.js');
-      const { runE2e, runMixed } = await import('../bench/scenarios.js');
+      const { runE2e } = await import('../bench/scenarios.js');
       const parseUrls = (list: string) => list.split(',').map((e) => e.trim()).filter(Boolean).map((e) => (/^https?:/.test(e) ? e : `http://${e}`));
       const endpoints = parseUrls(String(argv.endpoint));
       const compare = argv.compare === undefined ? undefined : parseUrls(String(argv.compare));
@@ -80,17 +80,11 @@ export function benchCommand(y: Argv): Argv {
         return;
       }
       if (argv.scenario === 'mixed') {
-        const r = await runMixed({
+        const { benchMixed } = await import('./bench-mixed.js');
+        await benchMixed({
           endpoints, ratePerSec: argv.rate, durationS: argv.duration, warmupS: argv.warmup, readRatio: argv['read-ratio'] as number, keys: argv.keys,
-          valueBytes: argv['value-size'] as number, connections: argv.connections, p99GetMs: 50, p99PutMs: 100, maxErrorRate: 0.01,
-          access: nodeAccess,
-        });
-        console.log(`mixed (open loop, latency from each request's scheduled time): ${r.opsPerS.toFixed(0)} ops/s at a target of ${argv.rate}/s, error rate ${r.errorRate.toFixed(4)}${r.dropped ? `, ${r.dropped} not sent (too many outstanding)` : ''}`);
-        for (const [op, l] of [['GET', r.get], ['PUT', r.put]] as const) {
-          console.log(`  ${op} ${l.count} answered: p50 ${l.p50Ms.toFixed(2)} ms, p99 ${l.p99Ms.toFixed(2)} ms, p99.9 ${l.p999Ms.toFixed(2)} ms, max ${l.maxMs.toFixed(2)} ms`);
-        }
-        for (const t of r.thresholds) console.log(`  ${t.ok ? 'ok  ' : 'FAIL'} ${t.name} (${t.value})`);
-        if (r.thresholds.some((t) => !t.ok)) process.exitCode = 1;
+          valueBytes: argv['value-size'] as number, connections: argv.connections, access: nodeAccess,
+        }, argv.rounds, ceilings.includes('bare'));
         return;
       }
       if (argv.scenario === 'e2e') {
