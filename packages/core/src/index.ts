@@ -11,3 +11,4 @@ export * from './merkle/index.js';
 export * from './liveness/index.js';
 export * from './util/index.js';
 export * from './membership/index.js';
+export * from './health/index.js';
