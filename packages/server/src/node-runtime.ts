@@ -40,6 +40,8 @@ import { ceilingStepMs, HlcCeiling } from './coordinator/hlc-ceiling.js';
 import { RecordAdmission } from './replica/record-admission.js';
 import { registerReplicaHandlers } from './replica/replica-handlers.js';
 import { ReplicationMetrics } from './observability/replication-metrics.js';
+import type { RaftMetrics } from './observability/raft-metrics.js';
+import { registerRuntimeMetrics } from './observability/runtime-metrics.js';
 import { registerRecordCacheMetrics } from './replica/record-cache-metrics.js';
 import { TopologyManager } from './handoff/topology-manager.js';
 import { immediateTurn, sleepOn, type NextTurn } from './clock.js';
@@ -85,6 +87,7 @@ export class NodeRuntime {
   readonly membership: MembershipService;
   readonly antiEntropy: AntiEntropy;
   readonly topology: TopologyManager;
+  private readonly raftMetrics: RaftMetrics;
   private stopped = false;
   private bootstrapping?: Promise<void>;
   /** Addresses of Raft peers as they identified themselves in the handshake. */
@@ -148,7 +151,7 @@ export class NodeRuntime {
       clock, offsets: this.clockOffsets, hlc: this.hlc,
       livePeers: () => this.cluster.others().map((m) => m.id).filter((id) => this.liveness.isUp(id)),
     });
-    registerClockMetrics(metrics.registry, this.clockOffsets, this.clockGate, () => this.cluster.others().map((m) => m.id));
+    registerClockMetrics(metrics.registry, this.clockOffsets, this.clockGate, () => this.cluster.others().map((m) => m.id), config.maxClockSkewMs);
     this.cluster.onChange((m) => this.clockOffsets.retain(new Set(m.members.map((x) => x.id))));
     this.coordinator = new Coordinator({
       ...shared, liveness: this.liveness, rpc: this.rpc, stamps: this.stamps, admission: this.admission,
@@ -170,7 +173,10 @@ export class NodeRuntime {
       tickMs: config.raftTickMs, electionTicks: config.raftElectionTicks, compactEvery: 100, maxUncommitted: config.raftMaxUncommitted,
       onCommitted: (e) => this.membership.onCommitted(e),
       onSnapshot: (snap) => this.membership.onSnapshot(snap),
-      onAfterReady: () => this.membership.afterReady(),
+      onAfterReady: () => {
+        this.membership.afterReady();
+        this.raftMetrics.sawLeader(this.raft.leader());
+      },
       snapshotData: () => this.membership.snapshotData(),
     });
     registerMembershipHandlers(this.router, {
@@ -185,6 +191,7 @@ export class NodeRuntime {
       handOverHints: () => this.handoff.handOver(),
     });
     this.antiEntropy = attachAntiEntropy(this, components.antiEntropy);
+    this.raftMetrics = registerRuntimeMetrics(this, metrics.registry).raft;
     transport.setHandler(this.router.handle);
   }
 

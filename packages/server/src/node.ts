@@ -14,6 +14,7 @@ import { ClientApi } from './http/client-api.js';
 import { NodeRuntime } from './node-runtime.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { NodeMetrics } from './observability/metrics.js';
+import { registerDiskMetrics } from './observability/disk-metrics.js';
 import type { PeerTransport } from './peer/transport.js';
 import { WsTransport } from './peer/ws-transport.js';
 import { peerFrameCapBytes } from './protocol/frame-limits.js';
@@ -121,6 +122,7 @@ export class RingkvNode {
       this.log.warn({ peer: cfg.peer }, 'no cluster secret given: this loopback-only node made a random one, so it runs alone and no other node can join it (give every node the same --secret-file to form a cluster)');
     }
     this.engine = this.components.engine ?? (await openEngine(cfg.engine, cfg.data));
+    if (!this.components.engine && cfg.engine !== 'memory') registerDiskMetrics(this.metrics.registry, cfg.data);
     let runtimeRef: NodeRuntime | undefined;
     const frameTargetBytes = 1024 * 1024;
     const secrets = splitSecrets(secret);

@@ -45,6 +45,8 @@ export class HintedHandoff {
   private passes: Promise<unknown> = Promise.resolve();
   /** This node is leaving: hints for a target that is down move to a live member (handOver). */
   private handingOver = false;
+  /** When the oldest hint still held after the last full pass was made (unix ms; undefined: none held). */
+  oldestPendingAtMs: number | undefined;
 
   constructor(private readonly deps: HintedHandoffDeps) {
     deps.liveness.onUp(() => this.kick());
@@ -104,6 +106,7 @@ export class HintedHandoff {
     let delivered = 0;
     let expired = 0;
     let pending = 0;
+    let oldest: number | undefined;
     let after: Uint8Array | undefined;
     for (;;) {
       if (this.stopped) break;
@@ -122,10 +125,13 @@ export class HintedHandoff {
           this.deps.metrics.hintsDelivered.inc();
         } else {
           pending++;
+          if (oldest === undefined || hint.createdAtMs < oldest) oldest = hint.createdAtMs;
         }
       }));
     }
     this.deps.metrics.hintsPending.set(pending);
+    // A pass cut short by stop() saw only some hints: keep what the last full pass found.
+    if (!this.stopped) this.oldestPendingAtMs = oldest;
     if (delivered || expired) this.deps.log.info({ delivered, expired, pending }, 'hinted handoff pass');
     return { delivered, expired, pending };
   }

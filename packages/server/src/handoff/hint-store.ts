@@ -69,6 +69,13 @@ export class HintStore {
     });
   }
 
+  /** Bytes of hints held for every target together (one addition per target). */
+  totalBytes(): number {
+    let sum = 0;
+    for (const n of this.held.values()) sum += n;
+    return sum;
+  }
+
   /** Bytes of hints held for a target. */
   heldBytes(target: string): number {
     return this.held.get(target) ?? 0;

@@ -89,6 +89,8 @@ export class TopologyManager {
   /** Seen in the membership by this process: missing from it later means removed (not yet joined). */
   private wasMember = false;
   progress: TopologyProgress = { phase: 'idle', partitionsTotal: 0, partitionsDone: 0, keys: 0, bytes: 0 };
+  /** Stream payload bytes since start, received (pulled or pushed to this node) and sent (served or pushed): for metrics. */
+  readonly streamed = { received: 0, sent: 0 };
 
   constructor(private readonly deps: TopologyDeps) {
     this.progressStore = new StreamProgress(deps.meta);
@@ -157,6 +159,7 @@ export class TopologyManager {
     if (!this.holds(msg.partition)) throw new PartitionNotHeldError(msg.partition);
     const chunk = await readChunk(this.deps.reader, msg.partition, msg.after, Math.min(msg.maxBytes, this.deps.chunkBytes));
     await this.serveThrottle.take(chunk.bytes);
+    this.streamed.sent += chunk.bytes;
     return chunkReply(chunk);
   }
 
@@ -168,6 +171,7 @@ export class TopologyManager {
       router.refuse(from, PeerMessageType.StreamPush, `${from.id} is not a leaving owner of partition ${partition} handing it to ${selfId}`);
     }
     const n = await applyChunk({ ...this.applyDeps, partitions: this.partitionsOfCluster() }, partition, msg.entries, from.id);
+    for (const [k, v] of msg.entries) this.streamed.received += k.length + v.length;
     if (msg.last && !this.progressStore.isDone('receive', partition)) await this.progressStore.finish('receive', partition);
     return { type: PeerMessageType.StreamPushAck, applied: n };
   }
@@ -358,6 +362,7 @@ export class TopologyManager {
           await applyChunk({ ...this.applyDeps, partitions: this.partitionsOfCluster() }, partition, entries, source);
           this.progress.keys += entries.length;
           this.progress.bytes += bytes;
+          this.streamed.received += bytes;
           if (entries.length > 0) {
             after = new Uint8Array(entries[entries.length - 1][0]);
             await this.progressStore.advance(cursorKey, partition, after);
@@ -396,6 +401,7 @@ export class TopologyManager {
             await this.deps.rpc.request(address, { type: PeerMessageType.StreamPush, partition, entries: chunk.entries, last: chunk.done }, this.deps.requestTimeoutMs * 5);
             this.progress.keys += chunk.entries.length;
             this.progress.bytes += chunk.bytes;
+            this.streamed.sent += chunk.bytes;
             if (chunk.entries.length > 0) {
               after = chunk.entries[chunk.entries.length - 1][0];
               await this.progressStore.advance(purpose, partition, after);

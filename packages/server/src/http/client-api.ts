@@ -70,7 +70,9 @@ export class ClientApi {
       const knownRoute = route;
       const keys = this.seriesKeys(method, knownRoute, status);
       this.deps.metrics.httpRequestCounts.inc(keys.counted, { method, route: knownRoute, status });
-      this.deps.metrics.httpDuration.observe(keys.series, { method, route: knownRoute }, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      this.deps.metrics.httpDuration.observe(keys.series, { method, route: knownRoute }, seconds);
+      if (isKv) this.deps.metrics.kvLatency.observe(method, search, seconds);
     };
     const failed = (err: unknown) => {
       let status = 500;

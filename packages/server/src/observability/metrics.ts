@@ -3,6 +3,9 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { CountBuffer } from './count-buffer.js';
 import { FastHistogram } from './fast-histogram.js';
+import { KvLatency } from './kv-latency.js';
+
+const LATENCY_BUCKETS = Object.freeze([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
 
 export class NodeMetrics {
   readonly registry = new Registry();
@@ -13,6 +16,8 @@ export class NodeMetrics {
   inFlight: () => number = () => 0;
   /** Observed with the key `${method} ${route}`. */
   readonly httpDuration: FastHistogram<'method' | 'route'>;
+  /** Data requests by operation and consistency level (ringkv_kv_request_duration_seconds). */
+  readonly kvLatency: KvLatency;
   readonly httpInFlight: Gauge;
   readonly shed: Counter;
   /** Requests refused by authentication, by cause: missing, malformed, unknown, forbidden. */
@@ -33,8 +38,9 @@ export class NodeMetrics {
     this.httpRequestCounts.attach(this.httpRequests);
     this.httpDuration = new FastHistogram({
       name: 'ringkv_http_request_duration_seconds', help: 'Client HTTP request latency', registers: [this.registry],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      buckets: LATENCY_BUCKETS,
     });
+    this.kvLatency = new KvLatency(this.registry, LATENCY_BUCKETS);
     const inFlight = () => this.inFlight();
     this.httpInFlight = new Gauge({ name: 'ringkv_http_in_flight', help: 'Client requests in flight', registers: [this.registry],
       collect() { this.set(inFlight()); } });

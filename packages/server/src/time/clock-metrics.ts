@@ -1,10 +1,12 @@
 // The clock's metrics, read when scraped: each member's measured offset (bounded by the
-// membership) and whether this node may coordinate writes.
+// membership), the bound it is held to, and whether this node may coordinate writes.
 import { Gauge, type Registry } from 'prom-client';
 import type { ClockGate } from './clock-gate.js';
 import type { ClockOffsets } from './clock-offsets.js';
 
-export function registerClockMetrics(registry: Registry, offsets: ClockOffsets, gate: ClockGate, peers: () => readonly string[]): void {
+export function registerClockMetrics(registry: Registry, offsets: ClockOffsets, gate: ClockGate, peers: () => readonly string[], maxSkewMs: number): void {
+  new Gauge({ name: 'ringkv_clock_max_skew_ms', help: 'maxClockSkewMs: the bound on clock offsets this node accepts (records stamped further ahead are refused)', registers: [registry],
+    collect() { this.set(maxSkewMs); } });
   new Gauge({
     name: 'ringkv_clock_offset_ms', help: 'A peer\'s wall clock minus this node\'s, as gossip round trips measure it', labelNames: ['peer'], registers: [registry],
     collect() {
