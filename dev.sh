@@ -342,7 +342,9 @@ cmd_logs() {
 
 # Debian packages some tests need (each test says clearly when its tool is missing and skips).
 # Installed only where this script may (root with apt-get); elsewhere it says what it skipped.
-TEST_PACKAGES=(faketime)
+# faketime: the clock-skew end-to-end test. prometheus: its promtool checks and unit-tests the alert
+# rules (deploy/prometheus); on a host running systemd the package also enables a Prometheus server.
+TEST_PACKAGES=(faketime prometheus)
 ensure_test_tools() {
   local missing=() pkg
   for pkg in "${TEST_PACKAGES[@]}"; do
