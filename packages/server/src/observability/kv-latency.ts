@@ -26,14 +26,19 @@ export function consistencyIndex(search: string, param: 'r' | 'w'): number {
   const code = param.charCodeAt(0);
   let i = 0;
   while (i < n) {
-    let end = search.indexOf('&', i);
-    if (end < 0) end = n;
-    let eq = search.indexOf('=', i);
-    if (eq < 0 || eq > end) eq = end;
+    // One parameter: its name is [i, eq), its value [eq + 1, end).
+    let end = i;
+    let eq = -1;
+    for (; end < n; end++) {
+      const c = search.charCodeAt(end);
+      if (c === 38) break; // '&'
+      if (c === 61 && eq < 0) eq = end; // '='
+    }
+    if (eq < 0) eq = end;
     const nameLength = eq - i;
     if (nameLength === 1 && search.charCodeAt(i) === code) {
       level = levelOf(search, eq + 1, end);
-    } else if (param === 'r' && nameLength === 5 && search.startsWith('local', i) && flagSet(search, eq + 1, end)) {
+    } else if (param === 'r' && nameLength === 5 && same(search, i, 'local') && flagSet(search, eq + 1, end)) {
       return LOCAL;
     }
     i = end + 1;
@@ -41,12 +46,18 @@ export function consistencyIndex(search: string, param: 'r' | 'w'): number {
   return level;
 }
 
+/** Whether s holds word at from (char codes compared: no substring, no allocation). */
+function same(s: string, from: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) if (s.charCodeAt(from + k) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
 function levelOf(s: string, from: number, to: number): number {
   const length = to - from;
   if (length <= 0) return OTHER;
-  if (length === 3 && s.startsWith('one', from)) return ONE;
-  if (length === 6 && s.startsWith('quorum', from)) return QUORUM;
-  if (length === 3 && s.startsWith('all', from)) return ALL;
+  if (length === 3 && same(s, from, 'one')) return ONE;
+  if (length === 6 && same(s, from, 'quorum')) return QUORUM;
+  if (length === 3 && same(s, from, 'all')) return ALL;
   if (length > 9) return OTHER;
   for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
@@ -58,7 +69,7 @@ function levelOf(s: string, from: number, to: number): number {
 /** parseFlag's true values: present with no value, '', '1' or 'true'. */
 function flagSet(s: string, from: number, to: number): boolean {
   const length = to - from;
-  return length <= 0 || (length === 1 && s.charCodeAt(from) === 49) || (length === 4 && s.startsWith('true', from));
+  return length <= 0 || (length === 1 && s.charCodeAt(from) === 49) || (length === 4 && same(s, from, 'true'));
 }
 
 export class KvLatency {
