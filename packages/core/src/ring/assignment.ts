@@ -15,7 +15,9 @@ import {
   type NormalizedMember,
   type RingMember,
 } from './ring-member.js';
+import { readPrevious, type PreviousSlots } from './previous-slots.js';
 import { solveSlots } from './slot-solver.js';
+import { CellList, SlotTable } from './slot-table.js';
 import { planZones, zonesOf, type ZonePlan } from './zone-plan.js';
 
 /**
@@ -46,97 +48,114 @@ export function assignPartitions(
   }
   const ms = normalizeMembers(members);
   const replicas = Math.min(n, ms.length);
-  const lists = ms.length === 0 ? Array.from({ length: q }, () => []) : assignSlots(ms, q, replicas, previous);
+  // Every list comes frozen.
+  const lists = ms.length === 0 ? Array.from({ length: q }, () => Object.freeze([])) : assignSlots(ms, q, replicas, previous);
   return Object.freeze({
     partitions: q,
     replicas: n,
     members: Object.freeze(ms.map(storedMember)),
-    preferenceLists: Object.freeze(lists.map((l) => Object.freeze(l))),
+    preferenceLists: Object.freeze(lists),
   });
 }
 
 function assignSlots(ms: NormalizedMember[], q: number, replicas: number, previous?: Assignment): string[][] {
-  const index = new Map(ms.map((m, i) => [m.id, i]));
   const zones = zonesOf(ms);
   const zn = zones.length;
   const zoneIndex = new Map(zones.map((z, i) => [z, i]));
-  const zoneOfId = new Map(ms.map((m) => [m.id, zoneIndex.get(m.zone) as number]));
-  // A departed member still counts for its old zone, so its replicas are replaced within that zone.
-  for (const m of previous?.members ?? []) {
-    const z = zoneIndex.get(m.zone ?? '');
-    if (!zoneOfId.has(m.id) && z !== undefined) zoneOfId.set(m.id, z);
-  }
-  // Flat per-(partition, zone) counts: one typed array each, not one per partition (Q can be 65536).
-  const prevRows: number[][] = new Array<number[]>(q);
-  const prevZoneCount = new Int32Array(q * zn);
-  const liveZoneCount = new Int32Array(q * zn);
-  const prevMember = new Int32Array(ms.length);
-  const prevZone = new Int32Array(zn);
-  for (let p = 0; p < q; p++) {
-    const row: number[] = [];
-    for (const id of previous?.preferenceLists[p] ?? []) {
-      const i = index.get(id);
-      const z = zoneOfId.get(id);
-      if (z === undefined || (i !== undefined && row.includes(i))) continue;
-      prevZoneCount[p * zn + z]++;
-      prevZone[z]++;
-      if (i === undefined) continue;
-      row.push(i);
-      prevMember[i]++;
-      liveZoneCount[p * zn + z]++;
-    }
-    prevRows[p] = row;
-  }
-  const plan = planZones(ms, zones, q, replicas, { member: prevMember, zone: prevZone });
+  const prev = readPrevious(ms, zones, Int32Array.from(ms, (m) => zoneIndex.get(m.zone) as number), q, previous);
+  const plan = planZones(ms, zones, q, replicas, { member: prev.member, zone: prev.zone });
   // A zone's extra replica of p is cheap to give up when no surviving member holds it, or when a
   // member of that zone in p holds more slots than its new target (it must shed one anyway).
-  const shedding = (p: number, z: number): boolean =>
-    liveZoneCount[p * zn + z] < plan.hi[z] ||
-    prevRows[p].some((i) => plan.zoneOfMember[i] === z && prevMember[i] > plan.memberTarget[i]);
-  const extra = assignZoneExtras(plan, q, replicas, (p, z) => prevZoneCount[p * zn + z], shedding);
-  const slots: number[][] = Array.from({ length: q }, () => []);
+  const shedding = (p: number, z: number): boolean => {
+    if (prev.liveZoneCount[p * zn + z] < plan.hi[z]) return true;
+    for (let k = prev.start[p]; k < prev.start[p + 1]; k++) {
+      const i = prev.cells[k];
+      if (plan.zoneOfMember[i] === z && prev.member[i] > plan.memberTarget[i]) return true;
+    }
+    return false;
+  };
+  const extra = assignZoneExtras(plan, q, replicas, prev.zoneCount, shedding);
+  // Each zone's members, and each member's place among them; the kept cells of every zone in one pass.
+  const local: number[][] = zones.map(() => []);
+  const localOf = Int32Array.from(ms, (_, i) => local[plan.zoneOfMember[i]].push(i) - 1);
+  const kept = zones.map((_, z) => new CellList(local[z].reduce((n, i) => n + prev.member[i], 0)));
+  keptByZone(q, prev, plan.zoneOfMember, localOf, kept);
+  const slots = new SlotTable(q, replicas, ms.length);
   for (let z = 0; z < zn; z++) {
-    const local: number[] = [];
-    const localOf = new Int32Array(ms.length).fill(-1);
-    ms.forEach((_, i) => {
-      if (plan.zoneOfMember[i] === z) localOf[i] = local.push(i) - 1;
-    });
-    const { rows } = solveSlots({
+    const demand = new Int32Array(q);
+    let everywhere = true;
+    for (let p = 0; p < q; p++) {
+      demand[p] = plan.lo[z] + extra[p * zn + z];
+      everywhere &&= demand[p] >= local[z].length;
+    }
+    if (everywhere) {
+      // Each partition holds every member of the zone (the solver could only find that, and the
+      // order within a partition does not matter: primary-order.ts sorts it).
+      for (let p = 0; p < q; p++) for (const i of local[z]) slots.push(p, i);
+      continue;
+    }
+    const { table } = solveSlots({
       rows: q,
-      demand: Int32Array.from({ length: q }, (_, p) => plan.lo[z] + (extra[p].includes(z) ? 1 : 0)),
-      target: Int32Array.from(local, (i) => plan.memberTarget[i]),
-      colKeys: Uint32Array.from(local, (i) => fnv1a32(ms[i].id)),
-      initial: prevRows.map((row) => {
-        const kept: number[] = [];
-        for (const i of row) if (localOf[i] >= 0) kept.push(localOf[i]);
-        return kept;
-      }),
+      demand,
+      target: Int32Array.from(local[z], (i) => plan.memberTarget[i]),
+      colKeys: Uint32Array.from(local[z], (i) => fnv1a32(ms[i].id)),
+      initial: kept[z],
+      weak: undefined,
+      restrict: undefined,
     });
-    rows.forEach((row, p) => {
-      for (const j of row) slots[p].push(local[j]);
-    });
+    addZone(slots, table, Int32Array.from(local[z]));
   }
-  return orderPreferenceLists(ms, q, slots, plan.memberTarget, previous);
+  return orderPreferenceLists(ms, q, slots, plan.memberTarget, prev);
 }
 
-/** Per partition, the zones holding hi (not lo) replicas: a 0/1 slot problem over the zones with hi > lo. */
+/** The previous cells of each zone's members, as cells of the zone's problem (its members numbered from 0). */
+function keptByZone(q: number, prev: PreviousSlots, zoneOfMember: Int32Array, localOf: Int32Array, kept: CellList[]): void {
+  const { start, cells } = prev;
+  for (let p = 0; p < q; p++) {
+    for (let k = start[p]; k < start[p + 1]; k++) kept[zoneOfMember[cells[k]]].push(p, localOf[cells[k]]);
+  }
+}
+
+/** Appends a zone's solution (its members numbered from 0, member[j] the j-th) to the slots. */
+function addZone(slots: SlotTable, table: SlotTable, member: Int32Array): void {
+  const { cells, len, width } = table;
+  for (let p = 0; p < table.rows; p++) for (let j = 0; j < len[p]; j++) slots.push(p, member[cells[p * width + j]]);
+}
+
+/**
+ * Whether zone z holds hi (not lo) replicas of partition p, at [p * zones + z]: a 0/1 slot problem
+ * over the zones with hi > lo.
+ */
 function assignZoneExtras(
   plan: ZonePlan,
   q: number,
   replicas: number,
-  prevZoneCount: (p: number, z: number) => number,
+  prevZoneCount: Int32Array,
   cheap: (p: number, z: number) => boolean,
-): number[][] {
+): Uint8Array {
+  const zn = plan.zones.length;
+  const extra = new Uint8Array(q * zn);
   const open = plan.zones.flatMap((_, z) => (plan.hi[z] > plan.lo[z] ? [z] : []));
   const perRow = replicas - plan.lo.reduce((a, b) => a + b, 0);
-  if (open.length === 0 || perRow === 0) return Array.from({ length: q }, () => []);
-  const { rows } = solveSlots({
+  if (open.length === 0 || perRow === 0) return extra;
+  if (perRow === open.length) {
+    // Every open zone holds its extra replica of every partition.
+    for (let p = 0; p < q; p++) for (const z of open) extra[p * zn + z] = 1;
+    return extra;
+  }
+  const initial = new CellList(q);
+  for (let p = 0; p < q; p++) {
+    for (let j = 0; j < open.length; j++) if (prevZoneCount[p * zn + open[j]] >= plan.hi[open[j]]) initial.push(p, j);
+  }
+  const { table } = solveSlots({
     rows: q,
     demand: new Int32Array(q).fill(perRow),
     target: Int32Array.from(open, (z) => plan.zoneTotal[z] - q * plan.lo[z]),
     colKeys: Uint32Array.from(open, (z) => fnv1a32(`zone:${plan.zones[z]}`)),
-    initial: Array.from({ length: q }, (_, p) => open.flatMap((z, j) => (prevZoneCount(p, z) >= plan.hi[z] ? [j] : []))),
+    initial,
     weak: (p, j) => cheap(p, open[j]),
+    restrict: undefined,
   });
-  return rows.map((row) => row.map((j) => open[j]));
+  for (let p = 0; p < q; p++) for (let j = 0; j < table.len[p]; j++) extra[p * zn + open[table.at(p, j)]] = 1;
+  return extra;
 }

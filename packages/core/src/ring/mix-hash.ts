@@ -1,5 +1,6 @@
-// Small pure 32-bit hashes used for deterministic tie-breaks in the assignment. They only need to be
-// well spread and identical on every node; they are not part of the data path (keys use xxHash64).
+// Small pure 32-bit hashes used for deterministic tie-breaks in the assignment (and, in
+// keyed-walks.ts, its walk orders). They only need to be well spread and identical on every node;
+// they are not part of the data path (keys use xxHash64).
 
 // Bound once: under Jest's vm sandbox every `Math` lookup goes through the context's global
 // interceptor and costs about a microsecond, which made these hot loops 50x slower in tests.
@@ -28,31 +29,10 @@ export function fmix32(x: number): number {
 
 /** A 32-bit score of the pair (key, index), e.g. (member key, partition): the stable tie-break. */
 export function mix32(key: number, index: number): number {
-  return fmix32((key ^ imul(index + 1, 0x9e3779b1)) >>> 0);
+  return fmix32((key ^ mixSalt(index)) >>> 0);
 }
 
-/** A keyed permutation of [0, 2^bits): walk(i) is the i-th element. */
-export type Permutation = (i: number) => number;
-
-/**
- * A keyed pseudo-random permutation of [0, 2^bits). Each step (add, multiply by an odd number,
- * xor-shift) is a bijection on `bits`-bit values, so the whole map is one, and it needs no memory:
- * each member walks the partitions in its own scattered order.
- */
-export function permutation(key: number, bits: number): Permutation {
-  if (bits === 0) return () => 0;
-  const mask = bits >= 31 ? 0x7fffffff : (1 << bits) - 1;
-  const shift = Math.max(1, bits >>> 1);
-  const k1 = fmix32(key);
-  const k2 = fmix32(k1 ^ 0x5bd1e995);
-  const m1 = k2 | 1;
-  const m2 = (k1 ^ 0x27d4eb2f) | 1;
-  return (i) => {
-    let x = (i + k1) & mask;
-    x = imul(x, m1) & mask;
-    x ^= x >>> shift;
-    x = imul(x, m2) & mask;
-    x ^= x >>> shift;
-    return (x + k2) & mask;
-  };
+/** The part of mix32(key, index) that depends on index only: mix32(k, i) = fmix32((k ^ mixSalt(i)) >>> 0). */
+export function mixSalt(index: number): number {
+  return imul(index + 1, 0x9e3779b1);
 }
