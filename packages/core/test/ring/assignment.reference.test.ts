@@ -6,6 +6,7 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { assignPartitions, type Assignment, type RingMember } from '../../src/ring/index.js';
 import { assignPartitions as referenceAssign } from './reference/assignment.js';
+import { fnv1a32 } from '../../src/ring/mix-hash.js';
 import { members } from './ring-fixtures.js';
 
 const RUNS = { numRuns: 150, seed: 17 };
@@ -121,6 +122,37 @@ describe('assignPartitions matches the version-1 reference exactly', () => {
         expectSame(ms.slice(1), q, n, previous);
         expectSame(ms, q, Math.max(1, n - 1), previous);
       }),
+      { ...RUNS, numRuns: 60 },
+    );
+  });
+
+  // Ties: ids (and zone names) whose 32-bit keys collide make equal scores, where only the index
+  // breaks the tie.
+  test('ids and zones whose fnv1a32 keys collide', () => {
+    const pairs = [['sxtshxs', 'q9styc4'], ['4y6zu2h', 'juj7d8n'], ['00btays', '54k99l7'], ['rgzez20', 'pzcleyq']];
+    const zoneNames = ['z2428', 'z265920', 'z2429', 'z265921'];
+    for (const [a, b] of pairs) expect(fnv1a32(a)).toBe(fnv1a32(b));
+    expect(fnv1a32('zone:z2428')).toBe(fnv1a32('zone:z265920'));
+    fc.assert(
+      fc.property(
+        fc.subarray(pairs.flat(), { minLength: 2 }),
+        fc.array(fc.stringMatching(/^[a-z]{1,3}$/), { maxLength: 8 }),
+        fc.nat(),
+        fc.constantFrom(16, 64, 256, 1024),
+        nArb,
+        fc.boolean(),
+        (colliding, others, seed, q, n, zoned) => {
+          const ids = [...new Set([...colliding, ...others])];
+          const ms = ids.map((id, i) => ({
+            id,
+            ...(zoned ? { zone: zoneNames[(seed + i) % zoneNames.length] } : {}),
+            ...((seed >> i) % 3 === 0 ? { weight: 2 } : {}),
+          }));
+          const prev = expectSame(ms, q, n);
+          expectSame(ms.slice(1), q, n, prev);
+          expectSame([...ms, { id: 'joiner', zone: zoneNames[seed % 4] }], q, n, prev);
+        },
+      ),
       { ...RUNS, numRuns: 60 },
     );
   });
