@@ -103,6 +103,8 @@ function assignSlots(ms: NormalizedMember[], q: number, replicas: number, previo
       weak: undefined,
       restrict: undefined,
     });
+    // One zone: its solution is the slots (its members are all the members, in order).
+    if (zn === 1) return orderPreferenceLists(ms, q, table, plan.memberTarget, prev);
     addZone(slots, table, Int32Array.from(local[z]));
   }
   return orderPreferenceLists(ms, q, slots, plan.memberTarget, prev);

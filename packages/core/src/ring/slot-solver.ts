@@ -111,11 +111,13 @@ function stepOver(s: SlotState, c: number, cursor: Int32Array, weakOnly: boolean
 
 /** Pass (b) when columns may only enter some rows: the same choice among the row's entrants. */
 function fillHolesRestricted(s: SlotState): void {
+  const { len } = s.table;
+  const { demand } = s;
   for (let r = 0; r < s.rows; r++) {
-    while (s.hasHole(r)) {
+    while (len[r] < demand[r]) {
       const best = s.leastEntrant(r, 0);
       if (best < 0) break;
-      s.place(best, r, -1);
+      s.table.push(r, best);
     }
   }
 }

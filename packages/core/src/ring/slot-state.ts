@@ -3,7 +3,7 @@
 // the tie-breaks every step shares: (count, 32-bit hash of column and row), then column index.
 import { HashOrder } from './hash-order.js';
 import { KeyedWalks } from './keyed-walks.js';
-import { mix32 } from './mix-hash.js';
+import { fmix32, mix32, mixSalt } from './mix-hash.js';
 import { SlotTable, type CellList } from './slot-table.js';
 
 // Bound once (see mix-hash.ts: under Jest's vm sandbox every `Math` lookup is slow).
@@ -148,14 +148,17 @@ export class SlotState {
    */
   leastEntrant(r: number, limit: number): number {
     const { cells, len, width } = (this.restrict as SlotRestriction).entrants;
+    const { count } = this.table;
+    const { target, keys } = this;
+    const salt = mixSalt(r);
     let best = -1;
     let bestOver = 0;
     let bestScore = 0;
     for (let k = r * width, end = k + len[r]; k < end; k++) {
       const c = cells[k];
-      const o = this.over(c);
+      const o = count[c] - target[c];
       if (o >= limit || (best >= 0 && o > bestOver) || this.table.has(r, c)) continue;
-      const s = this.score(c, r);
+      const s = fmix32((keys[c] ^ salt) >>> 0);
       if (best < 0 || o < bestOver || s < bestScore || (s === bestScore && c < best)) {
         best = c;
         bestOver = o;
