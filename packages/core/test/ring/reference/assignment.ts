@@ -1,5 +1,6 @@
 // TEST-ONLY REFERENCE: src/ring/assignment.ts as of commit 5995f2d (ring algorithm version 1), kept verbatim below
 // this line so assignment.reference.test.ts can check the optimised src gives exactly the same output.
+// apportion.ts and zone-plan.ts are not copied: the optimisation left them unchanged, so src's serve both.
 // assignPartitions: membership at an epoch (+ the previous epoch's assignment) -> preference lists.
 // Two levels of the same slot problem (slot-solver.ts): first which zones hold each partition's
 // "extra" replica (when zones cannot split N evenly), then, zone by zone, which members hold the
@@ -18,7 +19,7 @@ import {
   type RingMember,
 } from '../../../src/ring/ring-member.js';
 import { solveSlots } from './slot-solver.js';
-import { planZones, zonesOf, type ZonePlan } from './zone-plan.js';
+import { planZones, zonesOf, type ZonePlan } from '../../../src/ring/zone-plan.js';
 
 /**
  * Version of the assignment algorithm. Every node must compute the same ring from the same epoch, so

@@ -4,7 +4,7 @@
 // Q * its slots / all slots partitions, kept from the previous epoch where possible), then the other
 // replicas in their previous order, then new replicas by a stable hash. The primary is where a
 // client-side router would send a key, so balancing it spreads coordinator load.
-import { apportion } from './apportion.js';
+import { apportion } from '../../../src/ring/apportion.js';
 import { fnv1a32, mix32 } from './mix-hash.js';
 import type { Assignment, NormalizedMember } from '../../../src/ring/ring-member.js';
 import { solveSlots } from './slot-solver.js';
