@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// How fast a join streams (issue 17 item 4): N keys of 100-byte values are written into the level
+// engine of node n1's data directory (offline, in engine batches: loading is not what is measured),
+// n1 starts alone, then n2 joins through it and pulls every partition (N=3 > 2 members: n2 will
+// own all of them). Reported: the stream's keys/s and MB/s as n2's topology progress counts them
+// (first to last chunk of the move), and the wall time from n2's start to ready. A report, no
+// pass/fail. Needs a build (npm run build). Both nodes run on loopback with their default config.
+// Usage: node scripts/stream-bench.mjs [--keys 1000000] [--value-bytes 100] [--partitions 256] [--json]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeRecord, nodeTag, partitionOf } from '../packages/core/dist/index.js';
+import { dataKey, openEngine } from '../packages/storage/dist/index.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'packages', 'cli', 'bin', 'ringkv.js');
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const keys = Number(arg('keys', '1000000'));
+const valueBytes = Number(arg('value-bytes', '100'));
+const partitions = Number(arg('partitions', '256'));
+const asJson = process.argv.includes('--json');
+const secret = 'stream-bench-secret-of-at-least-32-bytes!';
+
+const freePort = () => new Promise((resolve, reject) => {
+  const s = net.createServer();
+  s.once('error', reject);
+  s.listen(0, '127.0.0.1', () => {
+    const { port } = s.address();
+    s.close(() => resolve(port));
+  });
+});
+
+const children = [];
+const dirs = [];
+function cleanup() {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+async function load(dir) {
+  const engine = await openEngine('level', dir);
+  const wallMs = Date.now() - 5000;
+  const tag = nodeTag('n1');
+  const value = new Uint8Array(valueBytes).fill(0x61);
+  const enc = new TextEncoder();
+  let ops = [];
+  for (let i = 0; i < keys; i++) {
+    const key = enc.encode(`key-${String(i).padStart(9, '0')}`);
+    const record = { ts: { wallMs, logical: i & 0xffff, node: tag }, tombstone: false, expiresAtMs: 0, value };
+    ops.push({ type: 'put', key: dataKey(partitionOf(key, partitions), key), value: encodeRecord(record) });
+    if (ops.length === 10_000) {
+      await engine.batch(ops);
+      ops = [];
+    }
+  }
+  if (ops.length > 0) await engine.batch(ops);
+  await engine.close();
+}
+
+async function startNode(id, seeds, dir) {
+  const http = await freePort();
+  const peer = await freePort();
+  const args = [bin, 'start', '--id', id, '--http', `127.0.0.1:${http}`, '--peer', `127.0.0.1:${peer}`, '--data', dir,
+    '--engine', 'level', '--partitions', String(partitions), '--secret', secret, '--log-level', 'warn',
+    '--seeds', (seeds ?? [`127.0.0.1:${peer}`]).join(',')];
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RINGKV_')));
+  const child = spawn(process.execPath, args, { env: { ...env, RINGKV_GOSSIP_INTERVAL_MS: '200' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  return { child, url: `http://127.0.0.1:${http}`, peer: `127.0.0.1:${peer}` };
+}
+
+async function poll(what, fn, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const ready = (n) => fetch(`${n.url}/ready`).then((r) => r.status === 200);
+const view = (n) => fetch(`${n.url}/cluster`).then((r) => r.json());
+
+const d1 = mkdtempSync(path.join(os.tmpdir(), 'ringkv-stream-bench-'));
+const d2 = mkdtempSync(path.join(os.tmpdir(), 'ringkv-stream-bench-'));
+dirs.push(d1, d2);
+const loadStart = performance.now();
+await load(d1);
+const loadMs = performance.now() - loadStart;
+const n1 = await startNode('n1', undefined, d1);
+await poll('n1 ready', () => ready(n1), 120_000);
+const joinStart = Date.now();
+const n2 = await startNode('n2', [n1.peer], d2);
+const topology = await poll('n2 to finish its join', async () => {
+  const v = await view(n2);
+  const self = v.members?.find((m) => m.id === 'n2');
+  return self?.status === 'normal' && v.topology?.finishedAtMs ? v.topology : undefined;
+}, 30 * 60_000);
+await poll('n2 ready', () => ready(n2), 120_000);
+const readyMs = Date.now() - joinStart;
+const streamMs = topology.finishedAtMs - topology.startedAtMs;
+const result = {
+  keys, valueBytes, partitions, loadMs: Math.round(loadMs),
+  streamedKeys: topology.keys, streamedBytes: topology.bytes, streamMs,
+  keysPerSec: Math.round(topology.keys / (streamMs / 1000)),
+  mbPerSec: +(topology.bytes / 1e6 / (streamMs / 1000)).toFixed(1),
+  joinToReadyMs: readyMs,
+};
+if (asJson) console.log(JSON.stringify(result));
+else {
+  console.log(`stream-bench: ${keys} keys of ${valueBytes} B, Q=${partitions}, level engine, loopback`);
+  console.log(`  streamed ${result.streamedKeys} keys, ${(result.streamedBytes / 1e6).toFixed(1)} MB in ${streamMs} ms`);
+  console.log(`  ${result.keysPerSec} keys/s, ${result.mbPerSec} MB/s; n2 start to ready ${readyMs} ms`);
+}
+for (const c of children) c.kill('SIGTERM');
+await Promise.all(children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
