@@ -45,6 +45,7 @@ function sample(path: string, method: string): { p: string; body?: string } {
   if (path === '/cluster/changes') return { p: path, body: JSON.stringify({ op: 'setZone', id: 'nobody', zone: null }) };
   if (path === '/cluster/join') return { p: path, body: JSON.stringify({ seeds: [] }) };
   if (path === '/cluster/leave') return { p: path };
+  if (path === '/ui/{file}') return { p: '/ui/app.js' };
   return { p: path };
 }
 
@@ -75,7 +76,7 @@ describe('the route table (docs/security.md)', () => {
   });
 
   test('every route the server answers is in the table: any other path is 404 to a reader, 401 to a stranger', async () => {
-    const probes = ['/', '/kv', '/cluster/constructor', '/cluster/__proto__', '/cluster/rings', '/admin', '/metrics/x', '/health/', '/ui/'];
+    const probes = ['/kv', '/cluster/constructor', '/cluster/__proto__', '/cluster/rings', '/admin', '/metrics/x', '/health/', '/uix', '/index.html'];
     for (const p of probes) {
       expect([p, (await call('GET', p)).status]).toEqual([p, 401]);
       expect([p, (await call('GET', p, tokens.admin)).status]).toEqual([p, 404]);

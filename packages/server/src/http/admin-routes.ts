@@ -8,6 +8,7 @@ import { MethodNotAllowedError, RouteNotFoundError } from '../errors.js';
 import { readBody } from './read-body.js';
 import { sendJson } from './json-response.js';
 import { ADMIN_BODY_MAX_BYTES, decodeChangeBody, decodeJoinBody, parseJsonBody } from './admin-bodies.js';
+import { consoleUi, StaticUi } from './static-ui.js';
 
 export interface AdminRoutesDeps {
   registry: Registry;
@@ -24,13 +25,20 @@ export interface AdminRoutesDeps {
   readiness: () => { ready: boolean; reason?: string };
   /** Whether the node is shutting down (/ready then says so). */
   draining: () => boolean;
+  /** The console's static files (/, /ui/...); the process's ui folder unless given. */
+  ui?: StaticUi;
 }
 
 export class AdminRoutes {
-  constructor(private readonly deps: AdminRoutesDeps) {}
+  private readonly ui: StaticUi;
+
+  constructor(private readonly deps: AdminRoutesDeps) {
+    this.ui = deps.ui ?? consoleUi();
+  }
 
   /** Answers a request for any path but /kv/. */
   async handle(method: string, path: string, req: IncomingMessage, res: ServerResponse): Promise<number> {
+    if (StaticUi.owns(path)) return this.ui.handle(method, path, req.headers['if-none-match'], res);
     switch (path) {
       case '/health':
         this.only(method, path, ['GET', 'HEAD']);

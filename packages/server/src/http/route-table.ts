@@ -14,6 +14,8 @@ export interface RouteEntry {
 }
 
 export const ROUTES: readonly RouteEntry[] = Object.freeze([
+  { path: '/', methods: ['GET', 'HEAD'], access: 'open', what: 'redirects to the console, /ui/' },
+  { path: '/ui/{file}', methods: ['GET', 'HEAD'], access: 'open', what: 'the console\'s pages (static; the JSON they read needs its own role)' },
   { path: '/health', methods: ['GET', 'HEAD'], access: 'open', what: 'liveness' },
   { path: '/ready', methods: ['GET', 'HEAD'], access: 'open', what: 'readiness (joined, caught up, clock in line, storage writable)' },
   { path: '/kv/{key}', methods: ['GET', 'HEAD'], access: 'read', what: 'read a key (?local=1: this node\'s replica only)' },
@@ -34,6 +36,7 @@ for (const r of ROUTES) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
 /** The route pattern a path falls under (kv keys share one), or undefined for no route. */
 export function routeOf(path: string): string | undefined {
   if (path.startsWith('/kv/')) return '/kv/{key}';
+  if (path === '/ui' || path.startsWith('/ui/')) return '/ui/{file}';
   return byPath.has(path) ? path : undefined;
 }
 
