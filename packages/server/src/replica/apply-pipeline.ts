@@ -6,12 +6,19 @@
 // written; it takes the keys of batches not yet on disk from their winners, not from the cache
 // or the engine. The winners themselves are core's chooseBatchWinners.
 //
+// A streamed chunk of a partition this node does not hold yet is written in bulk (enqueueBulk):
+// one engine batch of the chunk's records as they came, no read before write, while the
+// partition is provably the stream's alone (bulk-guard.ts); otherwise the chunk is applied
+// last-write-wins like any other batch. Either way it takes its place in the queue's order, so
+// what is queued after it sees its winners.
+//
 // The queue is bounded in bytes (maxQueueBytes): past it an apply is refused at once with
 // REPLICA_OVERLOADED. A failed engine write fails that batch and every later one, and the
 // pipeline refuses applies from then on (the node must be restarted; /ready says why).
 import { chooseBatchWinners, encodeRecord, type BatchApply, type BatchApplyOutcome, type StoredRecord } from '@ringkv/core';
-import { allocBytes, dataKey, type BatchOp, type Engine } from '@ringkv/storage';
+import { allocBytes, dataKey, partitionRange, type BatchOp, type Engine } from '@ringkv/storage';
 import type { NextTurn } from '../clock.js';
+import { BulkGuard, type BulkChunk, type BulkCallback, type BulkResult } from './bulk-guard.js';
 import type { RecordCache } from './record-cache.js';
 import { ReplicaOverloadedError } from './replica-errors.js';
 import { storageId } from './storage-id.js';
@@ -24,7 +31,7 @@ export type ApplyCallback = (err: unknown, outcome?: BatchApplyOutcome) => void;
 export type CommitListener = (partition: number, key: Uint8Array, previous: StoredRecord | undefined, next: StoredRecord | undefined) => void;
 
 export interface ApplyPipelineDeps {
-  engine: Pick<Engine, 'getMany' | 'batch'>;
+  engine: Pick<Engine, 'getMany' | 'batch' | 'iterate'>;
   cache: RecordCache;
   nextTurn: NextTurn;
   sync: boolean;
@@ -43,6 +50,12 @@ interface Pending extends BatchApply {
   /** What it holds of maxQueueBytes, released when it settles. */
   bytes: number;
   done: ApplyCallback;
+  /** A streamed chunk (its own batch); the fields above are its first entry's. */
+  chunk?: QueuedChunk;
+}
+
+interface QueuedChunk extends BulkChunk {
+  done: BulkCallback;
 }
 
 interface Slot {
@@ -59,6 +72,8 @@ interface Prepared {
   ops: BatchOp[];
   /** Every key of the batch by id (changed or not): later preparations read winners here. */
   slots: Map<string, Slot>;
+  /** A streamed chunk's batch: whether it went in bulk, and how many records it stored. */
+  chunk?: BulkResult;
 }
 
 /**
@@ -84,6 +99,9 @@ export class ApplyPipeline {
   /** Batches prepared whose write has not settled, oldest first. */
   private readonly unwritten: Prepared[] = [];
   private queuedBytes = 0;
+  /** Streamed chunks in the queue (takeBatch cuts batches at them). */
+  private chunksQueued = 0;
+  private readonly guard = new BulkGuard();
   /** Batches written so far (a read that saw this change may hold a replaced value). */
   commits = 0;
   /** The failed engine write that stopped the pipeline, if any. */
@@ -113,8 +131,38 @@ export class ApplyPipeline {
       return;
     }
     this.queuedBytes += bytes;
+    // Anything but the stream itself writing the partition ends its bulk writes.
+    this.guard.touched(partition);
     const storageKey = dataKey(partition, key);
     this.queue.push({ id: storageId(storageKey), record, purge, partition, key, storageKey, bytes, done });
+    this.schedule();
+  }
+
+  /**
+   * Queues a streamed chunk of one partition (keys strictly ascending, each entry's record with
+   * the encoding it came as). Written in bulk while the guard says the partition holds only what
+   * this stream wrote, else last-write-wins. Refused like an apply past maxQueueBytes.
+   */
+  enqueueBulk(chunk: BulkChunk, done: BulkCallback): void {
+    const first = chunk.entries[0];
+    if (first === undefined) {
+      queueMicrotask(() => done(undefined, { bulk: false, applied: 0 }));
+      return;
+    }
+    let bytes = APPLY_OVERHEAD_BYTES;
+    for (const e of chunk.entries) bytes += e.key.length + e.encoded.length + APPLY_OVERHEAD_BYTES;
+    if (this.queuedBytes > 0 && this.queuedBytes + bytes > this.deps.maxQueueBytes) {
+      const err = new ReplicaOverloadedError(this.queuedBytes, this.deps.maxQueueBytes);
+      queueMicrotask(() => done(err));
+      return;
+    }
+    this.queuedBytes += bytes;
+    this.chunksQueued++;
+    const storageKey = dataKey(chunk.partition, first.key);
+    this.queue.push({
+      id: storageId(storageKey), record: first.record, purge: false, partition: chunk.partition, key: first.key, storageKey, bytes,
+      done: (err) => done(err), chunk: { ...chunk, done },
+    });
     this.schedule();
   }
 
@@ -125,7 +173,8 @@ export class ApplyPipeline {
   private canPrepare(): boolean {
     if (this.preparing || this.queue.length === 0) return false;
     if (this.commitsInFlight === 0) return true;
-    return this.queue.length >= this.deps.maxBatch && this.commitsInFlight < MAX_COMMITS_IN_FLIGHT;
+    // A streamed chunk is a full batch of its own.
+    return (this.queue.length >= this.deps.maxBatch || this.queue[0]!.chunk !== undefined) && this.commitsInFlight < MAX_COMMITS_IN_FLIGHT;
   }
 
   private schedule(): void {
@@ -163,8 +212,19 @@ export class ApplyPipeline {
     if (this.queue.length > 0) this.schedule();
   }
 
-  /** The next batch: the whole queue when it fits (taken, not copied), else its first maxBatch. */
+  /**
+   * The next batch: the whole queue when it fits (taken, not copied), else its first maxBatch. A
+   * streamed chunk is a batch of its own, so the applies before it are cut there.
+   */
   private takeBatch(): Pending[] {
+    if (this.chunksQueued > 0) {
+      if (this.queue[0]!.chunk) {
+        this.chunksQueued--;
+        return this.queue.splice(0, 1);
+      }
+      const end = Math.min(this.deps.maxBatch, this.queue.findIndex((p) => p.chunk !== undefined));
+      return this.queue.splice(0, end);
+    }
     if (this.queue.length > this.deps.maxBatch) return this.queue.splice(0, this.deps.maxBatch);
     const batch = this.queue;
     this.queue = [];
@@ -173,6 +233,56 @@ export class ApplyPipeline {
 
   private async prepare(batch: Pending[]): Promise<Prepared> {
     if (this.failure) throw this.failure;
+    const chunk = batch[0]!.chunk;
+    if (chunk !== undefined) return this.prepareChunk(batch, chunk);
+    return this.prepareApplies(batch);
+  }
+
+  /** A streamed chunk: in bulk when the guard allows it, else as last-write-wins applies. */
+  private async prepareChunk(batch: Pending[], chunk: BulkChunk): Promise<Prepared> {
+    const claim = this.guard.claim(chunk.partition, chunk.stream);
+    let bulk = claim === 'owned';
+    if (claim === 'unknown') {
+      // Every apply queued before the chunk is in an earlier batch: written, or unwritten here.
+      const held = this.unwritten.some((u) => [...u.slots.values()].some((slot) => slot.partition === chunk.partition))
+        || !(await this.partitionEmpty(chunk.partition));
+      bulk = this.guard.settle(chunk.partition, chunk.stream, !held);
+    }
+    const slots = new Map<string, Slot>();
+    const ops: BatchOp[] = [];
+    if (bulk) {
+      for (const e of chunk.entries) {
+        const storageKey = dataKey(chunk.partition, e.key);
+        slots.set(storageId(storageKey), { partition: chunk.partition, key: e.key, storageKey, before: undefined, winner: e.record });
+        // The engine copies what it is given; the encoding was checked (CRC) when it was decoded.
+        ops.push({ type: 'put', key: storageKey, value: e.encoded });
+      }
+      // Keys repeated within the chunk: not for a bulk write (each would need its winner).
+      if (slots.size === chunk.entries.length) return { batch, outcomes: [], ops, slots, chunk: { bulk: true, applied: ops.length } };
+    }
+    // Written last-write-wins, it is a write like any other: no stream's bulk may follow it.
+    this.guard.touched(chunk.partition);
+    const applies: Pending[] = chunk.entries.map((e) => {
+      const storageKey = dataKey(chunk.partition, e.key);
+      return { id: storageId(storageKey), record: e.record, purge: false, partition: chunk.partition, key: e.key, storageKey, bytes: 0, done: () => undefined };
+    });
+    const prepared = await this.prepareApplies(applies);
+    const applied = prepared.outcomes.reduce((n, o) => n + (o.applied ? 1 : 0), 0);
+    return { batch, outcomes: [], ops: prepared.ops, slots: prepared.slots, chunk: { bulk: false, applied } };
+  }
+
+  /** A stream of the partition ended (see BulkGuard.release). */
+  releaseBulk(partition: number, stream: string): void {
+    this.guard.release(partition, stream);
+  }
+
+  /** Whether the engine holds no key of the partition. */
+  private async partitionEmpty(partition: number): Promise<boolean> {
+    for await (const _ of this.deps.engine.iterate({ ...partitionRange('data', partition), limit: 1 })) return false;
+    return true;
+  }
+
+  private async prepareApplies(batch: Pending[]): Promise<Prepared> {
     const slots = new Map<string, Slot>();
     for (const p of batch) {
       if (!slots.has(p.id)) slots.set(p.id, { partition: p.partition, key: p.key, storageKey: p.storageKey, before: undefined, winner: undefined });
@@ -223,7 +333,7 @@ export class ApplyPipeline {
   }
 
   private async commit(prepared: Prepared): Promise<void> {
-    const { batch, outcomes, ops, slots } = prepared;
+    const { batch, outcomes, ops, slots, chunk } = prepared;
     try {
       if (this.failure) throw this.failure;
       if (ops.length > 0) await this.deps.engine.batch(ops, { sync: this.deps.sync });
@@ -238,10 +348,25 @@ export class ApplyPipeline {
     this.commits++;
     // Batches are written in order: this is the oldest unwritten one.
     this.unwritten.shift();
-    for (const [id, slot] of slots) {
-      if (slot.winner === slot.before) continue;
-      this.deps.cache.set(id, slot.winner ?? null);
-      this.deps.onCommitted(slot.partition, slot.key, slot.before, slot.winner);
+    if (chunk?.bulk) {
+      for (const [id, slot] of slots) {
+        // A complete cache must learn every key (a miss means absent); any other only forgets
+        // what it held of them, so a bulk of streamed records does not flush the working set.
+        if (this.deps.cache.complete) this.deps.cache.set(id, slot.winner!);
+        else this.deps.cache.delete(id);
+        this.deps.onCommitted(slot.partition, slot.key, undefined, slot.winner);
+      }
+    } else {
+      for (const [id, slot] of slots) {
+        if (slot.winner === slot.before) continue;
+        this.deps.cache.set(id, slot.winner ?? null);
+        this.deps.onCommitted(slot.partition, slot.key, slot.before, slot.winner);
+      }
+    }
+    if (chunk) {
+      this.queuedBytes -= batch[0]!.bytes;
+      batch[0]!.chunk!.done(undefined, chunk);
+      return;
     }
     for (let i = 0; i < batch.length; i++) {
       // Released first: a callback that applies again finds the room this one left.

@@ -11,8 +11,10 @@ import { ApplyPipeline, type CommitListener } from './apply-pipeline.js';
 import { ReadBatcher } from './read-batcher.js';
 import { RecordCache } from './record-cache.js';
 import type { CorruptRecordListener } from './stored-record.js';
+import type { BulkChunk, BulkResult } from './bulk-guard.js';
 
 export { ReplicaOverloadedError } from './replica-errors.js';
+export type { BulkChunk, BulkEntry, BulkResult } from './bulk-guard.js';
 export type { CorruptRecordListener } from './stored-record.js';
 
 /** What an apply did: stored its record (it was newer), and the key's record now. */
@@ -105,6 +107,22 @@ export class ReplicaStore {
     return new Promise((resolve, reject) => {
       this.pipeline.enqueue(partition, key, record, false, (err, outcome) => (err === undefined ? resolve(outcome!) : reject(err)));
     });
+  }
+
+  /**
+   * Stores a streamed chunk of one partition (keys strictly ascending): in one engine batch with
+   * no read before write while the partition holds only what this stream wrote (bulk-guard.ts),
+   * else last-write-wins like apply(). Resolves once durable per the options.
+   */
+  applyBulk(chunk: BulkChunk): Promise<BulkResult> {
+    return new Promise((resolve, reject) => {
+      this.pipeline.enqueueBulk(chunk, (err, result) => (err === undefined ? resolve(result!) : reject(err)));
+    });
+  }
+
+  /** A stream of the partition ended: its later chunks, if any, prove emptiness again. */
+  endBulk(partition: number, stream: string): void {
+    this.pipeline.releaseBulk(partition, stream);
   }
 
   /**
