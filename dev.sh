@@ -199,6 +199,7 @@ cmd_up() {
   for ((i = 1; i <= n; i++)); do
     say "  n$i  client http://127.0.0.1:$(http_port "$i")   peer 127.0.0.1:$(peer_port "$i")"
   done
+  say "console: http://127.0.0.1:$(http_port 1)/ui/$([ "$auth" = 1 ] && printf '   (it asks for a token: .dev/admin-token)')"
   say ""
   if [ "$auth" = 1 ]; then
     say "authentication is on: every node has --auth-file .dev/auth.yaml (principal dev-admin, role admin)"
@@ -247,6 +248,7 @@ cmd_status() {
   for i in $nodes; do
     say "n$i  pid $(cat "$DEV/pids/n$i.pid")  http://127.0.0.1:$(http_port "$i")"
   done
+  say "console: http://127.0.0.1:$(http_port "$(echo "$nodes" | head -n 1)")/ui/"
   say ""
   as_admin ringkv cluster status --endpoint "http://127.0.0.1:$(http_port "$(echo "$nodes" | head -n 1)")"
 }
