@@ -144,6 +144,15 @@ export class ForbiddenError extends RingkvError {
   }
 }
 
+/** A POST to /cluster/* from a page of another origin (the console's CSRF defence, docs/console.md). */
+export class CrossOriginError extends RingkvError {
+  static readonly code = 'CROSS_ORIGIN';
+
+  constructor(origin: string) {
+    super(CrossOriginError.code, `a change from origin ${JSON.stringify(origin.slice(0, 200))} is refused: only a page of this node's own origin may change the cluster`, { details: { origin: origin.slice(0, 200) } });
+  }
+}
+
 export class InternalError extends RingkvError {
   static readonly code = 'INTERNAL';
 

@@ -45,6 +45,7 @@ import { registerRuntimeMetrics } from './observability/runtime-metrics.js';
 import { registerRecordCacheMetrics } from './replica/record-cache-metrics.js';
 import { TopologyManager } from './handoff/topology-manager.js';
 import { immediateTurn, sleepOn, type NextTurn } from './clock.js';
+import { NodeConsole } from './console/node-console.js';
 
 export interface RuntimeComponents {
   clock: Clock;
@@ -58,6 +59,8 @@ export interface RuntimeComponents {
   nextTurn?: NextTurn;
   /** Overrides of anti-entropy options (tools and the simulator's checker self-tests). */
   antiEntropy?: Partial<import('./anti-entropy/anti-entropy-options.js').AntiEntropyOptions>;
+  /** The engine's bytes on disk, for the console (absent: not measured, e.g. the memory engine). */
+  diskBytes?: () => Promise<number>;
 }
 
 export class NodeRuntime {
@@ -87,7 +90,11 @@ export class NodeRuntime {
   readonly membership: MembershipService;
   readonly antiEntropy: AntiEntropy;
   readonly topology: TopologyManager;
+  /** The console's server side: this node's own part, its traffic history and the cluster views. */
+  readonly console: NodeConsole;
   private readonly raftMetrics: RaftMetrics;
+  /** Hints dropped per target since start (the console's), bounded like the targets' own map. */
+  private readonly hintsDroppedTo = new Map<string, number>();
   private stopped = false;
   private bootstrapping?: Promise<void>;
   /** Addresses of Raft peers as they identified themselves in the handshake. */
@@ -114,6 +121,9 @@ export class NodeRuntime {
       onCorrupt: (_key, err) => corrupt('hints')(err),
       onDropped: (target, reason) => {
         this.replicationMetrics.hintsDropped.inc({ reason });
+        if (target !== undefined && (this.hintsDroppedTo.has(target) || this.hintsDroppedTo.size < 4096)) {
+          this.hintsDroppedTo.set(target, (this.hintsDroppedTo.get(target) ?? 0) + 1);
+        }
         if (reason === 'quota') this.rateLimitedWarn(`hint-quota-${target}`, { target, maxBytes: config.maxHintBytesPerTarget }, 'hints for this target passed their byte quota: new ones are dropped (anti-entropy repairs them)');
       },
     });
@@ -191,6 +201,15 @@ export class NodeRuntime {
       handOverHints: () => this.handoff.handOver(),
     });
     this.antiEntropy = attachAntiEntropy(this, components.antiEntropy);
+    this.console = new NodeConsole({
+      selfId: config.id, clock, cluster: this.cluster, liveness: this.liveness, clockOffsets: this.clockOffsets, hints: this.hints,
+      handoff: this.handoff, hintsDropped: () => this.hintsDroppedTo, topology: this.topology, antiEntropy: this.antiEntropy,
+      antiEntropyActive: config.antiEntropy === 'active' && this.antiEntropy.options.manual !== true,
+      antiEntropyIntervalMs: this.antiEntropy.options.intervalMs, rpc: this.rpc, router: this.router, config,
+      leader: () => this.raft.status()?.leader ?? null, kvLatency: metrics.kvLatency.histogram,
+      opsByPartition: this.coordinator.opsByPartition, hintsDelivered: () => this.handoff.deliveredTo,
+      ...(components.diskBytes ? { diskBytes: components.diskBytes } : {}),
+    });
     this.raftMetrics = registerRuntimeMetrics(this, metrics.registry).raft;
     transport.setHandler(this.router.handle);
   }
@@ -290,6 +309,7 @@ export class NodeRuntime {
     this.handoff.start();
     await this.topology.start();
     this.antiEntropy.start();
+    this.console.start();
   }
 
   /** Resolves once the membership is known (tests). */
@@ -394,6 +414,7 @@ export class NodeRuntime {
     // Its loops end at their next step (a move or hand-over resumes at the next start).
     void this.topology.stop();
     this.antiEntropy.stop();
+    await this.console.stop();
     this.raft.stop();
     this.liveness.stop();
     await this.handoff.stop();

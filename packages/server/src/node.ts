@@ -14,7 +14,7 @@ import { ClientApi } from './http/client-api.js';
 import { NodeRuntime } from './node-runtime.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { NodeMetrics } from './observability/metrics.js';
-import { registerDiskMetrics } from './observability/disk-metrics.js';
+import { directoryBytes, registerDiskMetrics } from './observability/disk-metrics.js';
 import type { PeerTransport } from './peer/transport.js';
 import { WsTransport } from './peer/ws-transport.js';
 import { peerFrameCapBytes } from './protocol/frame-limits.js';
@@ -148,6 +148,7 @@ export class RingkvNode {
     });
     const runtime = new NodeRuntime(cfg, {
       clock: this.clock, engine: this.engine, transport, logger: this.log, metrics: this.metrics, prng,
+      ...(!this.components.engine && cfg.engine !== 'memory' ? { diskBytes: () => directoryBytes(cfg.data) } : {}),
     });
     this.runtime = runtime;
     runtimeRef = runtime;
@@ -163,6 +164,8 @@ export class RingkvNode {
       selfId: cfg.id,
       join: (seeds) => runtime.joinVia(seeds),
       adminViews: new Map([['anti-entropy', () => runtime.antiEntropy.status()]]),
+      console: runtime.console,
+      onKvError: (code) => runtime.console.recordKvError(code),
       ring: () => runtime.ringView(),
       changeMembership: (cmd, force) => runtime.changeByOperator(cmd as MembershipCommand, force),
       readiness: () => {

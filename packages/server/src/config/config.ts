@@ -67,6 +67,9 @@ export interface NodeConfig {
   readonly shedEventLoopDelayMs: number;
   readonly adminRequestsPerSecond: number;
   readonly maxPeerConnections: number;
+  readonly consoleRequestTimeoutMs: number;
+  readonly consoleDownAfterMs: number;
+  readonly trafficHistoryBytes: number;
 }
 
 export type ConfigInput = Partial<Record<ConfigKey, unknown>>;

@@ -48,8 +48,11 @@ export class Coordinator implements KvService {
   private readonly replicas: ReplicaClient;
   private readonly writes: WritePath;
   private readonly reads: ReadPath;
+  /** Reads and writes coordinated here, per partition (wrapping counters; the console takes rates of them). */
+  readonly opsByPartition: Uint32Array;
 
   constructor(private readonly deps: CoordinatorDeps) {
+    this.opsByPartition = new Uint32Array(deps.config.partitions);
     const requests = new QuorumRequests(new DeadlineQueue(deps.clock, deps.config.requestTimeoutMs), deps.metrics);
     this.replicas = new ReplicaClient(deps);
     const paths = { cluster: deps.cluster, liveness: deps.liveness, requests, replicas: this.replicas, metrics: deps.metrics };
@@ -95,7 +98,9 @@ export class Coordinator implements KvService {
   write(key: Uint8Array, record: StoredRecord, w: number, strict: boolean): Promise<void> {
     try {
       this.requireReady();
-      return this.writes.write(this.deps.cluster.ring.partitionOf(key), key, record, w, strict);
+      const p = this.deps.cluster.ring.partitionOf(key);
+      this.opsByPartition[p]++;
+      return this.writes.write(p, key, record, w, strict);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -105,7 +110,9 @@ export class Coordinator implements KvService {
   read(key: Uint8Array, r: number): Promise<StoredRecord | undefined> {
     try {
       this.requireReady();
-      return this.reads.read(this.deps.cluster.ring.partitionOf(key), key, r);
+      const p = this.deps.cluster.ring.partitionOf(key);
+      this.opsByPartition[p]++;
+      return this.reads.read(p, key, r);
     } catch (err) {
       return Promise.reject(err);
     }

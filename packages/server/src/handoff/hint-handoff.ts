@@ -47,6 +47,11 @@ export class HintedHandoff {
   private handingOver = false;
   /** When the oldest hint still held after the last full pass was made (unix ms; undefined: none held). */
   oldestPendingAtMs: number | undefined;
+  /** Hints still held after the last full pass, per target (count, oldest) and per partition (count): the console's. */
+  pendingByTarget: ReadonlyMap<string, { count: number; oldestAtMs: number }> = new Map();
+  pendingByPartition: ReadonlyMap<number, number> = new Map();
+  /** Hints delivered since start, per target (the console's delivery rate); targets are the hints' own. */
+  readonly deliveredTo = new Map<string, number>();
 
   constructor(private readonly deps: HintedHandoffDeps) {
     deps.liveness.onUp(() => this.kick());
@@ -107,6 +112,8 @@ export class HintedHandoff {
     let expired = 0;
     let pending = 0;
     let oldest: number | undefined;
+    const byTarget = new Map<string, { count: number; oldestAtMs: number }>();
+    const byPartition = new Map<number, number>();
     let after: Uint8Array | undefined;
     for (;;) {
       if (this.stopped) break;
@@ -123,15 +130,27 @@ export class HintedHandoff {
         if (await this.deliver(hint)) {
           delivered++;
           this.deps.metrics.hintsDelivered.inc();
+          if (this.deliveredTo.size >= 4096 && !this.deliveredTo.has(hint.target)) this.deliveredTo.clear();
+          this.deliveredTo.set(hint.target, (this.deliveredTo.get(hint.target) ?? 0) + 1);
         } else {
           pending++;
           if (oldest === undefined || hint.createdAtMs < oldest) oldest = hint.createdAtMs;
+          const t = byTarget.get(hint.target);
+          if (t) {
+            t.count++;
+            if (hint.createdAtMs < t.oldestAtMs) t.oldestAtMs = hint.createdAtMs;
+          } else byTarget.set(hint.target, { count: 1, oldestAtMs: hint.createdAtMs });
+          byPartition.set(hint.partition, (byPartition.get(hint.partition) ?? 0) + 1);
         }
       }));
     }
     this.deps.metrics.hintsPending.set(pending);
     // A pass cut short by stop() saw only some hints: keep what the last full pass found.
-    if (!this.stopped) this.oldestPendingAtMs = oldest;
+    if (!this.stopped) {
+      this.oldestPendingAtMs = oldest;
+      this.pendingByTarget = byTarget;
+      this.pendingByPartition = byPartition;
+    }
     if (delivered || expired) this.deps.log.info({ delivered, expired, pending }, 'hinted handoff pass');
     return { delivered, expired, pending };
   }

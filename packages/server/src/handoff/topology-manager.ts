@@ -54,6 +54,17 @@ export interface TopologyProgress {
   waitingForSource?: number[];
 }
 
+/** A partition stream in progress (GET /cluster/transfers). */
+export interface ActiveStream {
+  partition: number;
+  source: string;
+  destination: string;
+  bytesDone: number;
+  startedAtMs: number;
+  /** When the last chunk moved (a stream silent for long is stalled). */
+  lastProgressAtMs: number;
+}
+
 export interface TopologyDeps {
   selfId: string;
   cluster: ClusterState;
@@ -91,6 +102,8 @@ export class TopologyManager {
   progress: TopologyProgress = { phase: 'idle', partitionsTotal: 0, partitionsDone: 0, keys: 0, bytes: 0 };
   /** Stream payload bytes since start, received (pulled or pushed to this node) and sent (served or pushed): for metrics. */
   readonly streamed = { received: 0, sent: 0 };
+  /** The partition streams this node runs now (pulls and pushes), by partition, source and destination: the console's. */
+  private readonly active = new Map<string, ActiveStream>();
 
   constructor(private readonly deps: TopologyDeps) {
     this.progressStore = new StreamProgress(deps.meta);
@@ -103,6 +116,27 @@ export class TopologyManager {
     deps.router.on(PeerMessageType.StreamPartition, 'member', (from, msg) => this.serveChunk(from, msg));
     deps.router.on(PeerMessageType.StreamPush, 'member', (from, msg) => this.acceptPush(from, msg));
     deps.router.on(PeerMessageType.TopologyStatus, 'member', () => ({ type: PeerMessageType.TopologyStatusReply, ...this.status() }));
+  }
+
+  /** The streams running now (one pull or push each; a move runs them one at a time). */
+  activeStreams(): ActiveStream[] {
+    return [...this.active.values()].map((s) => ({ ...s }));
+  }
+
+  /** Registers a stream until `run` ends; `run` reports the bytes it moved. */
+  private async streaming<T>(partition: number, source: string, destination: string, run: (moved: (bytes: number) => void) => Promise<T>): Promise<T> {
+    const key = `${partition} ${source} ${destination}`;
+    const now = this.deps.clock.nowMs();
+    const s: ActiveStream = { partition, source, destination, bytesDone: 0, startedAtMs: now, lastProgressAtMs: now };
+    this.active.set(key, s);
+    try {
+      return await run((bytes) => {
+        s.bytesDone += bytes;
+        s.lastProgressAtMs = this.deps.clock.nowMs();
+      });
+    } finally {
+      if (this.active.get(key) === s) this.active.delete(key);
+    }
   }
 
   /** Where this node is in its moves (the removal guard asks every live member). */
@@ -346,7 +380,11 @@ export class TopologyManager {
   }
 
   /** One holder's copy of a partition, resumably; false if the holder failed a few times. */
-  private async pullFrom(partition: number, source: string, cursorKey: string): Promise<boolean> {
+  private pullFrom(partition: number, source: string, cursorKey: string): Promise<boolean> {
+    return this.streaming(partition, source, this.deps.selfId, (moved) => this.pullStream(partition, source, cursorKey, moved));
+  }
+
+  private async pullStream(partition: number, source: string, cursorKey: string, moved: (bytes: number) => void): Promise<boolean> {
     let after = this.progressStore.cursor(cursorKey, partition);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -363,6 +401,7 @@ export class TopologyManager {
           this.progress.keys += entries.length;
           this.progress.bytes += bytes;
           this.streamed.received += bytes;
+          moved(bytes);
           if (entries.length > 0) {
             after = new Uint8Array(entries[entries.length - 1][0]);
             await this.progressStore.advance(cursorKey, partition, after);
@@ -388,6 +427,10 @@ export class TopologyManager {
       this.progress.partitionsDone++;
       return;
     }
+    await this.streaming(partition, this.deps.selfId, to, (moved) => this.pushStream(partition, to, purpose, moved));
+  }
+
+  private async pushStream(partition: number, to: string, purpose: string, moved: (bytes: number) => void): Promise<void> {
     let after = this.progressStore.cursor(purpose, partition);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -402,6 +445,7 @@ export class TopologyManager {
             this.progress.keys += chunk.entries.length;
             this.progress.bytes += chunk.bytes;
             this.streamed.sent += chunk.bytes;
+            moved(chunk.bytes);
             if (chunk.entries.length > 0) {
               after = chunk.entries[chunk.entries.length - 1][0];
               await this.progressStore.advance(purpose, partition, after);

@@ -6,6 +6,7 @@ import type { MembershipCommand } from '@ringkv/core';
 import type { Registry } from 'prom-client';
 import { MethodNotAllowedError, RouteNotFoundError } from '../errors.js';
 import { readBody } from './read-body.js';
+import type { NodeConsole } from '../console/node-console.js';
 import { sendJson } from './json-response.js';
 import { ADMIN_BODY_MAX_BYTES, decodeChangeBody, decodeJoinBody, parseJsonBody } from './admin-bodies.js';
 import { consoleUi, StaticUi } from './static-ui.js';
@@ -23,6 +24,8 @@ export interface AdminRoutesDeps {
   /** Extra read-only admin views (name -> JSON), e.g. anti-entropy state. */
   adminViews?: ReadonlyMap<string, () => unknown>;
   readiness: () => { ready: boolean; reason?: string };
+  /** The console's JSON views and its origin check (console/node-console.ts). */
+  console?: Pick<NodeConsole, 'checkOrigin' | 'handle'>;
   /** Whether the node is shutting down (/ready then says so). */
   draining: () => boolean;
   /** The console's static files (/, /ui/...); the process's ui folder unless given. */
@@ -39,6 +42,10 @@ export class AdminRoutes {
   /** Answers a request for any path but /kv/. */
   async handle(method: string, path: string, req: IncomingMessage, res: ServerResponse): Promise<number> {
     if (StaticUi.owns(path)) return this.ui.handle(method, path, req.headers['if-none-match'], res);
+    // The console's CSRF defence: a POST to /cluster/* from a page of another origin is refused.
+    this.deps.console?.checkOrigin(method, path, req);
+    const consoleAnswer = this.deps.console?.handle(method, path, req, res);
+    if (consoleAnswer) return consoleAnswer;
     switch (path) {
       case '/health':
         this.only(method, path, ['GET', 'HEAD']);

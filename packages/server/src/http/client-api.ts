@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ForbiddenError, OverloadedError, ShuttingDownError, UnauthenticatedError } from '../errors.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
-import { sendError } from './error-response.js';
+import { sendError, toRingkvError } from './error-response.js';
 import { roleAllows, type AuthFailure, type Authenticator } from './auth/authenticator.js';
 import { accessFor, routeOf } from './route-table.js';
 import type { LoadShedder } from './load-shedder.js';
@@ -22,6 +22,8 @@ export interface ClientApiDeps extends KvRoutesDeps, Omit<AdminRoutesDeps, 'regi
   maxInFlight: number;
   /** Refuses data requests while the event loop lags, and rate-limits admin requests. */
   shedder?: LoadShedder;
+  /** Told of the error code of every failed /kv request (the console's traffic history). */
+  onKvError?: (code: string) => void;
   /** Client authentication (--auth-file); absent: every request is allowed (see route-table.ts). */
   auth?: {
     authenticator: Authenticator;
@@ -78,6 +80,7 @@ export class ClientApi {
       let status = 500;
       try {
         status = sendError(res, err);
+        if (isKv) this.deps.onKvError?.(toRingkvError(err).code);
         if (status >= 500) this.deps.log.error({ err, method, path }, 'request failed');
       } finally {
         finished(status);

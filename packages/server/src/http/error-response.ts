@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { InvalidTimestampError, isRingkvError, type RingkvError } from '@ringkv/core';
 import {
-  ClockSkewError, ForbiddenError, InternalError, InvalidKeyError, InvalidParameterError, KeyNotFoundError, MethodNotAllowedError,
+  ClockSkewError, CrossOriginError, ForbiddenError, InternalError, InvalidKeyError, InvalidParameterError, KeyNotFoundError, MethodNotAllowedError,
   NotReadyError, OverloadedError, QuorumUnavailableError, RequestTimeoutError, RouteNotFoundError, ShuttingDownError,
   UnauthenticatedError, ValueTooLargeError,
 } from '../errors.js';
@@ -28,6 +28,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   [ClockSkewError.code]: 503,
   [UnauthenticatedError.code]: 401,
   [ForbiddenError.code]: 403,
+  [CrossOriginError.code]: 403,
 };
 
 /** Refusals a client may retry after a short pause: they carry Retry-After. */

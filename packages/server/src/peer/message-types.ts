@@ -38,6 +38,9 @@ export const PeerMessageType = {
   /** Where a node is in its moves: asked before a removal, which waits for every catch-up. */
   TopologyStatus: 54,
   TopologyStatusReply: 55,
+  /** A member's own part of the console's views (liveness, hints, streams, repair, traffic). */
+  SelfStatus: 60,
+  SelfStatusReply: 61,
   /** Error reply to any request. */
   Error: 99,
 } as const;

@@ -355,7 +355,7 @@ export const MessageType = {
   Ping: 1, Pong: 2, ReplicaWrite: 10, ReplicaWriteAck: 11, ReplicaRead: 12, ReplicaReadReply: 13, Gossip: 20, GossipAck: 21,
   Raft: 30, RaftAck: 31, MembershipGet: 32, MembershipReply: 33, MembershipChange: 34, MembershipChangeReply: 35,
   MerkleLevel: 40, MerkleLevelReply: 41, BucketEntries: 42, BucketEntriesReply: 43, StreamPartition: 50, StreamPartitionChunk: 51,
-  StreamPush: 52, StreamPushAck: 53, TopologyStatus: 54, TopologyStatusReply: 55,
+  StreamPush: 52, StreamPushAck: 53, TopologyStatus: 54, TopologyStatusReply: 55, SelfStatus: 60, SelfStatusReply: 61,
 } as const;
 
 /** Request types a node answers for anyone who proved the secret; the rest only for members. */
@@ -486,7 +486,50 @@ export function messageSpecs(l: SpecLimits): Record<number, { request: Spec; rep
       request: obj({ type: lit(T.TopologyStatus) }),
       reply: obj({ type: lit(T.TopologyStatusReply), epoch, caughtUpEpoch: epoch, pendingPartitions: int() }),
     },
+    [T.SelfStatus]: {
+      request: obj({ type: lit(T.SelfStatus), traffic: opt(bool) }),
+      reply: obj({ type: lit(T.SelfStatusReply), status: selfStatusSpec(l.partitions, partition) }),
+    },
   };
+}
+
+/** A non-negative number, not necessarily an integer, at most 1e15 (rates, phi, quantiles). */
+const real: Spec = {
+  k: 'custom', name: 'real',
+  valid: fc.oneof(fc.constantFrom(0, 1e15, 0.5), fc.double({ min: 0, max: 1e15, noNaN: true }).map((x) => (x === 0 ? 0 : x))),
+  bad: fc.constantFrom(-1, -0.5, 1e16, Number.NaN, Number.POSITIVE_INFINITY, '1', null, true, [], {}),
+  check: (v) => typeof v === 'number' && !Number.isNaN(v) && v >= 0 && v <= 1e15,
+};
+
+/** A member's own part of the console's views (SelfStatusReply's status). */
+function selfStatusSpec(partitions: number, partition: Spec): Spec {
+  const nullable = (s: Spec) => oneOf(s, lit(null));
+  const opTraffic = obj({ ops: int(), p50Ms: nullable(real), p99Ms: nullable(real) });
+  const perPartition = arr(tuple(partition, real), 0, partitions);
+  return obj({
+    id: nodeId, atMs: int(), epoch: int(),
+    liveness: arr(obj({
+      id: nodeId, alive: bool, phi: nullable(real), heartbeatAgeMs: nullable(int()),
+      clockOffsetMs: nullable(int(-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)),
+    }), 0, MEMBERS_MAX),
+    diskBytes: nullable(int()),
+    hints: arr(obj({ target: nodeId, count: int(), bytes: int(), oldestAgeMs: nullable(int()), deliveredPerSecond: real, dropped: int() }), 0, MEMBERS_MAX),
+    hintsByPartition: perPartition,
+    streams: arr(obj({
+      partition, source: nodeId, destination: nodeId, bytesDone: int(), bytesTotal: nullable(int()),
+      rateBytesPerSecond: real, etaSeconds: nullable(real), stalled: bool,
+    }), 0, partitions * 16),
+    antiEntropy: obj({
+      intervalMs: int(), oldestRoundAgeMs: nullable(int()),
+      partitions: arr(obj({ partition, lastCompletedMs: nullable(int()), keysRepaired: int(), overdue: bool }), 0, partitions),
+    }),
+    p99Ms: obj({ get: nullable(real), put: nullable(real) }),
+    opsByPartition: perPartition,
+    traffic: opt(obj({
+      resolutionMs: int(1), capBytes: int(), usedBytes: int(),
+      series: arr(obj({ atMs: int(), get: opTraffic, put: opTraffic, delete: opTraffic, errors: arr(tuple(errorCode, int()), 0, 9) }), 0, 2048),
+    })),
+  });
 }
 
 /** A member as gossip describes it (a digest entry). */
