@@ -22,7 +22,7 @@ export const NODE_COLUMNS = [
 ];
 
 function buildRow(key, columns) {
-  const id = h('td', { testid: `node-${key}-id` });
+  const id = h('strong', { testid: `node-${key}-id` });
   const zone = h('span', { class: 'muted', testid: `node-${key}-zone` });
   const staleMark = h('span', { class: 'badge stale', testid: `node-${key}-stale`, title: 'this member did not answer in time: its row shows the last part it gave' });
   const addr = h('div', { class: 'muted small' });

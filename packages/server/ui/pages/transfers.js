@@ -83,8 +83,8 @@ function aeRow(key, now) {
   };
 }
 
-function table(testid, headers, tbody) {
-  return h('div', { class: 'scroll' }, h('table', { class: 'grid-table', testid }, h('thead', {}, h('tr', {}, headers.map((x) => h('th', {}, x)))), tbody));
+function table(testid, headers, tbody, cls = 'scroll') {
+  return h('div', { class: cls }, h('table', { class: 'grid-table', testid }, h('thead', {}, h('tr', {}, headers.map((x) => h('th', {}, x)))), tbody));
 }
 
 export default {
@@ -112,7 +112,7 @@ export default {
       h('section', { class: 'card' }, h('h2', {}, 'Hints per target ', h('span', { class: 'muted' }, '(', nHints, ')')), noHints,
         table('hints-table', ['holder', 'target', 'count', 'bytes', 'oldest', 'delivered', 'dropped'], hintsBody)),
       h('section', { class: 'card' }, h('h2', {}, 'Anti-entropy per partition ', h('span', { class: 'muted' }, '(', nAe, ', overdue ', nOverdue, ')')),
-        table('antiEntropy-table', ['node', 'partition', 'last completed round', 'keys repaired', 'overdue'], aeBody), aeMore));
+        table('antiEntropy-table', ['node', 'partition', 'last completed round', 'keys repaired', 'overdue'], aeBody, 'scroll tall'), aeMore));
     return {
       root,
       async refresh() {
