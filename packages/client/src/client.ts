@@ -145,6 +145,15 @@ export class RingkvClient {
   }
 
   /**
+   * The cluster's verdict (healthy, degraded, unavailable) with its reasons and counts, as the
+   * first node that answers sees it (`GET /cluster/health`, docs/console.md).
+   */
+  async health(options: CallOptions = {}): Promise<ClusterHealth> {
+    const res = await this.caller.call(this.spec('read', 'GET', '/cluster/health', undefined, options, false));
+    return JSON.parse(new TextDecoder().decode(res.body)) as ClusterHealth;
+  }
+
+  /**
    * Proposes a membership change to the cluster (`POST /cluster/changes`), e.g.
    * `{ op: 'remove', id: 'n3' }` to drop a dead node. Resolves with the epoch it created.
    */
@@ -284,6 +293,22 @@ export interface RingView {
   epoch: number;
   replicas: number;
   partitions: { partition: number; replicas: string[] }[];
+}
+
+/** GET /cluster/health: the verdict, its reasons (worst first) and the counts behind it (docs/console.md). */
+export interface ClusterHealth {
+  verdict: 'healthy' | 'degraded' | 'unavailable';
+  reasons: string[];
+  node: string;
+  epoch: number;
+  leader: string | null;
+  nodes: { total: number; up: number; suspect: number; down: number; joining: number; leaving: number; stale: number };
+  partitions: { total: number; fullyReplicated: number; underReplicated: number; belowRead: number; belowWrite: number; unavailable: number };
+  transfers: { inFlight: number };
+  hints: { count: number; bytes: number; oldestAgeMs: number | null };
+  antiEntropy: { oldestRoundAgeMs: number | null };
+  /** Members that did not answer the node in time. */
+  stale: string[];
 }
 
 /** A membership change, as POST /cluster/changes takes it. */

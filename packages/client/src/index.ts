@@ -1,5 +1,5 @@
 // @ringkv/client: the HTTP client SDK of ringkv. See the README for examples.
-export { RingkvClient, type GetResult, type Value, type WriteResult } from './client.js';
+export { RingkvClient, type ClusterHealth, type GetResult, type Value, type WriteResult } from './client.js';
 export * from './errors.js';
 export { CLIENT_ERROR_CODES } from './error-codes.js';
 export {

@@ -1,7 +1,7 @@
 // `ringkv cluster ...`: status and ring views and membership changes, through the client SDK,
 // each against the node at --endpoint.
 import type { Argv } from 'yargs';
-import { AUTH_ERROR_CODES, RingkvClient, isRingkvClientError, type ClusterView } from '@ringkv/client';
+import { AUTH_ERROR_CODES, RingkvClient, isRingkvClientError, type ClusterHealth, type ClusterView } from '@ringkv/client';
 import { accessOptions, clientAccess, readAccess, reportFailure, type NodeAccess } from '../client-options.js';
 import { UsageError } from '../usage-error.js';
 
@@ -38,6 +38,26 @@ export function renderStatus(view: ClusterView): string {
   return lines.join('\n');
 }
 
+/** `ringkv cluster health`: the verdict, its reasons, then the counts behind it. */
+export function renderHealth(h: ClusterHealth): string {
+  const lines = [`${h.verdict.toUpperCase()}   (node ${h.node}, epoch ${h.epoch}, leader ${h.leader ?? '(none)'})`];
+  for (const r of h.reasons) lines.push(`  - ${r}`);
+  const n = h.nodes;
+  const p = h.partitions;
+  lines.push('', table([
+    ['NODES', `${n.total} total`, `${n.up} up`, `${n.suspect} suspect`, `${n.down} down`, `${n.joining} joining`, `${n.leaving} leaving`, `${n.stale} stale`],
+    ['PARTITIONS', `${p.total} total`, `${p.fullyReplicated} full`, `${p.underReplicated} under-replicated`, `${p.belowRead} below R`, `${p.belowWrite} below W`, `${p.unavailable} unavailable`, ''],
+  ]));
+  lines.push('', `transfers in flight ${h.transfers.inFlight}   hints ${h.hints.count} (${h.hints.bytes} bytes${h.hints.oldestAgeMs !== null ? `, oldest ${Math.round(h.hints.oldestAgeMs / 1000)} s` : ''})   oldest anti-entropy round ${h.antiEntropy.oldestRoundAgeMs === null ? '-' : `${Math.round(h.antiEntropy.oldestRoundAgeMs / 1000)} s`}`);
+  if (h.stale.length > 0) lines.push(`stale (did not answer in time): ${h.stale.join(', ')}`);
+  return lines.join('\n');
+}
+
+/** The exit code of `cluster health`: 0 unless some partition is below its write quorum. */
+export function healthExitCode(h: ClusterHealth): number {
+  return h.verdict === 'unavailable' ? 1 : 0;
+}
+
 export function clusterCommand(y: Argv): Argv {
   return y.command('cluster', 'Cluster status and membership changes (against --endpoint)', (c) => {
     const common = (b: Argv) => accessOptions(b
@@ -49,6 +69,14 @@ export function clusterCommand(y: Argv): Argv {
           const access = readAccess(argv);
           const view = await reportFailure(access, () => nodeClient(argv, access).cluster());
           if (view) console.log(argv.json ? JSON.stringify(view, null, 2) : renderStatus(view));
+        })
+      .command('health', 'The cluster\'s verdict (healthy, degraded, unavailable) with reasons and counts; exits 1 when unavailable', (b) => common(b).option('json', { type: 'boolean', describe: 'Print the raw JSON' }),
+        async (argv) => {
+          const access = readAccess(argv);
+          const health = await reportFailure(access, () => nodeClient(argv, access).health());
+          if (!health) return;
+          console.log(argv.json ? JSON.stringify(health, null, 2) : renderHealth(health));
+          if (healthExitCode(health) !== 0) process.exitCode = healthExitCode(health);
         })
       .command('ring', 'Ownership of partitions: per member, and per partition with --partitions', (b) => common(b)
         .option('partitions', { type: 'boolean', describe: 'List every partition with its replicas' })
