@@ -66,7 +66,7 @@ describe('page helpers', () => {
     expect(changeRequests({ op: 'remove', id: 'n3', force: true }, 'n1').commit).toEqual({ path: '/cluster/changes', body: { op: 'remove', id: 'n3', force: true } });
     expect(changeRequests({ op: 'remove', id: 'n3', force: false }, 'n1').commit.body).toEqual({ op: 'remove', id: 'n3' });
     expect(changeRequests({ op: 'add', id: 'n4', peer: 'h:2', http: 'h:1', zone: null, seeds: ['s:1'] }, 'n4')).toEqual({
-      plan: { op: 'add', member: { id: 'n4', peer: 'h:2', http: 'h:1' } }, commit: { path: '/cluster/join', body: { seeds: ['s:1'] } },
+      plan: { op: 'add', member: { id: 'n4', peer: 'h:2', http: 'h:1' }, seeds: ['s:1'] }, commit: { path: '/cluster/join', body: { seeds: ['s:1'] } },
     });
   });
 });

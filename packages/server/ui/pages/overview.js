@@ -42,6 +42,7 @@ export default {
     const hintBytes = tile('hint bytes', 'overview-hints-bytes');
     const hintAge = tile('oldest hint', 'overview-hints-oldestAgeMs');
     const aeAge = tile('oldest anti-entropy round', 'overview-antiEntropy-oldestRoundAgeMs');
+    const aeOverdue = tile('partitions overdue for repair', 'overview-antiEntropy-overduePartitions');
     const stale = h('ul', { class: 'stale-list', testid: 'overview-stale' });
     const staleBox = h('section', { class: 'card', hidden: true }, h('h2', {}, 'Members that did not answer (stale)'), stale);
 
@@ -49,7 +50,7 @@ export default {
       h('section', { class: 'card verdict-card' }, h('div', { class: 'verdict-line' }, 'Cluster is ', verdict, h('span', { class: 'muted' }, ' (as seen by node ', node, ')')), reasons),
       h('section', { class: 'card' }, h('h2', {}, 'Membership'), h('div', { class: 'tiles' }, epoch.el, leader.el, ...nodeTiles.map((t) => t.el))),
       h('section', { class: 'card' }, h('h2', {}, 'Partitions'), h('div', { class: 'tiles' }, total.el, ...partTiles.map((t) => t.el)), bar),
-      h('section', { class: 'card' }, h('h2', {}, 'Moving and catching up'), h('div', { class: 'tiles' }, inFlight.el, hintCount.el, hintBytes.el, hintAge.el, aeAge.el)),
+      h('section', { class: 'card' }, h('h2', {}, 'Moving and catching up'), h('div', { class: 'tiles' }, inFlight.el, hintCount.el, hintBytes.el, hintAge.el, aeAge.el, aeOverdue.el)),
       staleBox,
     );
 
@@ -99,6 +100,10 @@ export default {
         show(hintBytes.value, d.hints?.bytes, bytes(d.hints?.bytes));
         show(hintAge.value, d.hints?.oldestAgeMs, d.hints?.oldestAgeMs === null ? 'none' : duration(d.hints?.oldestAgeMs));
         show(aeAge.value, d.antiEntropy?.oldestRoundAgeMs, d.antiEntropy?.oldestRoundAgeMs === null ? 'no round yet' : duration(d.antiEntropy?.oldestRoundAgeMs));
+        // Not in docs/console.md's first version: shown when the node gives it.
+        aeOverdue.el.hidden = typeof d.antiEntropy?.overduePartitions !== 'number';
+        show(aeOverdue.value, d.antiEntropy?.overduePartitions ?? null);
+        flag(aeOverdue.el, 'alert', (d.antiEntropy?.overduePartitions ?? 0) > 0);
         const staleIds = d.stale ?? [];
         staleBox.hidden = staleIds.length === 0;
         const staleText = staleIds.join(',');

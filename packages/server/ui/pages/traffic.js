@@ -112,7 +112,9 @@ export default {
           show(latest.get(`${op}-rate`), rate, num(rate, 1));
         }
         const x1 = last ? last.atMs : Date.now();
-        const x0 = Number.isFinite(windowMs) ? x1 - windowMs : all[0]?.atMs ?? x1;
+        // The window, or less while the history is shorter (the lines then fill the chart).
+        const first = all[0]?.atMs ?? x1;
+        const x0 = Number.isFinite(windowMs) ? Math.max(x1 - windowMs, first) : first;
         const shown = all.filter((s) => s.atMs >= x0);
         const label = (x) => clock(x);
         opsChart.update(OPS.map((op) => ({ name: op, cls: `s-${op}`, points: shown.map((s) => [s.atMs, opsPerSecond(s, op, d.resolutionMs)]) })), x0, x1, label);
