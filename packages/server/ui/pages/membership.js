@@ -36,7 +36,6 @@ export default {
   create(ctx) {
     let selfId = null;
     let self = null;
-    let members = [];
     let pending = null;
 
     const errorBox = h('div', { class: 'banner error', testid: 'error-message', role: 'alert', hidden: true });
@@ -192,7 +191,7 @@ export default {
         ctx.fetchError(null);
         selfId = r.data.node;
         ctx.setNode(selfId);
-        members = r.data.nodes ?? [];
+        const members = r.data.nodes ?? [];
         self = members.find((m) => m.id === selfId) ?? null;
         rows.update(members);
         const alone = members.length === 1 && self !== null;
