@@ -96,6 +96,7 @@ export default {
     const plan = {
       op: h('span', { testid: 'plan-op' }), id: h('span', { testid: 'plan-id' }),
       partitionsMoving: h('span', { testid: 'plan-partitionsMoving' }), bytesMoving: h('span', { testid: 'plan-bytesMoving' }),
+      copiesMoving: h('span', { testid: 'plan-copiesMoving' }), epoch: h('span', { testid: 'plan-epoch' }),
     };
     const sharesBody = h('tbody');
     const confirmInput = h('input', { type: 'text', testid: 'plan-confirm', autocomplete: 'off', spellcheck: 'false' });
@@ -106,7 +107,8 @@ export default {
     const confirmLabel = h('span', {});
     const planBox = h('section', { class: 'card plan', testid: 'plan', hidden: true },
       h('h2', {}, 'Plan preview'),
-      h('p', {}, h('strong', {}, plan.op), ' of ', h('strong', {}, plan.id), ': ', plan.partitionsMoving, ' partition replicas move, ', plan.bytesMoving, '.'),
+      h('p', {}, h('strong', {}, plan.op), ' of ', h('strong', {}, plan.id), ' (planned at epoch ', plan.epoch, '): ', plan.partitionsMoving,
+        ' partitions gain an owner, ', plan.copiesMoving, ' copies stream, about ', plan.bytesMoving, '.'),
       h('table', { class: 'grid-table compact', testid: 'plan-shares' }, h('thead', {}, h('tr', {}, h('th', {}, 'member'), h('th', {}, 'share before'), h('th', {}, 'after'))), sharesBody),
       h('p', {}, 'Nothing has changed yet. ', confirmLabel, ' ', confirmInput), forceLabel,
       h('p', {}, commit, ' ', cancel));
@@ -135,7 +137,9 @@ export default {
       show(plan.op, p.op);
       show(plan.id, p.id);
       show(plan.partitionsMoving, p.partitionsMoving, num(p.partitionsMoving));
-      show(plan.bytesMoving, p.bytesMoving, bytes(p.bytesMoving));
+      show(plan.bytesMoving, p.bytesMoving, p.bytesMoving === null ? 'unknown bytes (no member reports its disk)' : bytes(p.bytesMoving));
+      show(plan.copiesMoving, p.copiesMoving ?? null, num(p.copiesMoving ?? null));
+      show(plan.epoch, p.epoch ?? null);
       fill(sharesBody, Object.entries(p.shares ?? {}).map(([id, s]) => {
         const k = idPart(id);
         const before = h('td', { class: 'num', testid: `plan-share-${k}-before` });
