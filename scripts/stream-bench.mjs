@@ -5,7 +5,7 @@
 // own all of them). Reported: the stream's keys/s and MB/s as n2's topology progress counts them
 // (first to last chunk of the move), and the wall time from n2's start to ready. A report, no
 // pass/fail. Needs a build (npm run build). Both nodes run on loopback with their default config.
-// Usage: node scripts/stream-bench.mjs [--keys 1000000] [--value-bytes 100] [--partitions 256] [--json]
+// Usage: node scripts/stream-bench.mjs [--keys 1000000] [--value-bytes 100] [--partitions 256] [--json] [--prof DIR]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -25,6 +25,8 @@ const keys = Number(arg('keys', '1000000'));
 const valueBytes = Number(arg('value-bytes', '100'));
 const partitions = Number(arg('partitions', '256'));
 const asJson = process.argv.includes('--json');
+/** --prof DIR: both nodes write V8 CPU profiles there (node --cpu-prof). */
+const profDir = arg('prof', undefined);
 const secret = 'stream-bench-secret-of-at-least-32-bytes!';
 
 const freePort = () => new Promise((resolve, reject) => {
@@ -68,7 +70,7 @@ async function load(dir) {
 async function startNode(id, seeds, dir) {
   const http = await freePort();
   const peer = await freePort();
-  const args = [bin, 'start', '--id', id, '--http', `127.0.0.1:${http}`, '--peer', `127.0.0.1:${peer}`, '--data', dir,
+  const args = [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), bin, 'start', '--id', id, '--http', `127.0.0.1:${http}`, '--peer', `127.0.0.1:${peer}`, '--data', dir,
     '--engine', 'level', '--partitions', String(partitions), '--secret', secret, '--log-level', 'warn',
     '--seeds', (seeds ?? [`127.0.0.1:${peer}`]).join(',')];
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RINGKV_')));

@@ -17,6 +17,8 @@ export interface ClusterOptions {
   sabotage?: Sabotage;
   /** Anti-entropy overrides for every node (e.g. manual: the test runs the rounds itself). */
   antiEntropy?: Partial<AntiEntropyOptions>;
+  /** Config keys of every node, founders and joiners (e.g. small stream chunks). */
+  config?: Readonly<Record<string, unknown>>;
   replicas: number;
   partitions: number;
   requestTimeoutMs: number;
@@ -70,6 +72,7 @@ export class SimCluster {
         requestTimeoutMs: options.requestTimeoutMs, gossipIntervalMs: options.gossipIntervalMs, hintWindowMs: options.hintWindowMs,
         // Membership does not change in these runs: a slow Raft tick keeps the event count (and CI time) down.
         raftTickMs: 500,
+        ...options.config,
       });
       network.addNode(id, address);
       const node: SimNode = {
@@ -91,7 +94,7 @@ export class SimCluster {
       id, peer: address, http: `${id}:8000`, seeds: founders, engine: 'memory', durability: 'sync',
       replicas: this.options.replicas, partitions: this.options.partitions, logLevel: 'silent',
       requestTimeoutMs: this.options.requestTimeoutMs, gossipIntervalMs: this.options.gossipIntervalMs,
-      hintWindowMs: this.options.hintWindowMs, raftTickMs: 500,
+      hintWindowMs: this.options.hintWindowMs, raftTickMs: 500, ...this.options.config,
     });
     this.network.addNode(id, address);
     const node: SimNode = {

@@ -198,6 +198,7 @@ export class NodeRuntime {
       rpc: this.rpc, router: this.router, admission: this.admission,
       liveness: this.liveness, clock, log: logger.child({ component: 'topology' }),
       bytesPerSec: config.streamBytesPerSec, chunkBytes: config.streamChunkBytes, requestTimeoutMs: config.requestTimeoutMs,
+      parallelPartitions: config.streamParallelPartitions, windowChunks: config.streamWindowChunks, maxKeyBytes: config.maxKeyBytes, maxValueBytes: config.maxValueBytes,
       handOverHints: () => this.handoff.handOver(),
     });
     this.antiEntropy = attachAntiEntropy(this, components.antiEntropy);

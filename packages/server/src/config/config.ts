@@ -48,6 +48,8 @@ export interface NodeConfig {
   readonly raftTickMs: number;
   readonly streamBytesPerSec: number;
   readonly streamChunkBytes: number;
+  readonly streamParallelPartitions: number;
+  readonly streamWindowChunks: number;
   readonly raftElectionTicks: number;
   readonly membershipChangeTimeoutMs: number;
   readonly maxClockSkewMs: number;

@@ -24,3 +24,18 @@ export class PartitionNotHeldError extends RingkvError {
     super(PartitionNotHeldError.code, `this node has not received partition ${partition} yet`, { retryable: true, details: { partition } });
   }
 }
+
+/**
+ * A streamed chunk (or the manifest listing it) kept failing its checksum: refetched a few times,
+ * each copy hashed to something else than the manifest says. The pull of the partition from this
+ * source fails and is tried again later, from the last chunk that passed.
+ */
+export class StreamChecksumMismatchError extends RingkvError {
+  static readonly code = 'STREAM_CHECKSUM_MISMATCH';
+
+  constructor(partition: number, source: string, what: string, attempts: number) {
+    super(StreamChecksumMismatchError.code, `${what} of partition ${partition} from ${source} failed its checksum ${attempts} times`, {
+      retryable: true, details: { partition, source, what, attempts },
+    });
+  }
+}

@@ -8,13 +8,15 @@
 //   the previous holders;
 // - a node removed while alive (`cluster remove` of a node that was only cut off) stops serving and
 //   hands its hints over, as a leaving one does.
-// Partition by partition, throttled (pulls, pushes and the chunks served alike), resumable after a
-// crash of either side; progress is visible in /cluster and the logs. One move runs at a time; a
+// Several partitions at once (parallelPartitions), throttled (pulls, pushes and the chunks served
+// alike), resumable after a crash of either side; progress is visible in /cluster and the logs. A
+// pull carries a checksum manifest (stream-pull.ts, stream-source.ts) and applies in bulk where
+// the partition holds nothing else yet (replica/bulk-guard.ts). One move runs at a time; a
 // membership change during a move re-plans it. A partition counts as received only once a source
 // that holds it has streamed it: with no live source the pull keeps retrying (shown in /cluster as
 // waitingForSource), and a node never serves a partition it is still missing.
 import type { MembershipCommand } from '@ringkv/core';
-import { isRingkvError, RingkvError } from '@ringkv/core';
+import { isRingkvError, RECORD_MIN_SIZE, RingkvError } from '@ringkv/core';
 import type { PartitionReader } from '../replica/partition-reader.js';
 import type { MetaStore } from '../meta-store.js';
 import { sleepOn, type Clock } from '../clock.js';
@@ -30,12 +32,18 @@ import type { ReplyOf, RequestOf } from '../protocol/peer-messages.js';
 import type { PeerRouter } from '../protocol/peer-router.js';
 import type { PeerRpc } from '../protocol/peer-rpc.js';
 import type { RecordAdmission } from '../replica/record-admission.js';
+import { RECORD_OVERHEAD_BYTES, STREAM_MANIFEST_CHUNKS_MAX } from '../protocol/peer-messages.js';
 import { applyChunk, chunkReply, readChunk, type ApplyChunkDeps } from './partition-stream.js';
+import { pullPartition, type PullDeps } from './stream-pull.js';
+import { ListedChunks, manifestOf, readListedChunk, readManifestChunks } from './stream-source.js';
 import { PartitionNotHeldError } from './handoff-errors.js';
 import { StreamProgress } from './stream-progress.js';
 import { ByteThrottle } from './throttle.js';
 
 export { PartitionNotHeldError } from './handoff-errors.js';
+
+/** Chunks of lately served manifests kept for their fetches, in chunkBytes (ListedChunks). */
+const LISTED_CHUNKS = 32;
 
 export type TopologyPhase = 'idle' | 'receiving' | 'sending' | 'catching-up' | 'handing-over-hints' | 'left';
 
@@ -83,6 +91,13 @@ export interface TopologyDeps {
   log: Logger;
   bytesPerSec: number;
   chunkBytes: number;
+  /** Partitions pulled at once (streamParallelPartitions). */
+  parallelPartitions: number;
+  /** Chunks of a pull requested ahead of the one being applied (streamWindowChunks). */
+  windowChunks: number;
+  /** The node's limits: what a streamed entry may hold. */
+  maxKeyBytes: number;
+  maxValueBytes: number;
   requestTimeoutMs: number;
   /** One hand-over pass of this node's hints (see HintedHandoff.handOver); resolves with those still held. */
   handOverHints: () => Promise<number>;
@@ -94,6 +109,8 @@ export class TopologyManager {
   /** The chunks this node serves to pulling peers share one budget of their own. */
   private readonly serveThrottle: ByteThrottle;
   private readonly applyDeps: ApplyChunkDeps;
+  /** Packings of manifests served lately, for the chunk fetches that follow (read once). */
+  private readonly listed: ListedChunks;
   private running?: Promise<void>;
   private rerun = false;
   private stopped = false;
@@ -109,11 +126,15 @@ export class TopologyManager {
     this.progressStore = new StreamProgress(deps.meta);
     this.throttle = new ByteThrottle(deps.clock, deps.bytesPerSec);
     this.serveThrottle = new ByteThrottle(deps.clock, deps.bytesPerSec);
+    // Room for several pullers' windows: past it a fetch reads its chunk again.
+    this.listed = new ListedChunks(deps.clock, LISTED_CHUNKS * deps.chunkBytes);
     this.applyDeps = {
       store: deps.store, admission: deps.admission, partitions: deps.cluster.ready ? deps.cluster.ring.partitions : 0,
       onBadEntry: (from, why) => this.deps.log.warn({ from, why }, 'skipped a streamed entry'),
     };
     deps.router.on(PeerMessageType.StreamPartition, 'member', (from, msg) => this.serveChunk(from, msg));
+    deps.router.on(PeerMessageType.StreamManifest, 'member', (from, msg) => this.serveManifest(from, msg));
+    deps.router.on(PeerMessageType.StreamChunk, 'member', (from, msg) => this.serveListedChunk(from, msg));
     deps.router.on(PeerMessageType.StreamPush, 'member', (from, msg) => this.acceptPush(from, msg));
     deps.router.on(PeerMessageType.TopologyStatus, 'member', () => ({ type: PeerMessageType.TopologyStatusReply, ...this.status() }));
   }
@@ -195,6 +216,35 @@ export class TopologyManager {
     await this.serveThrottle.take(chunk.bytes);
     this.streamed.sent += chunk.bytes;
     return chunkReply(chunk);
+  }
+
+  /** Refuses a pull from a member not gaining the partition; throws while this node still misses it. */
+  private checkPull(from: PeerIdentity, type: number, partition: number): void {
+    const { cluster, router } = this.deps;
+    if (!cluster.ready || !mayPull(cluster, from.id, partition)) {
+      router.refuse(from, type, `${from.id} is not gaining partition ${partition} at epoch ${cluster.epoch}`);
+    }
+    if (!this.holds(partition)) throw new PartitionNotHeldError(partition);
+  }
+
+  /** The checksum manifest of the next chunks of a partition (stream-source.ts). */
+  async serveManifest(from: PeerIdentity, msg: RequestOf<typeof PeerMessageType.StreamManifest>): Promise<ReplyOf<typeof PeerMessageType.StreamManifest>> {
+    this.checkPull(from, PeerMessageType.StreamManifest, msg.partition);
+    const maxChunks = Math.min(msg.maxChunks, STREAM_MANIFEST_CHUNKS_MAX);
+    const { chunks, done } = await readManifestChunks(this.deps.reader, msg.partition, msg.after, Math.min(msg.chunkBytes, this.deps.chunkBytes), maxChunks);
+    this.listed.keep(msg.partition, chunks);
+    return { type: PeerMessageType.StreamManifestReply, ...manifestOf(chunks, done) };
+  }
+
+  /** A chunk a manifest listed, if its range still hashes to the leaf (else stale). */
+  async serveListedChunk(from: PeerIdentity, msg: RequestOf<typeof PeerMessageType.StreamChunk>): Promise<ReplyOf<typeof PeerMessageType.StreamChunk>> {
+    this.checkPull(from, PeerMessageType.StreamChunk, msg.partition);
+    const packed = this.listed.take(msg.partition, msg.leaf)
+      ?? await readListedChunk(this.deps.reader, msg.partition, msg.after, msg.last, msg.leaf, Math.min(msg.chunkBytes, this.deps.chunkBytes));
+    if (packed === undefined) return { type: PeerMessageType.StreamChunkReply, stale: true };
+    await this.serveThrottle.take(packed.length);
+    this.streamed.sent += packed.length;
+    return { type: PeerMessageType.StreamChunkReply, stale: false, packed };
   }
 
   /** Applies a chunk pushed by a leaving owner to this node, a pending owner of the partition. */
@@ -339,20 +389,26 @@ export class TopologyManager {
     for (const p of partitions) if (this.progressStore.isDone(purpose, p)) await onReceived?.(p);
     for (let pass = 0; left.length > 0; pass++) {
       const next: number[] = [];
-      for (const p of left) {
-        if (this.stopped || this.rerun) return false;
-        if (await this.pullOnce(p, sourcesOf(p), purpose)) {
-          this.waitingForSource(p, false);
-          await this.progressStore.finish(purpose, p);
-          this.progress.partitionsDone++;
-          await onReceived?.(p);
-        } else {
-          if (this.stopped || this.rerun) return false;
-          this.waitingForSource(p, true);
-          next.push(p);
+      // parallelPartitions workers take the partitions in order; progress records are per partition.
+      const queue = [...left];
+      const worker = async (): Promise<void> => {
+        for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+          if (this.stopped || this.rerun) return;
+          if (await this.pullOnce(p, sourcesOf(p), purpose)) {
+            this.waitingForSource(p, false);
+            await this.progressStore.finish(purpose, p);
+            this.progress.partitionsDone++;
+            await onReceived?.(p);
+          } else {
+            if (this.stopped || this.rerun) return;
+            this.waitingForSource(p, true);
+            next.push(p);
+          }
         }
-      }
-      left = next;
+      };
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(this.deps.parallelPartitions, left.length)) }, worker));
+      if (this.stopped || this.rerun) return false;
+      left = next.sort((a, b) => a - b);
       if (left.length === 0) break;
       if (pass % 10 === 0) {
         this.deps.log.warn({ partitions: left.slice(0, 16), count: left.length }, 'no live source holds these partitions yet; retrying (they are not marked received)');
@@ -385,35 +441,34 @@ export class TopologyManager {
   }
 
   private async pullStream(partition: number, source: string, cursorKey: string, moved: (bytes: number) => void): Promise<boolean> {
-    let after = this.progressStore.cursor(cursorKey, partition);
+    const deps: PullDeps = {
+      rpc: this.deps.rpc, store: this.deps.store, admission: this.deps.admission, partitions: this.partitionsOfCluster(),
+      limits: { maxKeyBytes: this.deps.maxKeyBytes, minRecordBytes: RECORD_MIN_SIZE, maxRecordBytes: this.deps.maxValueBytes + RECORD_OVERHEAD_BYTES },
+      chunkBytes: this.deps.chunkBytes, maxChunks: Math.min(STREAM_MANIFEST_CHUNKS_MAX, 2 * this.deps.windowChunks), window: this.deps.windowChunks,
+      timeoutMs: this.deps.requestTimeoutMs * 5, take: (bytes) => this.throttle.take(bytes),
+      applied: async (keys, bytes, last) => {
+        this.progress.keys += keys;
+        this.progress.bytes += bytes;
+        this.streamed.received += bytes;
+        moved(bytes);
+        await this.progressStore.advance(cursorKey, partition, last);
+      },
+      onBadEntry: this.applyDeps.onBadEntry!,
+      onMismatch: (what) => this.deps.log.warn({ partition, source, what }, 'a streamed chunk failed its checksum; fetching it again'),
+      stopped: () => this.stopped,
+    };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const address = this.deps.cluster.member(source)?.peer;
         if (!address) return false;
-        for (;;) {
-          const reply = await this.deps.rpc.request(address, {
-            type: PeerMessageType.StreamPartition, partition, maxBytes: this.deps.chunkBytes, ...(after ? { after } : {}),
-          }, this.deps.requestTimeoutMs * 5);
-          const entries = reply.entries;
-          const bytes = entries.reduce((sum, [k, v]) => sum + k.length + v.length, 0);
-          await this.throttle.take(bytes);
-          await applyChunk({ ...this.applyDeps, partitions: this.partitionsOfCluster() }, partition, entries, source);
-          this.progress.keys += entries.length;
-          this.progress.bytes += bytes;
-          this.streamed.received += bytes;
-          moved(bytes);
-          if (entries.length > 0) {
-            after = new Uint8Array(entries[entries.length - 1][0]);
-            await this.progressStore.advance(cursorKey, partition, after);
-          }
-          if (reply.done) return true;
-          if (this.stopped) return false;
-        }
+        // Resumes after the last key recorded (a chunk applies whole before its key is).
+        return await pullPartition(deps, address, source, partition, this.progressStore.cursor(cursorKey, partition));
       } catch (err) {
         if (this.stopped) return false;
         const code = isRingkvError(err) ? (err as { remoteCode?: string }).remoteCode ?? err.code : (err as Error).message;
         // A source still missing the partition itself is not a failure of the source: ask another.
         if (code === PartitionNotHeldError.code) return false;
+        this.progress.lastError = `${code}: partition ${partition} from ${source}`;
         this.deps.log.warn({ partition, source, err: code }, 'stream source failed; retrying');
         await sleepOn(this.deps.clock, 200 * 2 ** attempt);
       }

@@ -38,6 +38,11 @@ export const PeerMessageType = {
   /** Where a node is in its moves: asked before a removal, which waits for every catch-up. */
   TopologyStatus: 54,
   TopologyStatusReply: 55,
+  /** A pull with a checksum manifest: the manifest of the next chunks, then each chunk by its range and leaf. */
+  StreamManifest: 56,
+  StreamManifestReply: 57,
+  StreamChunk: 58,
+  StreamChunkReply: 59,
   /** A member's own part of the console's views (liveness, hints, streams, repair, traffic). */
   SelfStatus: 60,
   SelfStatusReply: 61,

@@ -18,6 +18,8 @@ export interface ProtocolLimits {
 export const RECORD_OVERHEAD_BYTES = RECORD_MIN_SIZE + 6;
 /** The most a stream chunk may be asked to hold (a node asks for streamChunkBytes, at most 8 MiB). */
 export const STREAM_CHUNK_MAX_BYTES = 8 * 1024 * 1024;
+/** Chunks one stream manifest lists at most (handoff/stream-manifest.ts). */
+export const STREAM_MANIFEST_CHUNKS_MAX = 32;
 /** Entries of one message (stream chunk, anti-entropy step); the frame cap bounds their bytes anyway. */
 const ENTRIES_MAX = 1 << 20;
 /** Members of a cluster, voters and learners included: far above any real cluster. */
@@ -40,6 +42,7 @@ export function peerSchemas(l: ProtocolLimits) {
   const Keys = Type.Array(Key, { maxItems: ENTRIES_MAX });
   const Records = Type.Array(RecordBytes, { maxItems: ENTRIES_MAX });
   const NullableKey = Type.Union([Key, Type.Null()]);
+  const Hash = Bytes(32, 32);
   const TreeShape = { buckets: SafeInt(1, 1 << 20), fanout: Type.Optional(SafeInt(2, 1 << 16)) };
 
   // Entries are checked one by one (peer-protocol.ts): one bad entry costs only itself.
@@ -140,6 +143,34 @@ export function peerSchemas(l: ProtocolLimits) {
         type: Type.Literal(T.StreamPartition), partition: Partition, maxBytes: SafeInt(1, STREAM_CHUNK_MAX_BYTES), after: Type.Optional(Key),
       }),
       reply: Type.Object({ type: Type.Literal(T.StreamPartitionChunk), entries: Type.Array(Entry, { maxItems: ENTRIES_MAX }), done: Type.Boolean() }),
+    },
+    [T.StreamManifest]: {
+      request: Type.Object({
+        type: Type.Literal(T.StreamManifest), partition: Partition, after: Type.Optional(Key),
+        chunkBytes: SafeInt(1, STREAM_CHUNK_MAX_BYTES), maxChunks: SafeInt(1, STREAM_MANIFEST_CHUNKS_MAX),
+      }),
+      reply: Type.Object({
+        type: Type.Literal(T.StreamManifestReply),
+        /** The Merkle root over the leaves; absent when nothing follows `after`. */
+        root: Type.Optional(Hash),
+        /** Each chunk's last key and leaf (SHA-256 of its packing), in key order. */
+        chunks: Type.Array(Type.Tuple([Key, Hash]), { maxItems: STREAM_MANIFEST_CHUNKS_MAX }),
+        /** No entries after the last chunk. */
+        done: Type.Boolean(),
+      }),
+    },
+    [T.StreamChunk]: {
+      request: Type.Object({
+        type: Type.Literal(T.StreamChunk), partition: Partition, after: Type.Optional(Key), last: Key, leaf: Hash,
+        chunkBytes: SafeInt(1, STREAM_CHUNK_MAX_BYTES),
+      }),
+      reply: Type.Object({
+        type: Type.Literal(T.StreamChunkReply),
+        /** The range no longer holds what the manifest listed (written since): ask for a new manifest. */
+        stale: Type.Boolean(),
+        /** The chunk's entries packed (handoff/chunk-codec.ts): up to chunkBytes, or one entry. */
+        packed: Type.Optional(Bytes(0, STREAM_CHUNK_MAX_BYTES + 8 + l.maxKeyBytes + l.maxValueBytes + RECORD_OVERHEAD_BYTES)),
+      }),
     },
     [T.StreamPush]: {
       request: Type.Object({ type: Type.Literal(T.StreamPush), partition: Partition, entries: Type.Array(Entry, { maxItems: ENTRIES_MAX }), last: Type.Boolean() }),

@@ -355,7 +355,8 @@ export const MessageType = {
   Ping: 1, Pong: 2, ReplicaWrite: 10, ReplicaWriteAck: 11, ReplicaRead: 12, ReplicaReadReply: 13, Gossip: 20, GossipAck: 21,
   Raft: 30, RaftAck: 31, MembershipGet: 32, MembershipReply: 33, MembershipChange: 34, MembershipChangeReply: 35,
   MerkleLevel: 40, MerkleLevelReply: 41, BucketEntries: 42, BucketEntriesReply: 43, StreamPartition: 50, StreamPartitionChunk: 51,
-  StreamPush: 52, StreamPushAck: 53, TopologyStatus: 54, TopologyStatusReply: 55, SelfStatus: 60, SelfStatusReply: 61,
+  StreamPush: 52, StreamPushAck: 53, TopologyStatus: 54, TopologyStatusReply: 55,
+  StreamManifest: 56, StreamManifestReply: 57, StreamChunk: 58, StreamChunkReply: 59, SelfStatus: 60, SelfStatusReply: 61,
 } as const;
 
 /** Request types a node answers for anyone who proved the secret; the rest only for members. */
@@ -477,6 +478,16 @@ export function messageSpecs(l: SpecLimits): Record<number, { request: Spec; rep
     [T.StreamPartition]: {
       request: obj({ type: lit(T.StreamPartition), partition, maxBytes: int(1, 8 * 1024 * 1024), after: opt(key) }),
       reply: obj({ type: lit(T.StreamPartitionChunk), entries, done: bool }),
+    },
+    [T.StreamManifest]: {
+      request: obj({ type: lit(T.StreamManifest), partition, after: opt(key), chunkBytes: int(1, 8 * 1024 * 1024), maxChunks: int(1, 32) }),
+      // A root and leaves are SHA-256 hashes: 32 bytes exactly.
+      reply: obj({ type: lit(T.StreamManifestReply), root: opt(bytes(32, 32)), chunks: arr(tuple(key, bytes(32, 32)), 0, 32), done: bool }),
+    },
+    [T.StreamChunk]: {
+      request: obj({ type: lit(T.StreamChunk), partition, after: opt(key), last: key, leaf: bytes(32, 32), chunkBytes: int(1, 8 * 1024 * 1024) }),
+      // The packing: up to a chunk, or one entry with its two 4-byte lengths.
+      reply: obj({ type: lit(T.StreamChunkReply), stale: bool, packed: opt(bytes(0, 8 * 1024 * 1024 + 8 + l.maxKeyBytes + l.maxValueBytes + RECORD_AROUND_VALUE_BYTES)) }),
     },
     [T.StreamPush]: {
       request: obj({ type: lit(T.StreamPush), partition, entries, last: bool }),
