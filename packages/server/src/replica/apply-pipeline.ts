@@ -243,10 +243,14 @@ export class ApplyPipeline {
     const claim = this.guard.claim(chunk.partition, chunk.stream);
     let bulk = claim === 'owned';
     if (claim === 'unknown') {
+      // Applies queued after the chunk but before this claim: this chunk is ahead of them, the
+      // stream's next ones are not (applies queued from now on end the claim themselves).
+      const behind = this.queue.some((q) => q.partition === chunk.partition && q.chunk === undefined);
       // Every apply queued before the chunk is in an earlier batch: written, or unwritten here.
       const held = this.unwritten.some((u) => [...u.slots.values()].some((slot) => slot.partition === chunk.partition))
         || !(await this.partitionEmpty(chunk.partition));
       bulk = this.guard.settle(chunk.partition, chunk.stream, !held);
+      if (behind) this.guard.touched(chunk.partition);
     }
     const slots = new Map<string, Slot>();
     const ops: BatchOp[] = [];

@@ -2,7 +2,8 @@
 // only while its partition holds nothing but what this same stream wrote. The apply pipeline
 // asks the guard as it prepares a chunk, in queue order:
 // - the first chunk of a stream claims the partition; the pipeline then proves it empty (no
-//   unwritten batch holds a key of it and the engine has none) and settles the claim;
+//   unwritten batch holds a key of it and the engine has none) and settles the claim, which it
+//   drops at once if a write of the partition was queued behind that chunk already;
 // - any other write of the partition queued since (a foreground write to a pending owner, a
 //   hint, a read repair, anti-entropy, a purge, another stream) ends the claim, so every later
 //   chunk of the stream is applied last-write-wins;
