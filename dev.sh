@@ -346,7 +346,9 @@ cmd_logs() {
 # Installed only where this script may (root with apt-get); elsewhere it says what it skipped.
 # faketime: the clock-skew end-to-end test. prometheus: its promtool checks and unit-tests the alert
 # rules (deploy/prometheus); on a host running systemd the package also enables a Prometheus server.
-TEST_PACKAGES=(faketime prometheus)
+# chromium: the console's browser tests (test/browser, driven by playwright-core); unlike the others
+# they fail rather than skip when it is missing in CI (CI=true).
+TEST_PACKAGES=(faketime prometheus chromium)
 ensure_test_tools() {
   local missing=() pkg
   for pkg in "${TEST_PACKAGES[@]}"; do
