@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { NODE_ID_PATTERN, type MembershipState } from '@ringkv/core';
 import { CrossOriginError, InvalidParameterError, MethodNotAllowedError, NotReadyError } from '../errors.js';
-import { ADMIN_BODY_MAX_BYTES, decodeChangeBody, parseJsonBody } from '../http/admin-bodies.js';
+import { ADMIN_BODY_MAX_BYTES, decodePlanBody, parseJsonBody } from '../http/admin-bodies.js';
 import { sendJson } from '../http/json-response.js';
 import { readBody } from '../http/read-body.js';
 import { PeerMessageType as T } from '../peer/message-types.js';
@@ -16,6 +16,7 @@ import type { PeerRpc } from '../protocol/peer-rpc.js';
 import { healthView, nodesView, partitionsView, trafficView, transfersView, type ViewContext } from './console-views.js';
 import { foreignOrigin } from './origin-check.js';
 import { planChange } from './plan.js';
+import { planViaSeed } from './plan-via-seed.js';
 import { selfStatus, type SelfStatusDeps } from './self-status.js';
 import { StatusCollector } from './status-collector.js';
 import { TrafficSampler, type HistogramValues } from './traffic-sampler.js';
@@ -24,7 +25,7 @@ export interface NodeConsoleDeps extends Omit<SelfStatusDeps, 'sampler' | 'start
   rpc: Pick<PeerRpc, 'request'>;
   router: PeerRouter;
   config: {
-    r: number; w: number; replicas: number; advertiseHttp: string;
+    r: number; w: number; replicas: number; advertiseHttp: string; advertisePeer: string;
     consoleRequestTimeoutMs: number; consoleDownAfterMs: number; trafficHistoryBytes: number;
   };
   leader: () => string | null;
@@ -127,9 +128,17 @@ export class NodeConsole {
 
   private async plan(req: IncomingMessage, res: ServerResponse): Promise<number> {
     const body = await readBody(req, ADMIN_BODY_MAX_BYTES);
-    const { cmd } = decodeChangeBody(parseJsonBody(body, '{"op":"remove","id":"n3"}'));
+    const { cmd, seeds } = decodePlanBody(parseJsonBody(body, '{"op":"remove","id":"n3"}'));
     const { cluster } = this.deps;
     if (!cluster.ready) throw new NotReadyError('the membership is not known yet');
+    if (seeds) {
+      // A fresh node planning its own join: the cluster it would join answers (plan-via-seed.ts).
+      const relayed = await planViaSeed(
+        { selfId: this.deps.selfId, selfPeer: this.deps.config.advertisePeer, members: cluster.membership.members, rpc: this.deps.rpc },
+        cmd, seeds, { authorization: req.headers.authorization, secure: (req.socket as TLSSocket).encrypted === true },
+      );
+      return sendJson(res, relayed.status, relayed.body);
+    }
     const m = cluster.membership;
     if (!m.assignment) throw new NotReadyError('the membership has no assignment yet');
     const parts = await this.collector.collect(false);

@@ -54,6 +54,28 @@ export function decodeChangeBody(json: unknown): { cmd: MembershipCommand; force
   return { cmd: cmd as unknown as MembershipCommand, force: force === true };
 }
 
+const decodeSeeds = decoder(Type.Array(Address, { minItems: 1, maxItems: 64 }));
+
+/**
+ * POST /cluster/plan: a membership command as /cluster/changes takes it; an add may carry the seeds
+ * of the cluster that a fresh single node would join (it knows only itself, so it asks a seed for
+ * the plan: console/plan-via-seed.ts).
+ */
+export function decodePlanBody(json: unknown): { cmd: MembershipCommand; seeds?: string[] } {
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || !Object.hasOwn(json, 'seeds')) return { cmd: decodeChangeBody(json).cmd };
+  const { seeds, ...rest } = json as Record<string, unknown>;
+  let list: string[];
+  try {
+    list = decodeSeeds(seeds);
+  } catch (err) {
+    if (err instanceof SchemaViolation) throw new InvalidParameterError('"seeds" must be a non-empty list of HOST:PORT peer addresses', { param: 'seeds' });
+    throw err;
+  }
+  const { cmd } = decodeChangeBody(rest);
+  if (cmd.op !== 'add') throw new InvalidParameterError(`seeds go only with an add (a fresh node planning its join), not with ${cmd.op}`, { param: 'seeds' });
+  return { cmd, seeds: list };
+}
+
 const decodeJoin = decoder(Type.Object({ seeds: Type.Array(Address, { minItems: 1, maxItems: 64 }) }, { additionalProperties: false }));
 
 /** POST /cluster/join: the peer addresses of the cluster to join. */

@@ -20,9 +20,8 @@ export function changeRequests(action, selfId) {
   }
   if (op === 'add') {
     const member = { id, peer: action.peer, http: action.http, ...(action.zone ? { zone: action.zone } : {}) };
-    // The fresh node knows only itself, so its plan carries the seeds to ask the cluster with (not
-    // in docs/console.md's plan body yet: until the server takes them, the preview is refused and
-    // nothing can be committed). The commit is the CLI's `cluster join`.
+    // The fresh node knows only itself, so its plan carries the seeds to ask the cluster with (the
+    // node asks a seed for the plan: docs/console.md). The commit is the CLI's `cluster join`.
     return { plan: { op: 'add', member, seeds: action.seeds }, commit: { path: '/cluster/join', body: { seeds: action.seeds } } };
   }
   throw new Error(`unknown action ${op}`);
