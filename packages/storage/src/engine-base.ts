@@ -9,11 +9,14 @@
 // The public methods are the hot path of every read and write, so they take no closure and add
 // one promise layer over the backend's own: the in-flight count is entered and left around an
 // await (Lifecycle.enter/leave) rather than through a callback.
-import type { BatchOp, Engine, EngineKind, Entry, IterateOptions, KeyRange, WriteOptions } from './engine.js';
+import {
+  BATCH_BYTES_DEFAULT, BATCH_BYTES_MAX, BATCH_ENTRIES_DEFAULT, BATCH_ENTRIES_MAX,
+  type BatchIterateOptions, type BatchOp, type Engine, type EngineKind, type Entry, type IterateOptions, type KeyRange, type WriteOptions,
+} from './engine.js';
 import { checkKey, checkOps, checkRange, isEmptyRange, rangeBarrierKey } from './bytes.js';
-import { cursorIterable, type CursorOptions } from './cursor-iterable.js';
+import { batchCursorIterable, cursorIterable, type BatchCursorOptions, type CursorOptions } from './cursor-iterable.js';
 import { GroupCommitter } from './group-commit.js';
-import { Lifecycle, type Cursor } from './lifecycle.js';
+import { Lifecycle, type BatchCursor, type Cursor } from './lifecycle.js';
 import { mapNativeError } from './native-errors.js';
 
 export interface EngineBaseOptions {
@@ -62,6 +65,11 @@ export abstract class EngineBase<K extends EngineKind, Native> implements Engine
   protected abstract _batch(ops: readonly BatchOp[], sync: boolean): Promise<void>;
   /** A native cursor; the base opens it at the first next() and closes it (also at close()). */
   protected abstract _iterator(options: CursorOptions): Cursor;
+  /**
+   * A native cursor handing out batches of at most batchEntries entries, each ending with the
+   * entry that brings it to batchBytes; opened and closed as _iterator's.
+   */
+  protected abstract _batchIterator(options: BatchCursorOptions): BatchCursor;
   /** Deletes every key in a range that may hold some; need not be synced (see deleteRange). */
   protected abstract _clear(range: KeyRange): Promise<void>;
 
@@ -138,11 +146,16 @@ export abstract class EngineBase<K extends EngineKind, Native> implements Engine
   }
 
   iterate(options: IterateOptions = {}): AsyncIterable<Entry> {
-    checkRange(options);
-    const { limit } = options;
-    if (limit !== undefined && (typeof limit !== 'number' || Number.isNaN(limit))) throw new TypeError('limit must be a number');
-    const cursorOptions: CursorOptions = { ...rangeBounds(options), reverse: options.reverse === true, limit: limit ?? -1 };
-    return cursorIterable(this.lifecycle, cursorOptions, (opts) => this._iterator(opts), (err) => this.mapError('iterate', err));
+    return cursorIterable(this.lifecycle, cursorOptionsOf(options), (opts) => this._iterator(opts), (err) => this.mapError('iterate', err));
+  }
+
+  iterateBatches(options: BatchIterateOptions = {}): AsyncIterable<Entry[]> {
+    const cursorOptions: BatchCursorOptions = {
+      ...cursorOptionsOf(options),
+      batchEntries: checkedCount('batchEntries', options.batchEntries, BATCH_ENTRIES_DEFAULT, BATCH_ENTRIES_MAX),
+      batchBytes: checkedCount('batchBytes', options.batchBytes, BATCH_BYTES_DEFAULT, BATCH_BYTES_MAX),
+    };
+    return batchCursorIterable(this.lifecycle, cursorOptions, (opts) => this._batchIterator(opts), (err) => this.mapError('iterateBatches', err));
   }
 
   async deleteRange(range: KeyRange, options?: WriteOptions): Promise<void> {
@@ -177,6 +190,21 @@ export abstract class EngineBase<K extends EngineKind, Native> implements Engine
   private mapError(operation: string, err: unknown): Error {
     return mapNativeError(this.kind, operation, this.errorLocation, err);
   }
+}
+
+/** Checked iterate options with their defaults, as the backends' cursors take them. */
+function cursorOptionsOf(options: IterateOptions): CursorOptions {
+  checkRange(options);
+  const { limit } = options;
+  if (limit !== undefined && (typeof limit !== 'number' || Number.isNaN(limit))) throw new TypeError('limit must be a number');
+  return { ...rangeBounds(options), reverse: options.reverse === true, limit: limit ?? -1 };
+}
+
+/** A batch size: an integer in 1..max, or the default when absent. */
+function checkedCount(name: string, value: unknown, dflt: number, max: number): number {
+  if (value === undefined) return dflt;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) throw new TypeError(`${name} must be an integer from 1 to ${max}`);
+  return value;
 }
 
 /** Only the bounds that are set: an explicit undefined means something else to the bindings. */

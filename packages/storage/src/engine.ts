@@ -28,6 +28,21 @@ export interface IterateOptions extends KeyRange {
 
 export type Entry = [key: Uint8Array, value: Uint8Array];
 
+export interface BatchIterateOptions extends IterateOptions {
+  /** Entries per batch, at most: 1..BATCH_ENTRIES_MAX, default 1000. */
+  batchEntries?: number;
+  /**
+   * A batch ends with the entry that brings its keys and values to this many bytes (so it holds
+   * at most one entry past it): 1..BATCH_BYTES_MAX, default 64 KiB.
+   */
+  batchBytes?: number;
+}
+
+export const BATCH_ENTRIES_DEFAULT = 1000;
+export const BATCH_ENTRIES_MAX = 100_000;
+export const BATCH_BYTES_DEFAULT = 64 * 1024;
+export const BATCH_BYTES_MAX = 64 * 1024 * 1024;
+
 export interface Engine {
   /** `level`, `rocksdb` or `memory`. */
   readonly kind: EngineKind;
@@ -44,6 +59,12 @@ export interface Engine {
   batch(ops: readonly BatchOp[], options?: WriteOptions): Promise<void>;
   /** Entries in bytewise key order (or reverse) within the range. */
   iterate(options?: IterateOptions): AsyncIterable<Entry>;
+  /**
+   * The entries iterate() would give, in arrays (never empty): each array is one call into the
+   * engine (for LevelDB one trip to its thread pool) instead of one promise per entry. What a bulk
+   * reader takes (partition streaming); one snapshot for the whole iteration, as iterate().
+   */
+  iterateBatches(options?: BatchIterateOptions): AsyncIterable<Entry[]>;
   /** Deletes every key in the range. */
   deleteRange(range: KeyRange, options?: WriteOptions): Promise<void>;
   close(): Promise<void>;

@@ -6,11 +6,11 @@ import { mkdir } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import type { BatchOp, Entry, KeyRange } from './engine.js';
 import { toView } from './bytes.js';
-import type { CursorOptions } from './cursor-iterable.js';
+import type { BatchCursorOptions, CursorOptions } from './cursor-iterable.js';
 import { EngineBase } from './engine-base.js';
 import type { GroupCommitStats } from './group-commit.js';
 import { levelBatchWriter, type BatchPath, type LevelBatchWriter } from './level-native-batch.js';
-import type { Cursor } from './lifecycle.js';
+import type { BatchCursor, Cursor } from './lifecycle.js';
 
 type Db = ClassicLevel<Uint8Array, Uint8Array>;
 
@@ -81,6 +81,24 @@ export class LevelEngine extends EngineBase<'level', LevelNative> {
       next: async () => {
         const entry = await it.next();
         return entry === undefined ? undefined : ([toView(entry[0]), toView(entry[1])] as Entry);
+      },
+      close: () => it.close(),
+    };
+  }
+
+  protected _batchIterator(options: BatchCursorOptions): BatchCursor {
+    const { batchEntries, batchBytes, ...rest } = options;
+    // classic-level's nextv(n) fills one array in its thread pool, n entries at most, stopping
+    // once the bytes read pass highWaterMarkBytes: past batchBytes - 1 is at batchBytes.
+    const it = this.native.db.iterator({ ...rest, highWaterMarkBytes: batchBytes - 1 });
+    return {
+      nextBatch: async () => {
+        const entries = await it.nextv(batchEntries);
+        for (const entry of entries) {
+          entry[0] = toView(entry[0]);
+          entry[1] = toView(entry[1]);
+        }
+        return entries;
       },
       close: () => it.close(),
     };

@@ -7,12 +7,22 @@ import { EngineClosedError } from './errors.js';
 
 export type LifecycleState = 'new' | 'opening' | 'open' | 'closing' | 'closed';
 
-/** One open native iterator. */
-export interface Cursor {
-  /** The next entry, or undefined at the end. */
-  next(): Promise<[Uint8Array, Uint8Array] | undefined>;
+/** An open native iterator, as the lifecycle tracks it. */
+export interface OpenCursor {
   /** Releases the native iterator; safe to call twice. */
   close(): Promise<void>;
+}
+
+/** One open native iterator, an entry at a time. */
+export interface Cursor extends OpenCursor {
+  /** The next entry, or undefined at the end. */
+  next(): Promise<[Uint8Array, Uint8Array] | undefined>;
+}
+
+/** One open native iterator, a batch at a time (its size set when it was made). */
+export interface BatchCursor extends OpenCursor {
+  /** The next entries, at most the batch's count and (by one entry) bytes; empty at the end. */
+  nextBatch(): Promise<[Uint8Array, Uint8Array][]>;
 }
 
 export class Lifecycle {
@@ -22,7 +32,7 @@ export class Lifecycle {
   private transition: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private drainWaiters: Array<() => void> = [];
-  private readonly cursors = new Set<Cursor>();
+  private readonly cursors = new Set<OpenCursor>();
   private readonly cursorsClosing = new Set<Promise<void>>();
 
   constructor(kind: EngineKind) {
@@ -108,13 +118,13 @@ export class Lifecycle {
     if (this.inFlight === 0) this.wakeDrainWaiters();
   }
 
-  trackCursor(cursor: Cursor): void {
+  trackCursor(cursor: OpenCursor): void {
     this.cursors.add(cursor);
   }
 
   /** Closes a cursor its owner is done with, unless close() has already taken it over; close()
    * waits for these before it closes the database. */
-  async releaseCursor(cursor: Cursor): Promise<void> {
+  async releaseCursor(cursor: OpenCursor): Promise<void> {
     if (!this.cursors.delete(cursor)) return;
     const closing = cursor.close();
     this.cursorsClosing.add(closing);

@@ -7,9 +7,9 @@
 // but a crash() after a close() still loses what was never synced.
 import type { BatchOp, KeyRange } from './engine.js';
 import { copyBytes } from './bytes.js';
-import type { CursorOptions } from './cursor-iterable.js';
+import type { BatchCursorOptions, CursorOptions } from './cursor-iterable.js';
 import { EngineBase } from './engine-base.js';
-import type { Cursor } from './lifecycle.js';
+import type { BatchCursor, Cursor } from './lifecycle.js';
 import { SortedMap } from './sorted-map.js';
 
 type LoggedWrite = BatchOp | { type: 'range'; range: KeyRange };
@@ -100,6 +100,23 @@ export class MemoryEngine extends EngineBase<'memory', SortedMap> {
         if (i >= entries.length) return undefined;
         const [k, v] = entries[i++];
         return [copyBytes(k), copyBytes(v)];
+      },
+      close: async () => undefined,
+    };
+  }
+
+  protected _batchIterator(options: BatchCursorOptions): BatchCursor {
+    const entries = this.native.entries(options, options.reverse, options.limit);
+    let i = 0;
+    return {
+      nextBatch: async () => {
+        const out: [Uint8Array, Uint8Array][] = [];
+        for (let bytes = 0; i < entries.length && out.length < options.batchEntries && bytes < options.batchBytes;) {
+          const [k, v] = entries[i++]!;
+          out.push([copyBytes(k), copyBytes(v)]);
+          bytes += k.length + v.length;
+        }
+        return out;
       },
       close: async () => undefined,
     };

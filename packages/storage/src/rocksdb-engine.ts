@@ -7,10 +7,10 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { BatchOp, Entry, KeyRange } from './engine.js';
 import { toBuffer, toView } from './bytes.js';
-import type { CursorOptions } from './cursor-iterable.js';
+import type { BatchCursorOptions, CursorOptions } from './cursor-iterable.js';
 import { EngineBase } from './engine-base.js';
 import type { GroupCommitStats } from './group-commit.js';
-import type { Cursor } from './lifecycle.js';
+import type { BatchCursor, Cursor } from './lifecycle.js';
 
 type Callback<T = void> = (err: Error | null | undefined, result?: T) => void;
 
@@ -34,6 +34,8 @@ interface RocksIteratorOptions {
   limit: number;
   keyAsBuffer: true;
   valueAsBuffer: true;
+  /** Bytes the binding reads ahead per trip to its thread pool (default 16 KiB). */
+  highWaterMark?: number;
 }
 
 interface RocksIterator {
@@ -123,6 +125,44 @@ export class RocksdbEngine extends EngineBase<'rocksdb', RocksDb> {
             if (err) reject(err);
             else resolve(key === undefined || value === undefined ? undefined : [toView(key), toView(value)]);
           });
+        }),
+      close: () => (ended ??= promisify((cb) => it.end(cb))),
+    };
+  }
+
+  protected _batchIterator(options: BatchCursorOptions): BatchCursor {
+    // The binding has no public nextv: its next() hands out entries it read ahead in one trip to
+    // its thread pool (highWaterMark bytes), so a batch is a loop of next() over that read-ahead.
+    const it = this.native.iterator({
+      ...bufferBounds(options),
+      reverse: options.reverse,
+      limit: options.limit,
+      keyAsBuffer: true,
+      valueAsBuffer: true,
+      highWaterMark: options.batchBytes,
+    });
+    let finished = false;
+    let ended: Promise<void> | undefined;
+    return {
+      nextBatch: () =>
+        new Promise<Entry[]>((resolve, reject) => {
+          const out: Entry[] = [];
+          if (finished) return resolve(out);
+          let bytes = 0;
+          const step = (): void => {
+            it.next((err, key, value) => {
+              if (err) return reject(err);
+              if (key === undefined || value === undefined) {
+                finished = true;
+                return resolve(out);
+              }
+              out.push([toView(key), toView(value)]);
+              bytes += key.length + value.length;
+              if (out.length >= options.batchEntries || bytes >= options.batchBytes) resolve(out);
+              else step();
+            });
+          };
+          step();
         }),
       close: () => (ended ??= promisify((cb) => it.end(cb))),
     };

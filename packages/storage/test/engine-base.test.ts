@@ -3,11 +3,11 @@
 // deleteRange barrier, range options) and the mapping of native errors.
 import { describe, expect, test } from '@jest/globals';
 import type { BatchOp, KeyRange } from '../src/engine.js';
-import type { CursorOptions } from '../src/cursor-iterable.js';
+import type { BatchCursorOptions, CursorOptions } from '../src/cursor-iterable.js';
 import { EngineBase } from '../src/engine-base.js';
 import { EngineClosedError, EngineCorruptionError, EngineIoError, EngineLockedError } from '../src/errors.js';
-import type { Cursor } from '../src/lifecycle.js';
-import { collect } from './engine-conformance.js';
+import type { BatchCursor, Cursor } from '../src/lifecycle.js';
+import { collect, collectBatches } from './engine-conformance.js';
 
 const b = (...bytes: number[]): Uint8Array => Uint8Array.from(bytes);
 const LOCATION = '/var/lib/ringkv/test';
@@ -83,6 +83,20 @@ class FakeEngine extends EngineBase<'level', { handle: number }> {
     };
   }
 
+  protected _batchIterator(options: BatchCursorOptions): BatchCursor {
+    this.record('_batchIterator', options);
+    const batches = [[[b(1), b(1)], [b(2), b(2)]], [[b(3), b(3)]]] as [Uint8Array, Uint8Array][][];
+    return {
+      nextBatch: async () => {
+        this.record('nextBatch');
+        return batches.shift() ?? [];
+      },
+      close: async () => {
+        this.calls.push(['cursor.close']);
+      },
+    };
+  }
+
   protected async _clear(range: KeyRange) {
     this.record('_clear', range);
   }
@@ -126,6 +140,22 @@ describe('EngineBase argument checks', () => {
     expect(engine.calls).toEqual([]);
   });
 
+  test.each<[string, object, RegExp]>([
+    ['a bound that is not bytes', { lt: 'z' }, /lt must be a Uint8Array/],
+    ['a limit that is not a number', { limit: '5' }, /limit must be a number/],
+    ['batchEntries 0', { batchEntries: 0 }, /batchEntries must be an integer from 1 to 100000/],
+    ['batchEntries 1.5', { batchEntries: 1.5 }, /batchEntries must be an integer/],
+    ['batchEntries past the maximum', { batchEntries: 100_001 }, /batchEntries must be an integer/],
+    ['batchBytes as a string', { batchBytes: '1024' }, /batchBytes must be an integer from 1 to 67108864/],
+    ['batchBytes negative', { batchBytes: -1 }, /batchBytes must be an integer/],
+    ['batchBytes NaN', { batchBytes: Number.NaN }, /batchBytes must be an integer/],
+  ])('iterateBatches with %s is a TypeError at once, before any cursor', async (_name, options, message) => {
+    const engine = await opened();
+    expect(() => engine.iterateBatches(options as never)).toThrow(TypeError);
+    expect(() => engine.iterateBatches(options as never)).toThrow(message);
+    expect(engine.calls).toEqual([]);
+  });
+
   test('the open state is checked first, as abstract-level does: a closed engine answers ENGINE_CLOSED even to a bad key', async () => {
     const engine = new FakeEngine();
     await expect(engine.get(b())).rejects.toBeInstanceOf(EngineClosedError);
@@ -141,6 +171,7 @@ describe('EngineBase open/closed gate', () => {
     ['batch', 'batch', (e) => e.batch([])],
     ['deleteRange', 'deleteRange', (e) => e.deleteRange({})],
     ['iterate', 'iterate', (e) => collect(e)],
+    ['iterateBatches', 'iterateBatches', (e) => collectBatches(e)],
   ])('%s before open() and after close() is ENGINE_CLOSED for operation %s', async (_method, operation, call) => {
     const engine = new FakeEngine();
     const before = await call(engine).then(() => undefined, (e: unknown) => e);
@@ -252,6 +283,29 @@ describe('EngineBase routing', () => {
   });
 });
 
+describe('EngineBase batch iteration', () => {
+  test('iterateBatches opens the cursor at the first next() with its defaults filled in, yields each batch, ends at an empty one and closes', async () => {
+    const engine = await opened();
+    const iterable = engine.iterateBatches({ gte: b(1), lt: undefined, reverse: true });
+    expect(engine.calls).toEqual([]);
+    const batches = [];
+    for await (const batch of iterable) batches.push(batch);
+    expect(batches).toEqual([[[b(1), b(1)], [b(2), b(2)]], [[b(3), b(3)]]]);
+    expect(engine.calls[0]).toEqual(['_batchIterator', { gte: b(1), reverse: true, limit: -1, batchEntries: 1000, batchBytes: 64 * 1024 }]);
+    expect(Object.keys(engine.calls[0][1] as object).sort()).toEqual(['batchBytes', 'batchEntries', 'gte', 'limit', 'reverse']);
+    expect(names(engine).slice(1)).toEqual(['nextBatch', 'nextBatch', 'nextBatch', 'cursor.close']);
+  });
+
+  test('iterateBatches passes the batch sizes asked for; limit 0 reaches no backend', async () => {
+    const engine = await opened();
+    await collectBatches(engine, { batchEntries: 7, batchBytes: 1, limit: 3 });
+    expect(engine.calls[0]).toEqual(['_batchIterator', { reverse: false, limit: 3, batchEntries: 7, batchBytes: 1 }]);
+    engine.calls.length = 0;
+    expect(await collectBatches(engine, { limit: 0 })).toEqual([]);
+    expect(engine.calls).toEqual([]);
+  });
+});
+
 describe('EngineBase error mapping', () => {
   test.each<[string, string, unknown, unknown]>([
     ['a coded corruption', 'ENGINE_CORRUPTION', nativeError('LEVEL_CORRUPTION', 'Corruption: bad block'), EngineCorruptionError],
@@ -265,6 +319,7 @@ describe('EngineBase error mapping', () => {
       ['_batch', (e: FakeEngine) => e.put(b(1), b(1), { sync: true })],
       ['_clear', (e: FakeEngine) => e.deleteRange({})],
       ['next', (e: FakeEngine) => collect(e)],
+      ['nextBatch', (e: FakeEngine) => collectBatches(e)],
     ] as const) {
       const engine = await opened();
       engine.fail.set(method, native);

@@ -2,7 +2,7 @@
 // engine's test file calls runEngineConformance with a factory. Failures name the engine.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import type { Engine, Entry, IterateOptions } from '../src/engine.js';
+import type { BatchIterateOptions, Engine, Entry, IterateOptions } from '../src/engine.js';
 import { dataKey, hintKey, namedKey, partitionRange, raftLogKey } from '../src/keys.js';
 import { compareBytes } from '../src/bytes.js';
 import { EngineClosedError } from '../src/errors.js';
@@ -24,6 +24,34 @@ export async function collect(engine: Engine, options?: IterateOptions): Promise
   const out: Entry[] = [];
   for await (const entry of engine.iterate(options)) out.push(entry);
   return out;
+}
+
+export async function collectBatches(engine: Engine, options?: BatchIterateOptions): Promise<Entry[][]> {
+  const out: Entry[][] = [];
+  for await (const batch of engine.iterateBatches(options)) out.push(batch);
+  return out;
+}
+
+/** Bytes of keys and values in a batch. */
+const bytesOf = (batch: readonly Entry[]): number => batch.reduce((n, [k, v]) => n + k.length + v.length, 0);
+
+/**
+ * A batch iteration's batches are what iterate() gives, in order, none empty; each is at most
+ * batchEntries and ends with the entry that brings it to batchBytes (none sooner), and each but the
+ * last is full by one of the two.
+ */
+async function expectBatchesLikeIterate(engine: Engine, options: BatchIterateOptions): Promise<Entry[][]> {
+  const batches = await collectBatches(engine, options);
+  const maxEntries = options.batchEntries ?? 1000;
+  const maxBytes = options.batchBytes ?? 64 * 1024;
+  expect(batches.flat().map(([k, v]) => [hex(k), hex(v)])).toEqual((await collect(engine, options)).map(([k, v]) => [hex(k), hex(v)]));
+  batches.forEach((batch, i) => {
+    expect(batch.length).toBeGreaterThan(0);
+    expect(batch.length).toBeLessThanOrEqual(maxEntries);
+    expect(bytesOf(batch.slice(0, -1))).toBeLessThan(maxBytes);
+    if (i < batches.length - 1) expect(batch.length === maxEntries || bytesOf(batch) >= maxBytes).toBe(true);
+  });
+  return batches;
 }
 
 async function keysOf(engine: Engine, options?: IterateOptions): Promise<string[]> {
@@ -134,6 +162,73 @@ export function runEngineConformance(name: string, factory: EngineFactory): void
       expect(await keysOf(engine, { gte: b(2, 0) , lt: b(3) })).toEqual([]);
       expect(await keysOf(engine, { gte: b(5), lt: b(5) })).toEqual([]);
       expect(await keysOf(engine, { lt: b(0, 0) })).toEqual(['00']);
+    });
+
+    describe('batch iteration', () => {
+      test('gives what iterate gives, in batches bounded by entries and by bytes', async () => {
+        // Values of 0 to 99 bytes, so byte bounds fall inside entries.
+        for (let i = 0; i < 60; i++) await engine.put(b(1, i), new Uint8Array((i * 37) % 100).fill(i));
+        await engine.put(b(2), b(2));
+        const shapes: BatchIterateOptions[] = [
+          {}, { batchEntries: 1 }, { batchEntries: 7 }, { batchBytes: 1 }, { batchBytes: 150 }, { batchEntries: 5, batchBytes: 200 },
+          { gte: b(1, 10), lt: b(1, 40), batchEntries: 4 }, { reverse: true, batchEntries: 6 }, { reverse: true, gte: b(1, 50), batchBytes: 90 },
+          { limit: 13, batchEntries: 5 }, { limit: 13, batchBytes: 120 }, { reverse: true, limit: 9, batchEntries: 4 }, { limit: -1, batchEntries: 100_000 },
+          { gte: b(1, 5), lt: b(1, 5) }, { gte: b(3) }, { limit: 0 },
+        ];
+        for (const shape of shapes) await expectBatchesLikeIterate(engine, shape);
+        expect(await collectBatches(engine, { gte: b(3) })).toEqual([]);
+        expect((await collectBatches(engine, { batchEntries: 7 })).map((batch) => batch.length)).toEqual([7, 7, 7, 7, 7, 7, 7, 7, 5]);
+      });
+
+      test('an entry larger than batchBytes is a batch of its own', async () => {
+        await engine.put(b(1), new Uint8Array(10));
+        await engine.put(b(2), new Uint8Array(5000));
+        await engine.put(b(3), new Uint8Array(10));
+        const batches = await expectBatchesLikeIterate(engine, { batchBytes: 100 });
+        expect(batches.map((batch) => batch.map(([k]) => hex(k)))).toEqual([['01', '02'], ['03']]);
+      });
+
+      test('returns plain Uint8Array views that stay valid after the iteration', async () => {
+        for (let i = 0; i < 5; i++) await engine.put(b(i + 1), text(`v${i}`));
+        const batches = await collectBatches(engine, { batchEntries: 2 });
+        for (const [k, v] of batches.flat()) {
+          expect(k.constructor).toBe(Uint8Array);
+          expect(v.constructor).toBe(Uint8Array);
+        }
+        await engine.deleteRange({});
+        await engine.put(b(1), text('other'));
+        expect(batches.flat().map(([, v]) => new TextDecoder().decode(v))).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
+      });
+
+      test('reads one snapshot: writes after the first batch are not seen', async () => {
+        for (let i = 0; i < 10; i++) await engine.put(b(1, i), b(i));
+        const it = engine.iterateBatches({ batchEntries: 3 })[Symbol.asyncIterator]();
+        const first = await it.next();
+        expect(first.value?.map(([k]: Entry) => hex(k))).toEqual(['0100', '0101', '0102']);
+        await engine.del(b(1, 5));
+        await engine.put(b(1, 8), b(99));
+        await engine.put(b(1, 20), b(20));
+        const rest: Entry[] = [];
+        for (let r = await it.next(); !r.done; r = await it.next()) rest.push(...r.value);
+        expect(rest.map(([k, v]) => `${hex(k)}=${hex(v)}`)).toEqual(['0103=03', '0104=04', '0105=05', '0106=06', '0107=07', '0108=08', '0109=09']);
+      });
+
+      test('breaking out early releases it; close() with an unfinished one closes it and its next() fails with ENGINE_CLOSED', async () => {
+        for (let i = 0; i < 20; i++) await engine.put(b(i + 1), b(i));
+        for await (const batch of engine.iterateBatches({ batchEntries: 2 })) {
+          expect(batch).toHaveLength(2);
+          break;
+        }
+        await engine.deleteRange({ gte: b(5) });
+        const it = engine.iterateBatches({ batchEntries: 2 })[Symbol.asyncIterator]();
+        expect((await it.next()).done).toBe(false);
+        await engine.close();
+        await expectClosed(it.next());
+        await engine.open();
+        await expectClosed(it.next());
+        await it.return?.();
+        expect(await collect(engine)).toHaveLength(4);
+      });
     });
 
     test('a batch applies its puts and deletes together', async () => {
@@ -331,7 +426,7 @@ export function runEngineConformance(name: string, factory: EngineFactory): void
       );
       const scan = fc.record({ gte: fc.option(key, { nil: undefined }), lt: fc.option(key, { nil: undefined }), reverse: fc.boolean(), limit: fc.integer({ min: -1, max: 6 }) });
       await fc.assert(
-        fc.asyncProperty(fc.array(op, { maxLength: 25 }), scan, fc.boolean(), async (ops, range, asBatch) => {
+        fc.asyncProperty(fc.array(op, { maxLength: 25 }), scan, fc.boolean(), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 9 }), async (ops, range, asBatch, batchEntries, batchBytes) => {
           await engine.deleteRange({});
           const model = new Map<string, string>();
           const batchOps = [];
@@ -371,6 +466,8 @@ export function runEngineConformance(name: string, factory: EngineFactory): void
           if (range.limit >= 0) expected = expected.slice(0, range.limit);
           const actual = (await collect(engine, range)).map(([k, v]) => [hex(k), hex(v)]);
           expect(actual).toEqual(expected);
+          const batched = (await collectBatches(engine, { ...range, batchEntries, batchBytes })).flat().map(([k, v]) => [hex(k), hex(v)]);
+          expect(batched).toEqual(expected);
         }),
         { numRuns: 40 },
       );
