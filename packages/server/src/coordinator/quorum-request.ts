@@ -19,9 +19,11 @@ export interface QuorumCall<T> {
 }
 
 /**
- * A request in flight. A class rather than closures over the promise's executor: measured with
- * --trace-gc-nvp (3 nodes, 4 connections per node, GET at r=3), the closure version kept each
- * request's whole graph alive across scavenges (578 B promoted per GET) where this keeps none (39 B).
+ * A request in flight, as a class. The version before was an object literal with a getter over
+ * the promise executor's closures: V8 allocates a literal's accessor pair in old space, and that
+ * pair kept the request's whole graph (its quorum, maps, HTTP frames) alive through every
+ * scavenge until the next full GC. --trace-gc-nvp, 3 nodes, GET at r=3: 578 B promoted per GET
+ * then, 44 B now.
  */
 class Call<T> implements QuorumCall<T> {
   ended = false;
