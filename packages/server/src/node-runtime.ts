@@ -232,6 +232,10 @@ export class NodeRuntime {
     // Without a membership (bootstrapping, joining) a node cannot tell: it answers anyone who
     // proved the secret, as it must to form or join the cluster.
     if (!this.cluster.ready) return true;
+    // A fresh node joining another cluster (joinVia) holds its own one-member membership until the
+    // leader's arrives: meanwhile it answers anyone who proved the secret too, or it would refuse
+    // the leader's Raft messages that bring that membership.
+    if (this.joiningVia && this.cluster.membership.members.length === 1) return true;
     return this.cluster.member(from.id)?.peer === from.address;
   }
 
@@ -285,6 +289,8 @@ export class NodeRuntime {
   }
 
   private joining = false;
+  /** Set by joinVia: this fresh node is joining another cluster from a membership of its own. */
+  private joiningVia = false;
 
   /** Starts the transport and the background work; membership comes from disk or the seeds. */
   async start(): Promise<void> {
@@ -349,6 +355,7 @@ export class NodeRuntime {
     if (seeds.length === 0 || seeds.includes(this.config.advertisePeer)) {
       throw new MembershipChangeRefusedError('give the peer addresses of the cluster to join, not this node\'s own');
     }
+    this.joiningVia = true;
     this.raft.stop();
     this.raft.reset();
     await engine.deleteRange(keyspaceRange('raftstate'), { sync: true });
