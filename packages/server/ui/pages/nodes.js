@@ -25,7 +25,9 @@ function buildRow(key, columns) {
   const id = h('strong', { testid: `node-${key}-id` });
   const zone = h('span', { class: 'muted', testid: `node-${key}-zone` });
   const staleMark = h('span', { class: 'badge stale', testid: `node-${key}-stale`, title: 'this member did not answer in time: its row shows the last part it gave' });
-  const addr = h('div', { class: 'muted small' });
+  const http = h('span', { testid: `node-${key}-http` });
+  const peer = h('span', { testid: `node-${key}-peer` });
+  const addr = h('div', { class: 'muted small' }, 'http ', http, ' · peer ', peer);
   const cells = columns.map(([field]) => h('td', { testid: `node-${key}-${field}` }));
   const el = h('tr', { testid: `node-${key}` }, h('td', {}, id, ' ', zone, ' ', staleMark, addr), ...cells);
   return {
@@ -38,8 +40,8 @@ function buildRow(key, columns) {
       flag(el, 'stale', n.stale === true);
       flag(el, 'down', n.liveness === 'down');
       flag(el, 'suspect', n.liveness === 'suspect');
-      const a = `http ${n.http} · peer ${n.peer}`;
-      if (addr.textContent !== a) addr.textContent = a;
+      show(http, n.http);
+      show(peer, n.peer);
       columns.forEach(([, , get, format], i) => {
         const v = get(n);
         show(cells[i], v ?? null, format ? format(v ?? null) : v ?? '–');
