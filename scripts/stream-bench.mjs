@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // How fast a join streams (issue 17 item 4): N keys of 100-byte values are written into the level
 // engine of node n1's data directory (offline, in engine batches: loading is not what is measured),
-// n1 starts alone, then n2 joins through it and pulls every partition (N=3 > 2 members: n2 will
-// own all of them). Reported: the stream's keys/s and MB/s as n2's topology progress counts them
+// n1 starts alone and rebuilds its anti-entropy trees (a source that has been up a while: the
+// rebuild is not what is measured), then n2 joins through it and pulls every partition (N=3 > 2
+// members: n2 will own all of them). Reported: the stream's keys/s and MB/s as n2's topology progress counts them
 // (first to last chunk of the move), and the wall time from n2's start to ready. A report, no
 // pass/fail. Needs a build (npm run build). Both nodes run on loopback with their default config.
 // Usage: node scripts/stream-bench.mjs [--keys 1000000] [--value-bytes 100] [--partitions 256] [--json] [--prof DIR]
@@ -85,11 +86,14 @@ async function poll(what, fn, timeoutMs) {
     const v = await fn().catch(() => undefined);
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
 const ready = (n) => fetch(`${n.url}/ready`).then((r) => r.status === 200);
+/** Whether every partition's anti-entropy tree is built (its rebuild reads the whole store). */
+const treesReady = (n) => fetch(`${n.url}/cluster/anti-entropy`).then((r) => r.json())
+  .then((s) => s.partitions.length > 0 && s.partitions.every((p) => p.state === 'ready'));
 const view = (n) => fetch(`${n.url}/cluster`).then((r) => r.json());
 
 const d1 = mkdtempSync(path.join(os.tmpdir(), 'ringkv-stream-bench-'));
@@ -100,6 +104,7 @@ await load(d1);
 const loadMs = performance.now() - loadStart;
 const n1 = await startNode('n1', undefined, d1);
 await poll('n1 ready', () => ready(n1), 120_000);
+await poll('n1 trees rebuilt', () => treesReady(n1), 10 * 60_000);
 const joinStart = Date.now();
 const n2 = await startNode('n2', [n1.peer], d2);
 const topology = await poll('n2 to finish its join', async () => {

@@ -10,6 +10,7 @@ import type { ReplicaStore } from '../replica/replica-store.js';
 import { PeerMessageType as T } from '../peer/message-types.js';
 import type { ReplyOf } from '../protocol/peer-messages.js';
 import type { RecordAdmission } from '../replica/record-admission.js';
+import { READ_BATCH_BYTES } from './stream-source.js';
 
 export interface Chunk {
   /** [user key, stored record encoding] in key order. */
@@ -26,17 +27,16 @@ export interface Chunk {
 export async function readChunk(reader: PartitionReader, partition: number, after: Uint8Array | undefined, maxBytes: number): Promise<Chunk> {
   const entries: [Uint8Array, Uint8Array][] = [];
   let bytes = 0;
-  let done = true;
-  for await (const { key, value } of reader.entries(partition, after ?? null, null)) {
-    const size = key.length + value.length;
-    if (entries.length > 0 && bytes + size > maxBytes) {
-      done = false;
-      break;
+  for await (const batch of reader.batches(partition, after ?? null, null, Math.min(maxBytes, READ_BATCH_BYTES))) {
+    for (const [key, value] of batch) {
+      const size = key.length + value.length;
+      // Returning ends the engine iteration.
+      if (entries.length > 0 && bytes + size > maxBytes) return { entries, done: false, bytes };
+      entries.push([key.slice(), value]);
+      bytes += size;
     }
-    entries.push([key.slice(), value]);
-    bytes += size;
   }
-  return { entries, done, bytes };
+  return { entries, done: true, bytes };
 }
 
 export interface ApplyChunkDeps {

@@ -7,9 +7,16 @@
 // is answered `stale` and the receiver asks for a new manifest from there. Corruption between the
 // read and the receiver's check is what the leaf catches.
 import type { Clock } from '../clock.js';
-import type { PartitionReader } from '../replica/partition-reader.js';
+import type { PartitionReader, ScannedPair } from '../replica/partition-reader.js';
 import { chunkHash, packChunk, PACKED_ENTRY_OVERHEAD } from './chunk-codec.js';
 import { manifestRoot } from './stream-manifest.js';
+
+/**
+ * Bytes read from the engine per call while a manifest or a chunk is read (the engine's batched
+ * iteration): large enough that the per-call cost vanishes, small enough that a manifest reads
+ * little past its last chunk.
+ */
+export const READ_BATCH_BYTES = 256 * 1024;
 
 export interface ManifestChunk {
   last: Uint8Array;
@@ -23,7 +30,7 @@ export interface ManifestChunk {
  */
 export async function readManifestChunks(reader: PartitionReader, partition: number, after: Uint8Array | undefined, chunkBytes: number, maxChunks: number): Promise<{ chunks: ManifestChunk[]; done: boolean }> {
   const chunks: ManifestChunk[] = [];
-  let entries: [Uint8Array, Uint8Array][] = [];
+  let entries: ScannedPair[] = [];
   let bytes = 0;
   const cut = () => {
     const packed = packChunk(entries);
@@ -31,14 +38,17 @@ export async function readManifestChunks(reader: PartitionReader, partition: num
     entries = [];
     bytes = 0;
   };
-  for await (const { key, value } of reader.entries(partition, after ?? null, null)) {
-    const size = PACKED_ENTRY_OVERHEAD + key.length + value.length;
-    if (entries.length > 0 && bytes + size > chunkBytes) {
-      cut();
-      if (chunks.length === maxChunks) return { chunks, done: false };
+  for await (const batch of reader.batches(partition, after ?? null, null, Math.min(chunkBytes, READ_BATCH_BYTES))) {
+    for (const entry of batch) {
+      const size = PACKED_ENTRY_OVERHEAD + entry[0].length + entry[1].length;
+      if (entries.length > 0 && bytes + size > chunkBytes) {
+        cut();
+        // Returning ends the engine iteration (the rest of this batch was read for nothing).
+        if (chunks.length === maxChunks) return { chunks, done: false };
+      }
+      entries.push(entry);
+      bytes += size;
     }
-    entries.push([key, value]);
-    bytes += size;
   }
   if (entries.length > 0) cut();
   return { chunks, done: true };
@@ -55,12 +65,14 @@ export function manifestOf(chunks: readonly ManifestChunk[], done: boolean): { r
  * changed since the manifest (it is read no further than a chunk can be).
  */
 export async function readListedChunk(reader: PartitionReader, partition: number, after: Uint8Array | undefined, last: Uint8Array, leaf: Uint8Array, maxBytes: number): Promise<Uint8Array | undefined> {
-  const entries: [Uint8Array, Uint8Array][] = [];
+  const entries: ScannedPair[] = [];
   let bytes = 0;
-  for await (const { key, value } of reader.entries(partition, after ?? null, last)) {
-    bytes += PACKED_ENTRY_OVERHEAD + key.length + value.length;
-    if (entries.length > 0 && bytes > maxBytes) return undefined;
-    entries.push([key, value]);
+  for await (const batch of reader.batches(partition, after ?? null, last, Math.min(maxBytes, READ_BATCH_BYTES))) {
+    for (const entry of batch) {
+      bytes += PACKED_ENTRY_OVERHEAD + entry[0].length + entry[1].length;
+      if (entries.length > 0 && bytes > maxBytes) return undefined;
+      entries.push(entry);
+    }
   }
   if (entries.length === 0) return undefined;
   const packed = packChunk(entries);
