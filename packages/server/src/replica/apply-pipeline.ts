@@ -353,11 +353,18 @@ export class ApplyPipeline {
     // Batches are written in order: this is the oldest unwritten one.
     this.unwritten.shift();
     if (chunk?.bulk) {
+      // A complete cache must learn every key (a miss means absent), so it does while the chunk
+      // fits; one it would overflow stops being complete instead. Any other only forgets what it
+      // held of them, so a bulk of streamed records does not flush the working set; and what it
+      // can hold of them is "known absent" alone (the partition held nothing but this stream's
+      // keys, none written twice), so with no such entry there is nothing to forget.
+      const cache = this.deps.cache;
+      if (cache.complete && !cache.hasRoomFor(slots.size, chunkValueBytes(slots))) cache.markIncomplete();
+      const learn = cache.complete;
+      const forget = !learn && cache.absentEntries > 0;
       for (const [id, slot] of slots) {
-        // A complete cache must learn every key (a miss means absent); any other only forgets
-        // what it held of them, so a bulk of streamed records does not flush the working set.
-        if (this.deps.cache.complete) this.deps.cache.set(id, slot.winner!);
-        else this.deps.cache.delete(id);
+        if (learn) cache.set(id, slot.winner!);
+        else if (forget) cache.delete(id);
         this.deps.onCommitted(slot.partition, slot.key, undefined, slot.winner);
       }
     } else {
@@ -385,4 +392,11 @@ export class ApplyPipeline {
       p.done(err);
     }
   }
+}
+
+/** Bytes of keys and values a bulk chunk's records would take in the cache. */
+function chunkValueBytes(slots: ReadonlyMap<string, Slot>): number {
+  let bytes = 0;
+  for (const [id, slot] of slots) bytes += id.length + (slot.winner?.value.byteLength ?? 0);
+  return bytes;
 }

@@ -41,6 +41,8 @@ export class RecordCache {
   private newest: Node | undefined;
   private bytes = 0;
   private isComplete = false;
+  /** Entries that say "known absent" (null). */
+  private absent = 0;
   hits = 0;
   misses = 0;
 
@@ -66,6 +68,21 @@ export class RecordCache {
   /** The store holds no data key and every write will pass through set(): misses mean absent. */
   markComplete(): void {
     if (this.enabled) this.isComplete = true;
+  }
+
+  /** From now on a miss means "ask the engine" (a write is about to bypass set()). */
+  markIncomplete(): void {
+    this.isComplete = false;
+  }
+
+  /** How many entries say "known absent". */
+  get absentEntries(): number {
+    return this.absent;
+  }
+
+  /** Whether `count` more records of `valueBytes` in all fit without evicting anything. */
+  hasRoomFor(count: number, valueBytes: number): boolean {
+    return this.bytes + count * ENTRY_OVERHEAD_BYTES + valueBytes <= this.maxBytes;
   }
 
   /** The entry (null: known absent), or undefined when not cached. Marks it recently used. */
@@ -107,6 +124,8 @@ export class RecordCache {
     const old = this.nodes.get(id);
     if (old !== undefined) {
       this.bytes += cost - old.cost;
+      if (old.entry === null) this.absent--;
+      if (entry === null) this.absent++;
       old.entry = entry;
       old.cost = cost;
       // Not moved to the newest end: a write looked its key up (and moved it) while it was
@@ -116,6 +135,7 @@ export class RecordCache {
       this.nodes.set(id, node);
       this.pushNewest(node);
       this.bytes += cost;
+      if (entry === null) this.absent++;
     }
     this.evict();
   }
@@ -126,12 +146,14 @@ export class RecordCache {
     this.nodes.delete(id);
     this.unlink(node);
     this.bytes -= node.cost;
+    if (node.entry === null) this.absent--;
   }
 
   clear(): void {
     this.nodes.clear();
     this.oldest = this.newest = undefined;
     this.bytes = 0;
+    this.absent = 0;
     this.isComplete = false;
   }
 
@@ -142,6 +164,7 @@ export class RecordCache {
       this.unlink(node);
       this.bytes -= node.cost;
       if (node.entry !== null) this.isComplete = false;
+      else this.absent--;
     }
   }
 

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { compareRecords, decodeRecord, encodeRecord, type StoredRecord } from '@ringkv/core';
 import { MemoryEngine, dataKey, type IterateOptions } from '@ringkv/storage';
 import { ReplicaStore, type BulkEntry } from '../../src/replica/replica-store.js';
+import { storageId } from '../../src/replica/storage-id.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const rec = (wallMs: number, value: string): StoredRecord => ({ ts: { wallMs, logical: 0, node: 1 }, tombstone: false, expiresAtMs: 0, value: enc(value) });
@@ -32,10 +33,10 @@ async function stored(engine: MemoryEngine, i: number): Promise<StoredRecord | u
   return bytes ? decodeRecord(bytes) : undefined;
 }
 
-async function setup(cacheBytes = 1 << 20) {
+async function setup(cacheBytes = 1 << 20, cacheMaxEntryBytes?: number) {
   const engine = new HookedEngine();
   await engine.open();
-  const store = new ReplicaStore(engine, { sync: false, cacheBytes, maxBatch: 4 });
+  const store = new ReplicaStore(engine, { sync: false, cacheBytes, maxBatch: 4, ...(cacheMaxEntryBytes ? { cacheMaxEntryBytes } : {}) });
   await store.open();
   return { engine, store };
 }
@@ -130,11 +131,48 @@ describe('bulk apply of streamed chunks', () => {
     expect((await store.applyBulk({ partition: P, stream: 'from-a', entries: [entry(3, rec(10, 'c'))] })).bulk).toBe(false);
   });
 
+  test('a complete cache learns a chunk that fits; one a chunk would overflow stops being complete and keeps what it held', async () => {
+    const { engine, store } = await setup(2048, 1024);
+    await store.apply(P + 1, key(1), rec(5, 'working set'));
+    expect(store.cache.complete).toBe(true);
+    await store.applyBulk({ partition: P, stream: 's1', entries: [entry(1, rec(10, 'a'))] });
+    expect(store.cache.complete).toBe(true);
+    expect(store.cache.size).toBe(2);
+    // Ten records of 320 bytes' overhead each do not fit in 2 KiB with what is there.
+    const big = Array.from({ length: 10 }, (_, i) => entry(2 + i, rec(10, `v${i}`)));
+    expect(await store.applyBulk({ partition: P, stream: 's1', entries: big })).toEqual({ bulk: true, applied: 10 });
+    expect(store.cache.complete).toBe(false);
+    expect(store.cache.size).toBe(2);
+    expect(store.cache.lookup(storageId(dataKey(P + 1, key(1))))?.value).toEqual(enc('working set'));
+    // Misses now go to the engine, which has every key.
+    for (let i = 1; i < 12; i++) expect((await store.read(P, key(i)))?.ts.wallMs).toBe(10);
+    expect((await stored(engine, 11))?.value).toEqual(enc('v9'));
+  });
+
+  test('an incomplete cache forgets the keys of a bulk chunk it knew absent; with none known absent it is left alone', async () => {
+    const { store } = await setup(2048, 1024);
+    await store.applyBulk({ partition: P + 1, stream: 's0', entries: Array.from({ length: 12 }, (_, i) => entry(i, rec(1, 'x'))) });
+    expect(store.cache.complete).toBe(false);
+    expect(store.cache.absentEntries).toBe(0);
+    // A read of a key not streamed yet leaves "known absent" behind.
+    expect(await store.read(P, key(2))).toBeUndefined();
+    expect(store.cache.absentEntries).toBe(1);
+    await store.applyBulk({ partition: P, stream: 's1', entries: [entry(1, rec(10, 'a')), entry(2, rec(10, 'b'))] });
+    expect(store.cache.absentEntries).toBe(0);
+    expect((await store.read(P, key(2)))?.value).toEqual(enc('b'));
+    const size = store.cache.size;
+    await store.applyBulk({ partition: P, stream: 's1', entries: [entry(3, rec(10, 'c'))] });
+    expect(store.cache.size).toBe(size);
+    expect((await store.read(P, key(3)))?.value).toEqual(enc('c'));
+  });
+
   test.each([0, 1 << 20, 2000])('any interleaving of foreground writes and streamed chunks leaves each key with its newest record (cache %i bytes)', async (cacheBytes) => {
     await fc.assert(fc.asyncProperty(
       fc.array(fc.oneof(
         fc.record({ kind: fc.constant('put' as const), key: fc.integer({ min: 0, max: 11 }), wall: fc.integer({ min: 1, max: 40 }), gap: fc.boolean() }),
         fc.record({ kind: fc.constant('chunk' as const), stream: fc.constantFrom('a', 'b'), size: fc.integer({ min: 1, max: 4 }), wall: fc.integer({ min: 1, max: 40 }), gap: fc.boolean() }),
+        // A read leaves the key's record, or "known absent", in the cache.
+        fc.record({ kind: fc.constant('read' as const), key: fc.integer({ min: 0, max: 11 }), gap: fc.boolean() }),
       ), { minLength: 1, maxLength: 40 }),
       async (ops) => {
         const engine = new MemoryEngine();
@@ -151,7 +189,9 @@ describe('bulk apply of streamed chunks', () => {
         const pending: Promise<unknown>[] = [];
         let n = 0;
         for (const op of ops) {
-          if (op.kind === 'put') {
+          if (op.kind === 'read') {
+            pending.push(store.read(P, key(op.key)));
+          } else if (op.kind === 'put') {
             const r = rec(op.wall, `p${n++}`);
             offer(op.key, r);
             pending.push(store.apply(P, key(op.key), r));
