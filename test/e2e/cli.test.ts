@@ -109,10 +109,13 @@ describe('a node configured from file, environment and flags', () => {
   test('bench --scenario mixed runs the open loop against the node and the bare server in the same rounds', async () => {
     const r = await runCli(['bench', '--endpoint', node.url, '--scenario', 'mixed', '--rate', '100', '--duration', '1', '--warmup', '0',
       '--rounds', '2', '--keys', '50', '--value-size', '100', '--connections', '4'], { timeoutMs: 60_000 });
-    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('-- round 2 of 2')]);
+    expect(r.stderr).toContain('-- round 2 of 2');
     // Each round: the node's latencies and k6's thresholds; then ringkv against bare node:http.
+    // Whether a threshold holds depends on the machine's speed (not asserted); the exit code says
+    // whether any failed.
     expect(r.stdout.match(/^mixed \(open loop/gm)).toHaveLength(2);
-    expect(r.stdout.match(/^ {2}ok {3}GET p99 <= 50 ms/gm)).toHaveLength(2);
+    expect(r.stdout.match(/^ {2}(ok {2}|FAIL) GET p99 <= 50 ms/gm)).toHaveLength(2);
+    expect(r.code).toBe(/^ {2}FAIL /m.test(r.stdout) ? 1 : 0);
     expect(r.stdout).toContain('same rounds, bare node:http at the same rate (medians of rounds):');
     for (const op of ['GET', 'PUT']) {
       const line = new RegExp(`^  ${op} p99 ringkv ([0-9.]+) ms, bare node:http ([0-9.]+) ms: ratio ([0-9.]+) \\(rounds: [0-9.]+ [0-9.]+\\)$`, 'm').exec(r.stdout);
@@ -122,7 +125,8 @@ describe('a node configured from file, environment and flags', () => {
     // --ceilings none: the node alone.
     const alone = await runCli(['bench', '--endpoint', node.url, '--scenario', 'mixed', '--rate', '50', '--duration', '1', '--warmup', '0',
       '--keys', '10', '--connections', '2', '--ceilings', 'none'], { timeoutMs: 60_000 });
-    expect(alone.code).toBe(0);
+    expect(alone.stdout).toMatch(/^mixed \(open loop/m);
+    expect(alone.code).toBe(/^ {2}FAIL /m.test(alone.stdout) ? 1 : 0);
     expect(alone.stdout).not.toContain('bare node:http');
   }, 90_000);
 
