@@ -2,8 +2,7 @@
 // finding the binary (a missing one is a clear message, and a failure in CI), pages that record
 // every console error and uncaught page error, screenshots into test-output/console/, and reading
 // the shown values (data-testid with data-value, docs/console.md) to compare with the JSON.
-import { mkdirSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../support/processes.js';
@@ -27,9 +26,9 @@ declare const document: {
 declare const NodeFilter: { SHOW_TEXT: number };
 declare const location: { hash: string };
 
-/** The Chromium binary: RINGKV_CHROMIUM, else Debian's (or another distribution's) package. */
-export const CHROMIUM = [process.env.RINGKV_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser']
-  .find((p): p is string => !!p && existsSync(p));
+/** The Chromium binary: RINGKV_CHROMIUM when set (and only it), else Debian's (or another distribution's) package. */
+export const CHROMIUM = (process.env.RINGKV_CHROMIUM ? [process.env.RINGKV_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser'])
+  .find((p) => existsSync(p));
 
 export const NO_CHROMIUM = 'chromium is not installed, so the console\'s browser tests cannot run: install Debian\'s chromium '
   + '(apt-get install chromium; ./dev.sh test installs it when run as root), or point RINGKV_CHROMIUM at a Chromium binary';
@@ -37,7 +36,8 @@ export const NO_CHROMIUM = 'chromium is not installed, so the console\'s browser
 /** Whether the browser tests run: without chromium they are skipped with NO_CHROMIUM, except in CI, where that is a failure. */
 export const BROWSER_TESTS = CHROMIUM !== undefined;
 export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
-if (!CHROMIUM) console.warn(`${IN_CI ? 'FAILING' : 'skipped'}: ${NO_CHROMIUM}`);
+// Straight to stderr: Jest holds back console output of a suite whose tests are all skipped.
+if (!CHROMIUM) process.stderr.write(`\n${IN_CI ? 'FAILING (CI)' : 'SKIPPED'}: ${NO_CHROMIUM}\n`);
 
 /** Where the screenshots go (git-ignored). */
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-output', 'console');
