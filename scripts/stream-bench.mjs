@@ -4,11 +4,14 @@
 // n1 starts alone and rebuilds its anti-entropy trees (a source that has been up a while: the
 // rebuild is not what is measured), then n2 joins through it and pulls every partition (N=3 > 2
 // members: n2 will own all of them). Reported: the stream's keys/s and MB/s as n2's topology progress counts them
-// (first to last chunk of the move), and the wall time from n2's start to ready. A report, no
+// (first to last chunk of the move), the wall time from n2's start to ready, and each node's CPU
+// time over the move (Linux: /proc/PID/stat, from the first poll that sees n2 receiving to the
+// first that sees it done), as µs per key: on a shared machine the CPU per key is steadier than
+// the rate. A report, no
 // pass/fail. Needs a build (npm run build). Both nodes run on loopback with their default config.
 // Usage: node scripts/stream-bench.mjs [--keys 1000000] [--value-bytes 100] [--partitions 256] [--json] [--prof DIR]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -90,6 +93,17 @@ async function poll(what, fn, timeoutMs) {
   }
 }
 
+/** CPU ms (user + system) of a child so far, or undefined without /proc. */
+function cpuMs(child) {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 const ready = (n) => fetch(`${n.url}/ready`).then((r) => r.status === 200);
 /** Whether every partition's anti-entropy tree is built (its rebuild reads the whole store). */
 const treesReady = (n) => fetch(`${n.url}/cluster/anti-entropy`).then((r) => r.json())
@@ -107,11 +121,16 @@ await poll('n1 ready', () => ready(n1), 120_000);
 await poll('n1 trees rebuilt', () => treesReady(n1), 10 * 60_000);
 const joinStart = Date.now();
 const n2 = await startNode('n2', [n1.peer], d2);
+let cpuAtStart;
 const topology = await poll('n2 to finish its join', async () => {
   const v = await view(n2);
   const self = v.members?.find((m) => m.id === 'n2');
+  if (cpuAtStart === undefined && v.topology?.phase === 'receiving') cpuAtStart = [cpuMs(n1.child), cpuMs(n2.child)];
   return self?.status === 'normal' && v.topology?.finishedAtMs ? v.topology : undefined;
 }, 30 * 60_000);
+const cpuAtEnd = [cpuMs(n1.child), cpuMs(n2.child)];
+const cpuOver = (i) => (cpuAtStart?.[i] === undefined || cpuAtEnd[i] === undefined ? null : cpuAtEnd[i] - cpuAtStart[i]);
+const cpu = { sourceMs: cpuOver(0), receiverMs: cpuOver(1) };
 await poll('n2 ready', () => ready(n2), 120_000);
 const readyMs = Date.now() - joinStart;
 const streamMs = topology.finishedAtMs - topology.startedAtMs;
@@ -121,12 +140,16 @@ const result = {
   keysPerSec: Math.round(topology.keys / (streamMs / 1000)),
   mbPerSec: +(topology.bytes / 1e6 / (streamMs / 1000)).toFixed(1),
   joinToReadyMs: readyMs,
+  sourceCpuMs: cpu.sourceMs, receiverCpuMs: cpu.receiverMs,
+  sourceUsPerKey: cpu.sourceMs === null ? null : +(cpu.sourceMs * 1000 / topology.keys).toFixed(2),
+  receiverUsPerKey: cpu.receiverMs === null ? null : +(cpu.receiverMs * 1000 / topology.keys).toFixed(2),
 };
 if (asJson) console.log(JSON.stringify(result));
 else {
   console.log(`stream-bench: ${keys} keys of ${valueBytes} B, Q=${partitions}, level engine, loopback`);
   console.log(`  streamed ${result.streamedKeys} keys, ${(result.streamedBytes / 1e6).toFixed(1)} MB in ${streamMs} ms`);
   console.log(`  ${result.keysPerSec} keys/s, ${result.mbPerSec} MB/s; n2 start to ready ${readyMs} ms`);
+  if (result.sourceCpuMs !== null) console.log(`  CPU over the move: source ${result.sourceCpuMs} ms (${result.sourceUsPerKey} µs/key), receiver ${result.receiverCpuMs} ms (${result.receiverUsPerKey} µs/key)`);
 }
 for (const c of children) c.kill('SIGTERM');
 await Promise.all(children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
