@@ -1,6 +1,7 @@
 // The membership group's peer requests: Raft messages (the sender must be who the message says,
 // and the message must be for this node), changes forwarded to the leader (a node that is not a
-// member may only ask to add itself), and the current membership for a node behind.
+// member may only ask to add itself), and the current membership for a node behind, member or
+// lately removed (a removed node is sent no Raft entries: asking is how it learns its removal).
 import type { RaftMessage } from '@ringkv/core';
 import type { ClusterState } from './cluster-state.js';
 import { PeerMessageType as T } from '../peer/message-types.js';
@@ -32,7 +33,10 @@ export function registerMembershipHandlers(router: PeerRouter, deps: MembershipH
 
   router.on(T.MembershipChange, 'anyone', (from, msg) => deps.membership.handleForwarded(from, msg, deps.cluster.ready && deps.isMember(from)));
 
-  router.on(T.MembershipGet, 'member', () => ({ type: T.MembershipReply, state: deps.membership.current ?? null }));
+  // A former member (removed by an epoch this process applied, at the address it had) gets the
+  // current membership too, the one without it: it may have missed its own removal.
+  const memberOrFormer = (from: PeerIdentity) => deps.isMember(from) || deps.cluster.wasMember(from.id, from.address);
+  router.on(T.MembershipGet, memberOrFormer, () => ({ type: T.MembershipReply, state: deps.membership.current ?? null }));
 }
 
 /** Most recently heard first out: the map never holds more than maxRaftPeers addresses. */

@@ -1,7 +1,10 @@
 // The membership state machine on top of Raft: applies committed membership commands (each
 // accepted one is a new epoch), serves the latest applied membership to the ring, keeps the Raft
 // voter set at up to five odd members as the membership changes, and takes changes from anywhere
-// (a node that does not lead forwards the change to the leader). Applying is total: an entry that
+// (a node that does not lead forwards the change to the leader). A node whose own removal
+// committed without it hearing so (the reply lost) is sent no more Raft entries: it asks the
+// members for the membership instead (they answer former members) and serves with the one that
+// removed it. Applying is total: an entry that
 // does not decode or that the rules refuse leaves the state as it was, the same on every node,
 // and is kept in a short list of refusals (GET /cluster shows it).
 import {
@@ -151,6 +154,46 @@ export class MembershipService {
   async change(cmd: MembershipCommand, options: ChangeOptions = {}): Promise<ChangeResult> {
     const deadline = this.deps.clock.nowMs() + this.deps.changeTimeoutMs;
     if (!options.force && options.precheck) await options.precheck(cmd, deadline);
+    try {
+      return await this.proposeOrForward(cmd, deadline);
+    } catch (err) {
+      // Its own removal may have committed with the reply lost: then a retry is refused (this node
+      // is no member to forward it) or times out, and no Raft entry will ever say so.
+      if (cmd.op === 'remove' && cmd.id === this.deps.selfId) {
+        const removed = await this.learnOwnRemoval();
+        if (removed) return removed;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Whether the members hold a membership without this node (newer than the one it serves): asks
+   * them in turn (the leader first) and applies the first such, as a fetched epoch is.
+   */
+  private async learnOwnRemoval(): Promise<ChangeResult | undefined> {
+    const { cluster, selfId, rpc, log } = this.deps;
+    const leader = this.deps.driver().leader();
+    const others = cluster.others();
+    const ordered = [...others.filter((m) => m.id === leader), ...others.filter((m) => m.id !== leader)];
+    for (const m of ordered) {
+      try {
+        // The reply's state passed its schema and core's shape check (PeerProtocol.decodeReply).
+        const reply = await rpc.request(m.peer, { type: PeerMessageType.MembershipGet }, this.deps.changeTimeoutMs);
+        const state = reply.state as MembershipState | null;
+        if (!state || state.epoch <= cluster.epoch) continue;
+        if (state.members.some((x) => x.id === selfId)) return undefined;
+        cluster.apply(state);
+        log.info({ from: m.id, epoch: state.epoch }, 'learned from a member that this node was removed');
+        return { epoch: state.epoch, state };
+      } catch (err) {
+        log.debug({ from: m.id, err: (err as Error).message }, 'could not ask a member for the membership');
+      }
+    }
+    return undefined;
+  }
+
+  private async proposeOrForward(cmd: MembershipCommand, deadline: number): Promise<ChangeResult> {
     for (let attempt = 0; ; attempt++) {
       const driver = this.deps.driver();
       if (driver.isLeader()) return this.proposeHere(cmd, deadline);
