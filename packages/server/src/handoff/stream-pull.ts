@@ -7,7 +7,10 @@
 // the last chunk that passed). A chunk whose range changed at the source since the manifest comes
 // back `stale`: a new manifest is asked for from there. Chunks apply in order, through the replica
 // store's bulk path (replica/bulk-guard.ts decides bulk or last-write-wins), and the last key of
-// each is recorded before the next applies, so a crash of either side resumes after it.
+// each is recorded before the next applies, so a crash of either side resumes after it. A chunk
+// whose leaf and last key are those of one this node applied from another source of the same
+// partition (AppliedChunks: replicas in agreement cut and pack alike) is the same bytes: it is
+// not fetched at all, and the pull moves past it.
 import { decodeRecord, partitionOf, type StoredRecord } from '@ringkv/core';
 import { PeerMessageType as T } from '../peer/message-types.js';
 import type { ReplyOf } from '../protocol/peer-messages.js';
@@ -43,6 +46,31 @@ export interface PullDeps {
   /** A chunk or manifest failed its checksum (it is fetched again). */
   onMismatch: (what: string) => void;
   stopped: () => boolean;
+  /** Chunks of this partition applied from another source in this pass (skipped when seen again). */
+  appliedChunks?: AppliedChunks;
+}
+
+/** Chunks remembered per partition pull, at most (a partition of this many chunkBytes). */
+export const APPLIED_CHUNKS_MAX = 16_384;
+
+/**
+ * The chunks of one partition applied from its sources so far (this pass over them), by leaf:
+ * another source's chunk with the same leaf and last key holds the very same entries (their
+ * packing hashes alike), so it is already here. Bounded: past APPLIED_CHUNKS_MAX it stops
+ * remembering (later chunks are fetched as usual).
+ */
+export class AppliedChunks {
+  private readonly lasts = new Map<string, Uint8Array>();
+  skipped = 0;
+
+  add(leaf: Uint8Array, last: Uint8Array): void {
+    if (this.lasts.size < APPLIED_CHUNKS_MAX) this.lasts.set(Buffer.from(leaf).toString('hex'), last);
+  }
+
+  has(leaf: Uint8Array, last: Uint8Array): boolean {
+    const known = this.lasts.get(Buffer.from(leaf).toString('hex'));
+    return known !== undefined && Buffer.compare(known, last) === 0;
+  }
 }
 
 type Manifest = { verified: VerifiedManifest; lasts: Uint8Array[]; done: boolean } | { empty: true; done: boolean };
@@ -71,12 +99,20 @@ async function pullLoop(deps: PullDeps, address: string, source: string, partiti
     const segmentEnd = lasts[lasts.length - 1]!;
     if (!manifest.done) next = quiet(fetchManifest(deps, address, source, partition, segmentEnd));
     const fetches: Promise<Fetched>[] = [];
+    const known = (i: number) => deps.appliedChunks?.has(verified.leaves[i]!, lasts[i]!) === true;
     const fetch = (i: number) => {
-      if (i < lasts.length && fetches[i] === undefined) fetches[i] = quiet(fetchChunk(deps, address, source, partition, i === 0 ? after : lasts[i - 1], lasts[i]!, verified, i));
+      if (i < lasts.length && fetches[i] === undefined && !known(i)) fetches[i] = quiet(fetchChunk(deps, address, source, partition, i === 0 ? after : lasts[i - 1], lasts[i]!, verified, i));
     };
     let replanned = false;
     for (let i = 0; i < lasts.length; i++) {
       for (let j = i; j < i + deps.window; j++) fetch(j);
+      if (fetches[i] === undefined) {
+        // Applied from another source already (see AppliedChunks): only the position moves.
+        deps.appliedChunks!.skipped++;
+        await deps.applied(0, 0, lasts[i]!);
+        after = lasts[i]!;
+        continue;
+      }
       const got = await fetches[i]!;
       if (deps.stopped()) return false;
       if ('stale' in got) {
@@ -87,6 +123,7 @@ async function pullLoop(deps: PullDeps, address: string, source: string, partiti
         break;
       }
       await applyPacked(deps, source, partition, stream, got.packed, after, lasts[i]!);
+      deps.appliedChunks?.add(verified.leaves[i]!, lasts[i]!);
       after = lasts[i]!;
     }
     if (!replanned && manifest.done) return true;

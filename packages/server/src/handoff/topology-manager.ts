@@ -34,7 +34,7 @@ import type { PeerRpc } from '../protocol/peer-rpc.js';
 import type { RecordAdmission } from '../replica/record-admission.js';
 import { RECORD_OVERHEAD_BYTES, STREAM_MANIFEST_CHUNKS_MAX } from '../protocol/peer-messages.js';
 import { applyChunk, chunkReply, readChunk, type ApplyChunkDeps } from './partition-stream.js';
-import { pullPartition, type PullDeps } from './stream-pull.js';
+import { AppliedChunks, pullPartition, type PullDeps } from './stream-pull.js';
 import { ListedChunks, manifestOf, readListedChunk, readManifestChunks } from './stream-source.js';
 import { PartitionNotHeldError } from './handoff-errors.js';
 import { StreamProgress } from './stream-progress.js';
@@ -60,6 +60,8 @@ export interface TopologyProgress {
   hintsPending?: number;
   /** Partitions whose pull waits for a live source that holds them (none answered yet). */
   waitingForSource?: number[];
+  /** Chunks not fetched from a source because another source's identical chunk was applied. */
+  chunksSkipped?: number;
 }
 
 /** A partition stream in progress (GET /cluster/transfers). */
@@ -418,13 +420,18 @@ export class TopologyManager {
     return !this.stopped && !this.rerun;
   }
 
-  /** One pass over a partition's live sources; true once at least one holder streamed it. */
+  /**
+   * One pass over a partition's live sources; true once at least one holder streamed it. A chunk
+   * a later source lists exactly as an earlier one sent it is not fetched again (AppliedChunks).
+   */
   private async pullOnce(partition: number, sources: string[], purpose: string): Promise<boolean> {
     let pulled = 0;
+    const applied = new AppliedChunks();
     for (const source of sources.filter((s) => this.deps.liveness.isUp(s))) {
       if (this.stopped) return false;
-      if (await this.pullFrom(partition, source, `${purpose}@${source}`)) pulled++;
+      if (await this.pullFrom(partition, source, `${purpose}@${source}`, applied)) pulled++;
     }
+    this.progress.chunksSkipped = (this.progress.chunksSkipped ?? 0) + applied.skipped;
     return pulled > 0;
   }
 
@@ -436,11 +443,11 @@ export class TopologyManager {
   }
 
   /** One holder's copy of a partition, resumably; false if the holder failed a few times. */
-  private pullFrom(partition: number, source: string, cursorKey: string): Promise<boolean> {
-    return this.streaming(partition, source, this.deps.selfId, (moved) => this.pullStream(partition, source, cursorKey, moved));
+  private pullFrom(partition: number, source: string, cursorKey: string, applied: AppliedChunks): Promise<boolean> {
+    return this.streaming(partition, source, this.deps.selfId, (moved) => this.pullStream(partition, source, cursorKey, moved, applied));
   }
 
-  private async pullStream(partition: number, source: string, cursorKey: string, moved: (bytes: number) => void): Promise<boolean> {
+  private async pullStream(partition: number, source: string, cursorKey: string, moved: (bytes: number) => void, appliedChunks: AppliedChunks): Promise<boolean> {
     const deps: PullDeps = {
       rpc: this.deps.rpc, store: this.deps.store, admission: this.deps.admission, partitions: this.partitionsOfCluster(),
       limits: { maxKeyBytes: this.deps.maxKeyBytes, minRecordBytes: RECORD_MIN_SIZE, maxRecordBytes: this.deps.maxValueBytes + RECORD_OVERHEAD_BYTES },
@@ -456,6 +463,7 @@ export class TopologyManager {
       onBadEntry: this.applyDeps.onBadEntry!,
       onMismatch: (what) => this.deps.log.warn({ partition, source, what }, 'a streamed chunk failed its checksum; fetching it again'),
       stopped: () => this.stopped,
+      appliedChunks,
     };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {

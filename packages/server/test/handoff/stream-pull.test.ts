@@ -2,7 +2,8 @@
 // real replica (stream-source.ts over a memory engine) through a fake peer rpc: every key arrives
 // identical and in bulk, the last key of each chunk is recorded, and the per-chunk checks hold
 // (a record stamped too far ahead is refused alone and counted, a key of another partition and
-// an undecodable record are skipped and told).
+// an undecodable record are skipped and told); a second source's chunks identical to ones applied
+// from the first are not fetched.
 import { describe, expect, test } from '@jest/globals';
 import { Counter, Registry } from 'prom-client';
 import pino from 'pino';
@@ -13,7 +14,7 @@ import type { PeerRpc } from '../../src/protocol/peer-rpc.js';
 import { PartitionReader } from '../../src/replica/partition-reader.js';
 import { RecordAdmission } from '../../src/replica/record-admission.js';
 import { ReplicaStore } from '../../src/replica/replica-store.js';
-import { pullPartition, type PullDeps } from '../../src/handoff/stream-pull.js';
+import { AppliedChunks, pullPartition, type PullDeps } from '../../src/handoff/stream-pull.js';
 import { manifestOf, readListedChunk, readManifestChunks } from '../../src/handoff/stream-source.js';
 
 const Q = 8;
@@ -39,9 +40,10 @@ async function engineWith(entries: [Uint8Array, Uint8Array][], partition: number
 }
 
 /** An rpc that answers manifests and chunks from `reader`, as a source's topology manager does. */
-function sourceRpc(reader: PartitionReader): PeerRpc {
+function sourceRpc(reader: PartitionReader, served = { chunks: 0 }): PeerRpc {
   return {
     async request(_address: string, body: { type: number } & Record<string, unknown>) {
+      if (body.type === T.StreamChunk) served.chunks++;
       const msg = body as never as { partition: number; after?: Uint8Array; chunkBytes: number; maxChunks: number; last: Uint8Array; leaf: Uint8Array };
       if (body.type === T.StreamManifest) {
         const { chunks, done } = await readManifestChunks(reader, msg.partition, msg.after, msg.chunkBytes, msg.maxChunks);
@@ -79,6 +81,9 @@ function deps(rpc: PeerRpc, r: Awaited<ReturnType<typeof receiver>>, seen: { las
     stopped: () => false,
   };
 }
+
+/** What a pull saw: chunks applied (their last keys), entries, bad entries. */
+const seenOf = () => ({ lasts: [] as Uint8Array[], entries: 0, bad: [] as string[] });
 
 describe('pulling a partition with a manifest', () => {
   test('every key arrives identical, chunk by chunk, each chunk\'s last key recorded in order', async () => {
@@ -128,5 +133,33 @@ describe('pulling a partition with a manifest', () => {
     expect(await r.engine.get(dataKey(P, keys[7]!))).toBeUndefined();
     expect(await r.engine.get(dataKey(P, foreign))).toBeUndefined();
     for (const i of [0, 1, 3, 4, 5, 6, 8, 9]) expect(await r.engine.get(dataKey(P, keys[i]!))).toBeDefined();
+  });
+
+  test('a second source\'s chunks that are the first\'s, byte for byte, are not fetched; one that differs is, and every key ends newest', async () => {
+    const P = 2;
+    const keys = keysOf(P, 60);
+    const first: [Uint8Array, Uint8Array][] = keys.map((k, i) => [k, encodeRecord(rec(NOW - 1000, i))]);
+    // The second holds one newer record, in a chunk of its own range.
+    const second = first.map(([k, v], i) => [k, i === 30 ? encodeRecord(rec(NOW - 10, i)) : v] as [Uint8Array, Uint8Array]);
+    const a = new PartitionReader(await engineWith(first, P));
+    const b = new PartitionReader(await engineWith(second, P));
+    const r = await receiver();
+    const applied = new AppliedChunks();
+    const fromA = { chunks: 0 };
+    const fromB = { chunks: 0 };
+    const seenA = seenOf();
+    const seenB = seenOf();
+    expect(await pullPartition({ ...deps(sourceRpc(a, fromA), r, seenA), appliedChunks: applied }, 'a', 'n1', P, undefined)).toBe(true);
+    expect(await pullPartition({ ...deps(sourceRpc(b, fromB), r, seenB), appliedChunks: applied }, 'b', 'n2', P, undefined)).toBe(true);
+    expect(fromA.chunks).toBe(seenA.lasts.length);
+    // Only the chunk holding key 30 came from b; every other was skipped, its position recorded.
+    expect(fromB.chunks).toBe(1);
+    expect(applied.skipped).toBe(seenA.lasts.length - 1);
+    expect(seenB.lasts.map((l) => Buffer.from(l).toString())).toEqual(seenA.lasts.map((l) => Buffer.from(l).toString()));
+    for (const [k, v] of second) expect(bytesEqual((await r.engine.get(dataKey(P, k)))!, v)).toBe(true);
+    // Without the shared record, b's pull fetches every chunk.
+    const again = { chunks: 0 };
+    expect(await pullPartition(deps(sourceRpc(b, again), await receiver(), seenOf()), 'b', 'n2', P, undefined)).toBe(true);
+    expect(again.chunks).toBe(seenA.lasts.length);
   });
 });
