@@ -40,9 +40,9 @@ declare const NodeFilter: { SHOW_TEXT: number };
 declare const location: { hash: string };
 
 const ARGS = ['--replicas', '2', '--r', '1', '--w', '1', '--partitions', '32'];
-// Down after 6 s of silence, so a stopped node is seen suspect for a few seconds first; the views
+// Down after 8 s of silence, so a stopped node is seen suspect for a few seconds first; the views
 // are polled by the pages and the test together, above the default admin rate limit.
-const ENV = { RINGKV_CONSOLE_DOWN_AFTER_MS: '6000', RINGKV_ADMIN_REQUESTS_PER_SECOND: '1000' };
+const ENV = { RINGKV_CONSOLE_DOWN_AFTER_MS: '8000', RINGKV_ADMIN_REQUESTS_PER_SECOND: '1000' };
 /** Fields that move between two requests (ages, measured rates and latencies, disk use). */
 const MOVING_OVERVIEW = new Set(['overview-antiEntropy-oldestRoundAgeMs', 'overview-hints-oldestAgeMs']);
 const MOVING_NODE = /-(phi|lastHeardAgeMs|clockOffsetMs|p99Ms-get|p99Ms-put|diskBytes)$/;
