@@ -40,6 +40,14 @@ async function signIn(cp: ConsolePage, token: string): Promise<void> {
   await cp.page.waitForSelector('[data-testid="token-form"]', { state: 'hidden' });
 }
 
+/** Starts the cluster and the browser side by side; whichever started is kept for afterAll to stop, even if the other failed. */
+async function startBoth(cluster: () => Promise<NodeProcess[]>): Promise<void> {
+  const [c, b] = await Promise.allSettled([cluster(), launch()]);
+  if (c.status === 'fulfilled') nodes = c.value;
+  if (b.status === 'fulfilled') browser = b.value;
+  for (const r of [c, b]) if (r.status === 'rejected') throw r.reason;
+}
+
 const run = BROWSER_TESTS ? describe : describe.skip;
 
 run('console in Chromium with auth on', () => {
@@ -47,10 +55,7 @@ run('console in Chromium with auth on', () => {
     const dir = tempDir('ringkv-console-auth-');
     const authFile = path.join(dir, 'auth.yaml');
     writeFileSync(authFile, `principals:\n- name: viewer\n  role: read\n  token_sha256: ${sha(READ)}\n- name: operator\n  role: admin\n  token_sha256: ${sha(ADMIN)}\n`);
-    [nodes, browser] = await Promise.all([
-      startCluster({ size: 2, extraArgs: ['--replicas', '2', '--partitions', '16', '--auth-file', authFile], env: { RINGKV_ADMIN_REQUESTS_PER_SECOND: '1000' } }),
-      launch(),
-    ]);
+    await startBoth(() => startCluster({ size: 2, extraArgs: ['--replicas', '2', '--partitions', '16', '--auth-file', authFile], env: { RINGKV_ADMIN_REQUESTS_PER_SECOND: '1000' } }));
   }, 60_000);
 
   afterAll(async () => {

@@ -120,6 +120,14 @@ function pageErrors(): string[] {
   return pages.flatMap((p) => p.errors);
 }
 
+/** Starts the cluster and the browser side by side; whichever started is kept for afterAll to stop, even if the other failed. */
+async function startBoth(cluster: () => Promise<NodeProcess[]>): Promise<void> {
+  const [c, b] = await Promise.allSettled([cluster(), launch()]);
+  if (c.status === 'fulfilled') nodes = c.value;
+  if (b.status === 'fulfilled') browser = b.value;
+  for (const r of [c, b]) if (r.status === 'rejected') throw r.reason;
+}
+
 const run = BROWSER_TESTS ? describe : describe.skip;
 
 if (!BROWSER_TESTS && IN_CI) {
@@ -130,7 +138,7 @@ if (!BROWSER_TESTS && IN_CI) {
 
 run('console in Chromium on a 3-node cluster', () => {
   beforeAll(async () => {
-    [nodes, browser] = await Promise.all([startCluster({ size: 3, extraArgs: ARGS, env: ENV }), launch()]);
+    await startBoth(() => startCluster({ size: 3, extraArgs: ARGS, env: ENV }));
   }, 60_000);
 
   afterAll(async () => {
