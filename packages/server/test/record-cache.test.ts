@@ -2,16 +2,14 @@
 // means absent) holds only until the cache forgets a stored key.
 import { describe, expect, test } from '@jest/globals';
 import type { StoredRecord } from '@ringkv/core';
-import { RecordCache } from '@ringkv/server';
+import { RecordCache, entryCost } from '@ringkv/server';
 
 const record = (value: Uint8Array): StoredRecord => ({ ts: { wallMs: 1, logical: 0, node: 1 }, tombstone: false, expiresAtMs: 0, value });
 const entry = (value: string) => record(new TextEncoder().encode(value));
-/** Bookkeeping charged per entry on top of its key and value (record-cache.ts). */
-const OVERHEAD = 320;
 
 describe('RecordCache', () => {
   test('evicts the least recently used entries to stay within its budget', () => {
-    const cost = 'a'.length + 1 + OVERHEAD;
+    const cost = entryCost('a', 1);
     const cache = new RecordCache(3 * cost, cost);
     cache.set('a', entry('x'));
     cache.set('b', entry('x'));
@@ -25,7 +23,7 @@ describe('RecordCache', () => {
   });
 
   test('replacing a cached record keeps its place in the recency order; a lookup moves it', () => {
-    const cost = 'a'.length + 1 + OVERHEAD;
+    const cost = entryCost('a', 1);
     const cache = new RecordCache(2 * cost, cost);
     cache.set('a', entry('x'));
     cache.set('b', entry('x'));
@@ -53,7 +51,7 @@ describe('RecordCache', () => {
     const rec = record(frame.subarray(100, 200));
     cache.set('k', rec);
     expect(cache.lookup('k')).toBe(rec);
-    expect(cache.sizeBytes).toBe('k'.length + 300 + OVERHEAD);
+    expect(cache.sizeBytes).toBe(entryCost('k', 300));
   });
 
   test('a value viewing a much larger buffer is copied out, so the cache does not keep the buffer alive', () => {
@@ -65,13 +63,13 @@ describe('RecordCache', () => {
     expect(kept.value.buffer).not.toBe(frame.buffer);
     expect(kept.value.buffer.byteLength).toBe(100);
     expect(Array.from(kept.value)).toEqual(Array.from(frame.subarray(1000, 1100)));
-    expect(cache.sizeBytes).toBe('k'.length + 100 + OVERHEAD);
+    expect(cache.sizeBytes).toBe(entryCost('k', 100));
     frame.fill(0);
     expect(kept.value[0]).toBe(7);
   });
 
   test('a complete cache answers misses as absent until it evicts a stored key', () => {
-    const cost = 'a'.length + 1 + OVERHEAD;
+    const cost = entryCost('a', 1);
     const cache = new RecordCache(2 * cost, cost);
     cache.markComplete();
     expect(cache.lookup('nothing')).toBeNull();
