@@ -272,7 +272,11 @@ export class NodeRuntime {
     return this.readinessReason() === undefined;
   }
 
-  /** Why the node is not ready (undefined when it is), for /ready. */
+  /**
+   * Why the node is not ready (undefined when it is), for /ready. Anti-entropy trees being rebuilt
+   * are not a reason (a scan of the whole store: ~50 s at 10M keys): reads and writes go to the
+   * store, the trees only summarise it for repair rounds, which wait for a partition's tree.
+   */
   readinessReason(): string | undefined {
     if (this.stopped) return 'stopped';
     if (!this.cluster.ready) return this.joining ? 'joining the cluster through the seeds' : 'waiting for the seeds to form the cluster';
