@@ -10,6 +10,7 @@
 // the rate. A report, no
 // pass/fail. Needs a build (npm run build). Both nodes run on loopback with their default config.
 // Usage: node scripts/stream-bench.mjs [--keys 1000000] [--value-bytes 100] [--partitions 256] [--json] [--prof DIR]
+//   [--env RINGKV_NAME=value ...] (config for both nodes, e.g. RINGKV_STREAM_PARALLEL_PARTITIONS=8)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -32,6 +33,8 @@ const asJson = process.argv.includes('--json');
 /** --prof DIR: both nodes write V8 CPU profiles there (node --cpu-prof). */
 const profDir = arg('prof', undefined);
 const secret = 'stream-bench-secret-of-at-least-32-bytes!';
+/** --env K=V, repeatable: settings both nodes get (the bench's own environment's RINGKV_* do not pass). */
+const nodeEnv = Object.fromEntries(process.argv.flatMap((a, i) => (a === '--env' ? [process.argv[i + 1].split(/=(.*)/s).slice(0, 2)] : [])));
 
 const freePort = () => new Promise((resolve, reject) => {
   const s = net.createServer();
@@ -78,7 +81,7 @@ async function startNode(id, seeds, dir) {
     '--engine', 'level', '--partitions', String(partitions), '--secret', secret, '--log-level', 'warn',
     '--seeds', (seeds ?? [`127.0.0.1:${peer}`]).join(',')];
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RINGKV_')));
-  const child = spawn(process.execPath, args, { env: { ...env, RINGKV_GOSSIP_INTERVAL_MS: '200' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, args, { env: { ...env, RINGKV_GOSSIP_INTERVAL_MS: '200', ...nodeEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
   return { child, url: `http://127.0.0.1:${http}`, peer: `127.0.0.1:${peer}` };
 }
