@@ -182,7 +182,11 @@ export class MembershipService {
         const reply = await rpc.request(m.peer, { type: PeerMessageType.MembershipGet }, this.deps.changeTimeoutMs);
         const state = reply.state as MembershipState | null;
         if (!state || state.epoch <= cluster.epoch) continue;
-        if (state.members.some((x) => x.id === selfId)) return undefined;
+        // Still a member as the leader sees it: not removed. Another member may only be behind.
+        if (state.members.some((x) => x.id === selfId)) {
+          if (m.id === leader) return undefined;
+          continue;
+        }
         cluster.apply(state);
         log.info({ from: m.id, epoch: state.epoch }, 'learned from a member that this node was removed');
         return { epoch: state.epoch, state };
