@@ -7,6 +7,8 @@
 // and after an open-loop GET load over random keys (packages/cli's runOpenLoop: requests on
 // schedule, latency from the scheduled time), GET p50/p99/p99.9, then the same after a restart
 // (SIGTERM, start again: the figure that counts for "restart to ready"), and the bytes on disk.
+// RSS is reported as anonymous memory (V8's heap, malloc) plus file-backed pages (the node binary,
+// ~48 MB, and LevelDB's tables, which it maps into memory while it holds them open).
 // A report on stdout and in a JSON file, no pass/fail. Needs a build (npm run build). Each data
 // directory is under the OS temp dir and deleted after its N (10M keys is ~1.3 GB).
 // Usage: node scripts/scale-bench.mjs [--keys 100000,1000000,10000000] [--rate 1000] [--duration 10]
