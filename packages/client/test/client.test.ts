@@ -250,6 +250,8 @@ describe('timeouts and abort', () => {
     const ac = new AbortController();
     const client = new RingkvClient({
       endpoints: nodes.map((n) => n.url),
+      // A jitter of 0 would skip the sleep (and retry at once): 1 time in backoffBaseMs with Math.random.
+      random: () => 0.5,
       sleep: () => { ac.abort(); return Promise.reject(new Error('aborted')); },
     });
     for (const n of nodes) n.reply(errorReply(503, 'NOT_READY'));
