@@ -270,7 +270,9 @@ run('console in Chromium on a 3-node cluster', () => {
     n3.child!.kill('SIGCONT');
     await pollUntil('hints drained to zero on the Overview', async () => (await shown(overview.page, 'overview-hints-count')) === '0', { timeoutMs: 30_000 });
     expect((await api<{ hints: { count: number } }>(n1, '/cluster/health')).hints.count).toBe(0);
-    await pollUntil('no hint rows on Transfers', async () => (await transfers.page.isVisible('[data-testid="hints-none"]')));
+    // A target's row stays while its delivery rate is above 0: the rate is sampled every 10 s, so the
+    // row goes up to two samples after the last hint was delivered.
+    await pollUntil('no hint rows on Transfers', async () => (await transfers.page.isVisible('[data-testid="hints-none"]')), { timeoutMs: 30_000 });
     await pollUntil('n3 up again on the Nodes page', async () => (await shown(nodesPage.page, 'node-n3-liveness')) === 'up', { timeoutMs: 20_000 });
     await pollUntil('healthy again', async () => (await shown(overview.page, 'overview-verdict')) === 'healthy', { timeoutMs: 30_000 });
     await screenshot(overview.page, 'overview-recovered');
