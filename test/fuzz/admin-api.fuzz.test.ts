@@ -171,8 +171,12 @@ interface AdminCase {
 const ROUTES: Record<string, string[]> = {
   '/cluster': ['GET'], '/cluster/ring': ['GET'], '/cluster/anti-entropy': ['GET'],
   '/cluster/changes': ['POST'], '/cluster/join': ['POST'], '/cluster/leave': ['POST'],
+  // The console's views (GET and HEAD) and its plan preview (POST, changes nothing).
+  '/cluster/health': ['GET', 'HEAD'], '/cluster/nodes': ['GET', 'HEAD'], '/cluster/partitions': ['GET', 'HEAD'],
+  '/cluster/transfers': ['GET', 'HEAD'], '/cluster/traffic': ['GET', 'HEAD'], '/cluster/plan': ['POST'],
 };
-const KNOWN_SUFFIXES = ['', 'ring', 'anti-entropy', 'changes', 'join', 'leave'];
+const CONSOLE_VIEWS = ['/cluster/health', '/cluster/nodes', '/cluster/partitions', '/cluster/transfers', '/cluster/traffic'];
+const KNOWN_SUFFIXES = ['', 'ring', 'anti-entropy', 'changes', 'join', 'leave', 'health', 'nodes', 'partitions', 'transfers', 'traffic', 'plan'];
 const unknownPath = fc.oneof(
   fc.constantFrom('constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'prototype', 'ring/', 'changes/x',
     'anti-entropy/0', '..', '%2e%2e', 'CHANGES', 'leave/', 'x'.repeat(2000)),
@@ -201,6 +205,8 @@ const adminCase: fc.Arbitrary<AdminCase> = fc.record({
   target: fc.nat({ max: 2 }),
   route: fc.oneof(
     { arbitrary: fc.constant('/cluster/changes'), weight: 12 },
+    { arbitrary: fc.constant('/cluster/plan'), weight: 4 },
+    { arbitrary: fc.constantFrom(...CONSOLE_VIEWS), weight: 2 },
     { arbitrary: fc.constant('/cluster/join'), weight: 3 },
     { arbitrary: fc.constant('/cluster/leave'), weight: 2 },
     { arbitrary: fc.constantFrom('/cluster', '/cluster/ring', '/cluster/anti-entropy'), weight: 2 },
@@ -213,7 +219,7 @@ const adminCase: fc.Arbitrary<AdminCase> = fc.record({
   kind: fc.oneof({ arbitrary: fc.constant('fitting'), weight: 4 }, { arbitrary: fc.constant('other'), weight: 1 }),
 }).chain((c) => {
   const method = c.rightMethod && ROUTES[c.route] ? ROUTES[c.route]![0]! : c.wrongMethod;
-  const fitting = c.route === '/cluster/changes' ? jsonOf(commandBody) : c.route === '/cluster/join' ? jsonOf(joinBody) : otherBody;
+  const fitting = c.route === '/cluster/changes' || c.route === '/cluster/plan' ? jsonOf(commandBody) : c.route === '/cluster/join' ? jsonOf(joinBody) : otherBody;
   const body = c.kind === 'fitting' ? fitting : otherBody;
   return body.map((b) => ({ target: c.target, method, path: c.route, query: c.query, contentType: c.contentType, body: b }));
 });
@@ -228,7 +234,7 @@ function harmless(cmd: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** The request to send and the status it must get. */
-function plan(c: AdminCase): { req: RawRequest; node: NodeProcess; expected: number; what: string } {
+function plan(c: AdminCase): { req: RawRequest; node: NodeProcess; expected: number; alsoExpected?: number; what: string } {
   const path = c.path;
   // POST /cluster/leave decommissions the node it reaches: only the lone node gets it.
   const node = path === '/cluster/leave' && c.method === 'POST' ? solo : nodes[c.target]!;
@@ -243,10 +249,11 @@ function plan(c: AdminCase): { req: RawRequest; node: NodeProcess; expected: num
   else if (b.k === 'stream') req.streamBytes = b.bytes;
   const allowed = ROUTES[path];
   let expected: number;
+  let alsoExpected: number | undefined;
   let what: string;
   if (!allowed) [expected, what] = [404, 'no such route'];
   else if (!allowed.includes(c.method)) [expected, what] = [405, 'method not allowed'];
-  else if (c.method === 'GET') [expected, what] = [200, 'a view'];
+  else if (c.method === 'GET' || c.method === 'HEAD') [expected, what] = [200, 'a view'];
   else if (path === '/cluster/leave') [expected, what] = [409, 'the last member cannot leave'];
   else if (b.k === 'declared' || b.k === 'stream') [expected, what] = [413, 'too large'];
   else if (Buffer.byteLength(text ?? '') > ADMIN_BODY_MAX_BYTES) [expected, what] = [413, 'too large'];
@@ -259,10 +266,15 @@ function plan(c: AdminCase): { req: RawRequest; node: NodeProcess; expected: num
     } catch {
       isJson = false;
     }
-    const spec = path === '/cluster/changes' ? commandSpec : joinSpec;
+    const spec = path === '/cluster/changes' || path === '/cluster/plan' ? commandSpec : joinSpec;
     if (!isJson) [expected, what] = [400, 'not JSON'];
     else if (!refValid(spec, parsed)) [expected, what] = [400, 'invalid body'];
-    else {
+    else if (path === '/cluster/plan') {
+      // A valid change is planned (200) or refused as the change itself would be (409); the
+      // membership check below finds that nothing was changed either way.
+      [expected, what] = [200, 'a plan (or refused as the change would be), nothing changed'];
+      alsoExpected = 409;
+    } else {
       if (path === '/cluster/changes') text = JSON.stringify(harmless(parsed as Record<string, unknown>));
       // A valid join is refused: these nodes belong to a cluster already.
       [expected, what] = [409, path === '/cluster/changes' ? 'valid, made harmless: refused' : 'join of a member: refused'];
@@ -275,7 +287,7 @@ function plan(c: AdminCase): { req: RawRequest; node: NodeProcess; expected: num
     req.declaredOnly = req.body.length;
     delete req.body;
   }
-  return { req, node, expected, what };
+  return { req, node, expected, ...(alsoExpected !== undefined ? { alsoExpected } : {}), what };
 }
 
 let fuzzCases = 0;
@@ -304,7 +316,7 @@ describe('fuzzed admin requests', () => {
       const res = await sendUnlessShed(p.node, p.req);
       count(`${res.status} ${p.what}`);
       const label = `${p.req.method} ${p.req.path} (${p.what})`;
-      if (res.status !== p.expected) {
+      if (res.status !== p.expected && res.status !== p.alsoExpected) {
         const sent = { ...p.req, body: p.req.body ? `${p.req.body.length} bytes: ${p.req.body.subarray(0, 200).toString('utf8')}` : undefined };
         throw new Error(`${label}: expected ${p.expected}, got ${res.status} ${res.body.slice(0, 300)}\nsent: ${JSON.stringify(sent)}`);
       }
