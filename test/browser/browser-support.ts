@@ -7,25 +7,6 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../support/processes.js';
 
-// The DOM globals the functions given to page.evaluate use: they run in the page, not in Node, and
-// the tests compile without the DOM library, so only what they touch is declared here.
-interface PageEl {
-  getAttribute(name: string): string | null;
-  closest(selector: string): PageEl | null;
-  querySelectorAll(selector: string): Iterable<PageEl>;
-  dataset: Record<string, string | undefined>;
-  textContent: string | null;
-  parentElement: PageEl | null;
-  tagName: string;
-}
-declare const document: {
-  querySelector(selector: string): PageEl | null;
-  querySelectorAll(selector: string): Iterable<PageEl>;
-  createTreeWalker(root: PageEl, what: number): { nextNode(): PageEl | null };
-};
-declare const NodeFilter: { SHOW_TEXT: number };
-declare const location: { hash: string };
-
 /** The Chromium binary: RINGKV_CHROMIUM when set (and only it), else Debian's (or another distribution's) package. */
 export const CHROMIUM = (process.env.RINGKV_CHROMIUM ? [process.env.RINGKV_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser'])
   .find((p) => existsSync(p));

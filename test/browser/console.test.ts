@@ -20,25 +20,6 @@ import {
   type ConsolePage,
 } from './browser-support.js';
 
-// The DOM globals the functions given to page.evaluate use: they run in the page, not in Node, and
-// the tests compile without the DOM library, so only what they touch is declared here.
-interface PageEl {
-  getAttribute(name: string): string | null;
-  closest(selector: string): PageEl | null;
-  querySelectorAll(selector: string): Iterable<PageEl>;
-  dataset: Record<string, string | undefined>;
-  textContent: string | null;
-  parentElement: PageEl | null;
-  tagName: string;
-}
-declare const document: {
-  querySelector(selector: string): PageEl | null;
-  querySelectorAll(selector: string): Iterable<PageEl>;
-  createTreeWalker(root: PageEl, what: number): { nextNode(): PageEl | null };
-};
-declare const NodeFilter: { SHOW_TEXT: number };
-declare const location: { hash: string };
-
 const ARGS = ['--replicas', '2', '--r', '1', '--w', '1', '--partitions', '32'];
 // Down after 8 s of silence, so a stopped node is seen suspect for a few seconds first; the views
 // are polled by the pages and the test together, above the default admin rate limit.
