@@ -274,10 +274,16 @@ run('console in Chromium on a 3-node cluster', () => {
     const body = { op: 'add', member: { id: 'n4', peer: n4.peer, http: `127.0.0.1:${n4.opts.httpPort}` }, seeds: [n1.peer] };
     const plan = await api<{ op: string; id: string; epoch: number; partitionsMoving: number; copiesMoving: number; bytesMoving: number | null; shares: Record<string, { before: number; after: number }> }>(
       n4, '/cluster/plan', { method: 'POST', headers: { 'content-type': 'application/json', 'x-ringkv-console': '1' }, body: JSON.stringify(body) });
-    expect(m.answers).toEqual([plan]);
+    // bytesMoving estimates from the members' disk sizes, which move as their engines write and
+    // compact between two plans: the page shows exactly its own answer, which equals a plan made
+    // right after in everything else.
+    const withoutBytes = <T extends { bytesMoving: unknown }>(x: T) => ({ ...x, bytesMoving: typeof x.bytesMoving });
+    expect(m.answers).toHaveLength(1);
+    const pagePlan = m.answers[0] as typeof plan;
+    expect(withoutBytes(pagePlan)).toEqual(withoutBytes(plan));
     const want: Record<string, string> = {
       'plan-op': plan.op, 'plan-id': plan.id, 'plan-epoch': encode(plan.epoch), 'plan-partitionsMoving': encode(plan.partitionsMoving),
-      'plan-copiesMoving': encode(plan.copiesMoving), 'plan-bytesMoving': encode(plan.bytesMoving),
+      'plan-copiesMoving': encode(plan.copiesMoving), 'plan-bytesMoving': encode(pagePlan.bytesMoving),
     };
     for (const [id, s] of Object.entries(plan.shares)) {
       want[`plan-share-${id}-before`] = encode(s.before);
@@ -288,7 +294,7 @@ run('console in Chromium on a 3-node cluster', () => {
     expect(Object.keys(plan.shares).sort()).toEqual(['n1', 'n2', 'n3', 'n4']);
     // The cluster's plan: n1 gives the same answer for the same add.
     const { seeds: _seeds, ...add } = body;
-    expect(await api(n1, '/cluster/plan', { method: 'POST', headers: { 'content-type': 'application/json', 'x-ringkv-console': '1' }, body: JSON.stringify(add) })).toEqual(plan);
+    expect(await api(n1, '/cluster/plan', { method: 'POST', headers: { 'content-type': 'application/json', 'x-ringkv-console': '1' }, body: JSON.stringify(add) }).then((x) => withoutBytes(x as typeof plan))).toEqual(withoutBytes(plan));
     await screenshot(m.page, 'membership-join-preview');
 
     // The commit stays off until the id is typed.
