@@ -63,11 +63,11 @@ describe('RecordCache accounting', () => {
       for (const o of ops) {
         const id = `key-${o.key}`;
         if (o.kind === 'set') {
-          // A value viewing a buffer `slack` bytes larger: shared when the slack is small, copied out otherwise.
+          // A value viewing a buffer `slack` bytes larger: the cache copies the value, so only its bytes count.
           const buffer = new Uint8Array(o.bytes + o.slack);
           const value = buffer.subarray(o.slack, o.slack + o.bytes);
           cache.set(id, { ts: { wallMs: 1, logical: 0, node: 1 }, tombstone: false, expiresAtMs: 0, value });
-          costs.set(id, entryCost(id, o.bytes > 64 && o.slack <= 512 ? o.bytes + o.slack : o.bytes));
+          costs.set(id, entryCost(id, o.bytes));
         } else if (o.kind === 'absent') {
           cache.set(id, null);
           costs.set(id, entryCost(id, null));

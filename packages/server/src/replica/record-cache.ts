@@ -7,40 +7,31 @@
 // `complete`: a key it does not hold is absent, so no lookup ever goes to the engine (the whole
 // data set fits in memory, as in Redis). The first eviction ends that for the process's life.
 //
-// Entries are decoded records, not encodings: a write caches its winner as it is, so no write
-// allocates a copy of its record for the cache (an off-heap allocation per op, measured at about
-// a microsecond) and no later write decodes one back. A record's value may view a larger buffer
-// (a client request as read from its socket, a peer frame): the cache charges the whole buffer
-// it keeps alive, and copies a value out of a buffer much larger than itself.
+// An entry keeps a record's fields and its value's bytes as a one-byte (latin1) string, one char
+// per byte: a string lives on V8's heap with a 16-byte header, where a Uint8Array of more than 64
+// bytes holds an off-heap block and about 300 bytes of bookkeeping besides. Measured on Node 20
+// with 300k entries of 100-byte values: 1009 bytes of RSS per entry as records, 618 as strings,
+// so the default 64 MiB holds ~105k entries, not ~65k. The price is a conversion each way (about
+// 0.1 us for 100 bytes, less than the copy a Uint8Array entry needed when its value viewed a
+// larger frame), and a lookup answers a new record on each call.
 //
 // The byte count is what an entry costs the process, so the cap holds in RSS terms (see
-// entryCost). An entry of a 100-byte value costs about 900 bytes, not 100.
-import type { StoredRecord } from '@ringkv/core';
+// entryCost).
+import type { StoredRecord, Timestamp } from '@ringkv/core';
 
 /**
- * V8 heap per entry besides its id and value bytes: the list node, the Map's slot, the record, its
- * timestamp (a heap number for wallMs) and the value's Uint8Array and ArrayBuffer objects, with the
- * heap's own slack. Measured on Node 20 after a full GC (heap total per entry, 300k entries): 480.
+ * What an entry costs besides its id's and value's characters: the list node with the record's
+ * fields, the Map's slot, the wallMs heap number, both strings' headers, and the heap's slack
+ * (its pages are not full). Measured on Node 20, RSS per entry after a full GC, 300k entries of
+ * 100-byte values: 618 bytes, of which 121 are the id and value.
  */
-const ENTRY_OVERHEAD_BYTES = 480;
-/** A string's header; ids are one-byte strings (storageId), one byte per character. */
-const STRING_HEADER_BYTES = 16;
-/** A value kept on V8's heap (SMALL_VALUE_BYTES at most): its bytes' object header, rounded. */
-const ON_HEAP_VALUE_OVERHEAD_BYTES = 48;
-/**
- * A value off V8's heap besides its buffer's bytes: the malloc'd block and its rounding, V8's
- * BackingStore and the ArrayBuffer's tracking extension. Measured (RSS less heap total per entry,
- * values of 65 to 4000 bytes): 230 to 310.
- */
-const OFF_HEAP_VALUE_OVERHEAD_BYTES = 288;
+const ENTRY_OVERHEAD_BYTES = 500;
 /** What hasRoomFor charges an entry besides its value's bytes (its id unknown: a typical one). */
-const TYPICAL_ENTRY_BYTES = ENTRY_OVERHEAD_BYTES + STRING_HEADER_BYTES + 32 + OFF_HEAP_VALUE_OVERHEAD_BYTES;
+const TYPICAL_ENTRY_BYTES = ENTRY_OVERHEAD_BYTES + 32;
 
-/** The bytes an entry of this id costs with its value kept in a buffer of heldBytes (null: known absent). */
-export function entryCost(id: string, heldBytes: number | null): number {
-  const base = ENTRY_OVERHEAD_BYTES + STRING_HEADER_BYTES + id.length;
-  if (heldBytes === null) return base;
-  return base + heldBytes + (heldBytes <= SMALL_VALUE_BYTES ? ON_HEAP_VALUE_OVERHEAD_BYTES : OFF_HEAP_VALUE_OVERHEAD_BYTES);
+/** The bytes an entry of this id costs with a value of valueBytes (null: known absent). */
+export function entryCost(id: string, valueBytes: number | null): number {
+  return ENTRY_OVERHEAD_BYTES + id.length + (valueBytes ?? 0);
 }
 
 /**
@@ -50,7 +41,11 @@ export function entryCost(id: string, heldBytes: number | null): number {
  */
 interface Node {
   id: string;
-  entry: StoredRecord | null;
+  /** The record's fields; value null: known absent (ts then null too). */
+  ts: Timestamp | null;
+  tombstone: boolean;
+  expiresAtMs: number;
+  value: string | null;
   cost: number;
   /** Towards the least recently used end. */
   older: Node | undefined;
@@ -128,11 +123,11 @@ export class RecordCache {
     this.hits++;
     this.unlink(node);
     this.pushNewest(node);
-    return node.entry;
+    return node.value === null ? null : { ts: node.ts!, tombstone: node.tombstone, expiresAtMs: node.expiresAtMs, value: Buffer.from(node.value, 'latin1') };
   }
 
   /**
-   * Caches a key's record (null: known absent). The record must not be mutated afterwards. A key
+   * Caches a key's record (null: known absent), as a copy: the caller's bytes stay its own. A key
    * already cached keeps its place in the recency order: lookup() is what marks a use.
    */
   set(id: string, record: StoredRecord | null): void {
@@ -148,23 +143,26 @@ export class RecordCache {
       this.delete(id);
       return;
     }
-    const { entry, cost } = record === null ? { entry: null, cost: entryCost(id, null) } : compact(id, record);
-    const old = this.nodes.get(id);
-    if (old !== undefined) {
-      this.bytes += cost - old.cost;
-      if (old.entry === null) this.absent--;
-      if (entry === null) this.absent++;
-      old.entry = entry;
-      old.cost = cost;
+    const value = record === null ? null : latin1(record.value);
+    const cost = entryCost(id, value === null ? null : value.length);
+    let node = this.nodes.get(id);
+    if (node !== undefined) {
+      this.bytes += cost - node.cost;
+      if (node.value === null) this.absent--;
       // Not moved to the newest end: a write looked its key up (and moved it) while it was
       // prepared, a moment ago; relinking again touches three nodes for nothing.
     } else {
-      const node: Node = { id, entry, cost, older: undefined, newer: undefined };
+      node = { id, ts: null, tombstone: false, expiresAtMs: 0, value: null, cost, older: undefined, newer: undefined };
       this.nodes.set(id, node);
       this.pushNewest(node);
       this.bytes += cost;
-      if (entry === null) this.absent++;
     }
+    if (value === null) this.absent++;
+    node.ts = record === null ? null : record.ts;
+    node.tombstone = record !== null && record.tombstone;
+    node.expiresAtMs = record === null ? 0 : record.expiresAtMs;
+    node.value = value;
+    node.cost = cost;
     this.evict();
   }
 
@@ -174,7 +172,7 @@ export class RecordCache {
     this.nodes.delete(id);
     this.unlink(node);
     this.bytes -= node.cost;
-    if (node.entry === null) this.absent--;
+    if (node.value === null) this.absent--;
   }
 
   clear(): void {
@@ -191,7 +189,7 @@ export class RecordCache {
       this.nodes.delete(node.id);
       this.unlink(node);
       this.bytes -= node.cost;
-      if (node.entry !== null) this.isComplete = false;
+      if (node.value !== null) this.isComplete = false;
       else this.absent--;
     }
   }
@@ -213,22 +211,7 @@ export class RecordCache {
   }
 }
 
-/** A value viewing a buffer larger than this many bytes beyond itself is copied out of it. */
-const MAX_SHARED_SLACK_BYTES = 512;
-/**
- * V8 keeps typed arrays up to this size on its own heap: copying such a value costs little and
- * pins nothing, and asking one for its `.buffer` would move it off the heap (see allocBytes).
- */
-const SMALL_VALUE_BYTES = 64;
-
-/** The record as the cache keeps it, and what it costs: its value in its own buffer unless sharing costs little. */
-function compact(id: string, record: StoredRecord): { entry: StoredRecord; cost: number } {
-  const v = record.value;
-  if (v.byteLength > SMALL_VALUE_BYTES) {
-    // The whole buffer the value keeps alive, not only the value's own bytes.
-    const held = v.buffer.byteLength;
-    if (held - v.byteLength <= MAX_SHARED_SLACK_BYTES) return { entry: record, cost: entryCost(id, held) };
-  }
-  const entry = { ts: record.ts, tombstone: record.tombstone, expiresAtMs: record.expiresAtMs, value: new Uint8Array(v) };
-  return { entry, cost: entryCost(id, v.byteLength) };
+/** The bytes as a one-byte string, one char per byte (Buffer's latin1 decoding, which any Uint8Array takes). */
+function latin1(bytes: Uint8Array): string {
+  return (Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string).call(bytes, 0, bytes.byteLength);
 }
