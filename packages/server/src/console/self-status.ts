@@ -9,7 +9,8 @@ import type { Clock } from '../clock.js';
 import type { AntiEntropyStatus } from '../anti-entropy/ae-status.js';
 import type { ActiveStream } from '../handoff/topology-manager.js';
 import type { ClusterState } from '../membership/cluster-state.js';
-import { MEMBERS_MAX, TRAFFIC_WIRE_SAMPLES_MAX, type SelfStatus } from '../protocol/peer-messages.js';
+import { MEMBERS_MAX, type SelfStatus } from '../protocol/peer-messages.js';
+import { TRAFFIC_WIRE_SAMPLES_MAX } from '../protocol/self-status-schema.js';
 import type { TrafficSampler } from './traffic-sampler.js';
 
 /** A stream with no chunk for this long is stalled (a move retries a failed source within seconds). */

@@ -2,7 +2,7 @@
 // p50/p99 per operation, errors by code), in memory, bounded by a byte budget: when a new sample
 // would pass it, the oldest go first. A sample's bytes are estimated from its shape (a fixed part
 // and one part per error code), so the bound holds whatever the samples hold.
-import { TRAFFIC_ERROR_CODES_MAX } from '../protocol/peer-messages.js';
+import { TRAFFIC_ERROR_CODES_MAX } from '../protocol/self-status-schema.js';
 
 export const TRAFFIC_RESOLUTION_MS = 10_000;
 

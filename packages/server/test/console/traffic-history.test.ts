@@ -7,7 +7,7 @@ import { CONFIG_SCHEMA } from '../../src/config/schema.js';
 import { histogramQuantile } from '../../src/console/histogram-quantile.js';
 import { TrafficHistory, boundErrors, sampleBytes, type TrafficSample } from '../../src/console/traffic-history.js';
 import { TrafficSampler, cumulativeByOp, intervalTraffic } from '../../src/console/traffic-sampler.js';
-import { TRAFFIC_ERROR_CODES_MAX } from '../../src/protocol/peer-messages.js';
+import { TRAFFIC_ERROR_CODES_MAX } from '../../src/protocol/self-status-schema.js';
 import { FastHistogram } from '../../src/observability/fast-histogram.js';
 import { Registry } from 'prom-client';
 import { ManualClock } from '../../../../test/support/manual-clock.js';
