@@ -23,20 +23,23 @@ export interface BatchApplyOutcome {
 export interface BatchWinners {
   /** One per apply, in order. */
   readonly outcomes: BatchApplyOutcome[];
-  /** Each key's record after the whole batch (undefined: absent). */
+  /** Each key the batch names, with its record after the whole batch (undefined: absent). */
   readonly winners: Map<string, StoredRecord | undefined>;
 }
 
-/** `before` holds every key of the batch (undefined for an absent one). */
-export function chooseBatchWinners(batch: readonly BatchApply[], before: ReadonlyMap<string, StoredRecord | undefined>): BatchWinners {
-  const winners = new Map(before);
+/**
+ * `before` answers each key's record before the batch (undefined: absent); it is asked once per
+ * key the batch names, so the caller need not build a map of them.
+ */
+export function chooseBatchWinners(batch: readonly BatchApply[], before: (id: string) => StoredRecord | undefined): BatchWinners {
+  const winners = new Map<string, StoredRecord | undefined>();
   const outcomes: BatchApplyOutcome[] = new Array(batch.length);
   for (let i = 0; i < batch.length; i++) {
     const op = batch[i]!;
-    const current = winners.get(op.id);
+    const current = winners.has(op.id) ? winners.get(op.id) : before(op.id);
     if (op.purge) {
       const purged = current !== undefined && compareRecords(current, op.record) === 0;
-      if (purged) winners.set(op.id, undefined);
+      winners.set(op.id, purged ? undefined : current);
       outcomes[i] = { applied: purged, current: op.record };
       continue;
     }

@@ -12,7 +12,7 @@ const record = fc.record({
 }).map((r): StoredRecord => (r.tombstone ? { ...r, value: new Uint8Array(0) } : r));
 const ids = ['a', 'b', 'c'];
 
-/** One apply at a time, the obvious way. */
+/** One apply at a time, the obvious way: every key's record after the batch. */
 function reference(batch: readonly BatchApply[], before: Map<string, StoredRecord | undefined>) {
   const state = new Map(before);
   const outcomes = batch.map((op) => {
@@ -41,7 +41,15 @@ describe('chooseBatchWinners', () => {
       fc.tuple(...ids.map(() => fc.option(record, { nil: undefined }))),
       (batch, initial) => {
         const before = new Map(ids.map((id, i) => [id, initial[i]]));
-        expect(chooseBatchWinners(batch, before)).toEqual(reference(batch, before));
+        const asked: string[] = [];
+        const { outcomes, winners } = chooseBatchWinners(batch, (id) => (asked.push(id), before.get(id)));
+        const expected = reference(batch, before);
+        expect(outcomes).toEqual(expected.outcomes);
+        // Winners of exactly the keys the batch names; a key it does not name keeps its record.
+        expect([...winners.keys()].sort()).toEqual([...new Set(batch.map((op) => op.id))].sort());
+        for (const id of ids) expect(winners.has(id) ? winners.get(id) : before.get(id)).toEqual(expected.winners.get(id));
+        // Asked once per key it names.
+        expect(asked.sort()).toEqual([...winners.keys()].sort());
       },
     ), { numRuns: 2000, seed: 16 });
   });
@@ -53,7 +61,7 @@ describe('chooseBatchWinners', () => {
     ['a purge of exactly the current record removes it; of any other, nothing', r(5),
       [{ id: 'a', record: r(4), purge: true }, { id: 'a', record: r(5), purge: true }, { id: 'a', record: r(5), purge: true }], [false, true, false]],
   ])('%s', (_name, before, batch, applied) => {
-    expect(chooseBatchWinners(batch, new Map([['a', before]])).outcomes.map((o) => o.applied)).toEqual(applied);
+    expect(chooseBatchWinners(batch, () => before).outcomes.map((o) => o.applied)).toEqual(applied);
   });
 });
 

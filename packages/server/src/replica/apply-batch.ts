@@ -28,6 +28,8 @@ export interface QueuedChunk extends BulkChunk {
 
 /** One key of a prepared batch: its record before the batch and the batch's winner. */
 export interface Slot {
+  /** The storage key's id (storageId): the slot's key in Prepared.slots. */
+  id: string;
   partition: number;
   key: Uint8Array;
   storageKey: Uint8Array;
@@ -60,16 +62,17 @@ export interface PrepareDeps {
 export async function prepareApplies(deps: PrepareDeps, unwritten: readonly Prepared[], batch: Pending[]): Promise<Prepared> {
   const slots = new Map<string, Slot>();
   for (const p of batch) {
-    if (!slots.has(p.id)) slots.set(p.id, { partition: p.partition, key: p.key, storageKey: p.storageKey, before: undefined, winner: undefined });
+    if (!slots.has(p.id)) slots.set(p.id, { id: p.id, partition: p.partition, key: p.key, storageKey: p.storageKey, before: undefined, winner: undefined });
   }
+  // Iterated by values() with the id in the slot: entries() would allocate a pair per key.
   const fromDisk: Slot[] = [];
-  for (const [id, slot] of slots) {
-    const pending = unwritten.length > 0 ? unwrittenSlot(unwritten, id) : undefined;
+  for (const slot of slots.values()) {
+    const pending = unwritten.length > 0 ? unwrittenSlot(unwritten, slot.id) : undefined;
     if (pending !== undefined) {
       slot.before = pending.winner;
       continue;
     }
-    const cached = deps.cache.lookup(id);
+    const cached = deps.cache.lookup(slot.id);
     if (cached === undefined) fromDisk.push(slot);
     else slot.before = cached ?? undefined;
   }
@@ -81,12 +84,10 @@ export async function prepareApplies(deps: PrepareDeps, unwritten: readonly Prep
       slot.before = bytes === undefined ? undefined : decodeStored(slot.storageKey, bytes, deps.onCorrupt);
     });
   }
-  const before = new Map<string, StoredRecord | undefined>();
-  for (const [id, slot] of slots) before.set(id, slot.before);
-  const { outcomes, winners } = chooseBatchWinners(batch, before);
+  const { outcomes, winners } = chooseBatchWinners(batch, (id) => slots.get(id)!.before);
   const ops: BatchOp[] = [];
-  for (const [id, slot] of slots) {
-    slot.winner = winners.get(id);
+  for (const slot of slots.values()) {
+    slot.winner = winners.get(slot.id);
     if (slot.winner === slot.before) continue;
     // The engine copies what it is given: the encoding needs no allocation of its own.
     ops.push(slot.winner ? { type: 'put', key: slot.storageKey, value: encodeRecord(slot.winner, allocBytes) } : { type: 'del', key: slot.storageKey });

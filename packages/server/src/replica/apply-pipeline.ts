@@ -229,9 +229,9 @@ export class ApplyPipeline {
       cacheBulkBatch(this.deps.cache, slots);
       for (const slot of slots.values()) this.deps.onCommitted(slot.partition, slot.key, undefined, slot.winner);
     } else {
-      for (const [id, slot] of slots) {
+      for (const slot of slots.values()) {
         if (slot.winner === slot.before) continue;
-        this.deps.cache.set(id, slot.winner ?? null);
+        this.deps.cache.set(slot.id, slot.winner ?? null);
         this.deps.onCommitted(slot.partition, slot.key, slot.before, slot.winner);
       }
     }

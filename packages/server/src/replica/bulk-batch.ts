@@ -36,7 +36,8 @@ export async function prepareChunk(deps: BulkPrepareDeps, queue: readonly Pendin
   if (bulk) {
     for (const e of chunk.entries) {
       const storageKey = dataKey(chunk.partition, e.key);
-      slots.set(storageId(storageKey), { partition: chunk.partition, key: e.key, storageKey, before: undefined, winner: e.record });
+      const id = storageId(storageKey);
+      slots.set(id, { id, partition: chunk.partition, key: e.key, storageKey, before: undefined, winner: e.record });
       // The engine copies what it is given; the encoding was checked (CRC) when it was decoded.
       ops.push({ type: 'put', key: storageKey, value: e.encoded });
     }
@@ -67,9 +68,9 @@ export function cacheBulkBatch(cache: RecordCache, slots: ReadonlyMap<string, Sl
   const learn = cache.complete;
   const forget = !learn && cache.absentEntries > 0;
   if (!learn && !forget) return;
-  for (const [id, slot] of slots) {
-    if (learn) cache.set(id, slot.winner!);
-    else cache.delete(id);
+  for (const slot of slots.values()) {
+    if (learn) cache.set(slot.id, slot.winner!);
+    else cache.delete(slot.id);
   }
 }
 
@@ -82,6 +83,6 @@ async function partitionEmpty(engine: Pick<Engine, 'iterate'>, partition: number
 /** Bytes of keys and values a bulk chunk's records would take in the cache. */
 function chunkValueBytes(slots: ReadonlyMap<string, Slot>): number {
   let bytes = 0;
-  for (const [id, slot] of slots) bytes += id.length + (slot.winner?.value.byteLength ?? 0);
+  for (const slot of slots.values()) bytes += slot.id.length + (slot.winner?.value.byteLength ?? 0);
   return bytes;
 }
