@@ -40,12 +40,15 @@ function encodeKey(text: string): Uint8Array {
   return out;
 }
 
-export type QueryParams = Map<string, string>;
+export type QueryParams = ReadonlyMap<string, string>;
+
+/** The parameters of a request without a query string (most of them): one map, never changed. */
+const NO_PARAMS: QueryParams = new Map();
 
 /** Parses a query string, rejecting parameters the route does not know and repeated ones. */
 export function parseQuery(search: string, allowed: readonly string[]): QueryParams {
-  const out: QueryParams = new Map();
-  if (!search) return out;
+  if (!search) return NO_PARAMS;
+  const out = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(search)) {
     if (!allowed.includes(name)) {
       throw new InvalidParameterError(
