@@ -12,3 +12,4 @@ export * from './liveness/index.js';
 export * from './util/index.js';
 export * from './membership/index.js';
 export * from './health/index.js';
+export * from './pacing/index.js';

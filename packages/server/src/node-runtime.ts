@@ -10,6 +10,8 @@ import { MembershipChangeRefusedError } from './membership/membership-errors.js'
 import { attachAntiEntropy, type AntiEntropy } from './anti-entropy/index.js';
 import type { Clock } from './clock.js';
 import { discoverSeedMembership, selfMember } from './membership/bootstrap.js';
+import { BackgroundPacer } from './time/background-pacer.js';
+import { LOOP_LAG_SAMPLE_MS } from './time/loop-lag.js';
 import { ClockGate } from './time/clock-gate.js';
 import { registerClockMetrics } from './time/clock-metrics.js';
 import { ClockOffsets } from './time/clock-offsets.js';
@@ -61,6 +63,8 @@ export interface RuntimeComponents {
   antiEntropy?: Partial<import('./anti-entropy/anti-entropy-options.js').AntiEntropyOptions>;
   /** The engine's bytes on disk, for the console (absent: not measured, e.g. the memory engine). */
   diskBytes?: () => Promise<number>;
+  /** The event loop's lag, sampled (absent, as in the simulator: background work is not paced). */
+  loopLag?: { onSample(fn: (lagMs: number) => void): void };
 }
 
 export class NodeRuntime {
@@ -85,6 +89,8 @@ export class NodeRuntime {
   readonly clockOffsets: ClockOffsets;
   readonly clockGate: ClockGate;
   readonly handoff: HintedHandoff;
+  /** Paces streams, anti-entropy and hint hand-off by the event loop's lag. */
+  readonly pacer: BackgroundPacer;
   readonly replicationMetrics: ReplicationMetrics;
   readonly raft: RaftDriver;
   readonly membership: MembershipService;
@@ -167,8 +173,10 @@ export class NodeRuntime {
       ...shared, liveness: this.liveness, rpc: this.rpc, stamps: this.stamps, admission: this.admission,
       writeGate: () => this.clockGate.refusal(),
     });
+    this.pacer = new BackgroundPacer({ clock, targetLagMs: config.backgroundLagTargetMs, sampleMs: LOOP_LAG_SAMPLE_MS });
+    components.loopLag?.onSample((lagMs) => this.pacer.observe(lagMs));
     this.handoff = new HintedHandoff({
-      hints: this.hints, store: this.store, cluster: this.cluster, liveness: this.liveness, rpc: this.rpc, clock,
+      hints: this.hints, store: this.store, cluster: this.cluster, liveness: this.liveness, rpc: this.rpc, clock, pace: this.pacer,
       log: logger, metrics: this.replicationMetrics, windowMs: config.hintWindowMs,
       intervalMs: Math.max(1000, config.gossipIntervalMs), requestTimeoutMs: config.requestTimeoutMs,
     });
@@ -197,7 +205,7 @@ export class NodeRuntime {
       selfId: config.id, cluster: this.cluster, change: (cmd) => this.membership.change(cmd, { force: true }), store: this.store, reader: this.partitions, meta: this.meta,
       rpc: this.rpc, router: this.router, admission: this.admission,
       liveness: this.liveness, clock, log: logger.child({ component: 'topology' }),
-      bytesPerSec: config.streamBytesPerSec, chunkBytes: config.streamChunkBytes, requestTimeoutMs: config.requestTimeoutMs,
+      bytesPerSec: config.streamBytesPerSec, pace: this.pacer, chunkBytes: config.streamChunkBytes, requestTimeoutMs: config.requestTimeoutMs,
       parallelPartitions: config.streamParallelPartitions, windowChunks: config.streamWindowChunks, maxKeyBytes: config.maxKeyBytes, maxValueBytes: config.maxValueBytes,
       handOverHints: () => this.handoff.handOver(),
     });

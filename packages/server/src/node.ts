@@ -9,6 +9,7 @@ import { readAuthFile } from './http/auth/auth-file.js';
 import { Authenticator } from './http/auth/authenticator.js';
 import { ClientServer } from './http/client-server.js';
 import { LoadShedder } from './http/load-shedder.js';
+import { LoopLagMonitor } from './time/loop-lag.js';
 import { ConfigError } from './errors.js';
 import { ClientApi } from './http/client-api.js';
 import { NodeRuntime } from './node-runtime.js';
@@ -36,7 +37,7 @@ export class RingkvNode {
   private httpServer?: ClientServer;
   private api?: ClientApi;
   private authenticator?: Authenticator;
-  private shedder?: LoadShedder;
+  private loopLag?: LoopLagMonitor;
   private readonly lastAuthLogMs = new Map<string, number>();
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopping?: Promise<void>;
@@ -146,8 +147,10 @@ export class RingkvNode {
       classify: (peer) => runtimeRef?.classifyPeer(peer) ?? 'member',
       expectedIdAt: (address) => runtimeRef?.expectedIdAt(address),
     });
+    // One lag monitor for the load shedder and the background pacer.
+    const loopLag = (this.loopLag = new LoopLagMonitor());
     const runtime = new NodeRuntime(cfg, {
-      clock: this.clock, engine: this.engine, transport, logger: this.log, metrics: this.metrics, prng,
+      clock: this.clock, engine: this.engine, transport, logger: this.log, metrics: this.metrics, prng, loopLag,
       ...(!this.components.engine && cfg.engine !== 'memory' ? { diskBytes: () => directoryBytes(cfg.data) } : {}),
     });
     this.runtime = runtime;
@@ -172,7 +175,7 @@ export class RingkvNode {
         if (this.state !== 'running') return { ready: false, reason: this.state };
         return runtime.ready ? { ready: true } : { ready: false, reason: runtime.readinessReason() };
       },
-      shedder: (this.shedder = new LoadShedder({ eventLoopDelayMs: cfg.shedEventLoopDelayMs, adminPerSecond: cfg.adminRequestsPerSecond })),
+      shedder: new LoadShedder({ eventLoopDelayMs: cfg.shedEventLoopDelayMs, adminPerSecond: cfg.adminRequestsPerSecond, lag: loopLag }),
       ...(this.authenticator ? { auth: { authenticator: this.authenticator, onFailure: (cause, method, route, remote) => this.authFailed(cause, method, route, remote) } } : {}),
     });
     const { host, port } = parseAddress(cfg.http, 'http');
@@ -186,7 +189,7 @@ export class RingkvNode {
       await runtime.start();
       await this.httpServer.listen(host, port);
     } catch (err) {
-      this.shedder?.stop();
+      this.loopLag?.stop();
       this.httpServer?.close();
       await runtime.stop().catch(() => undefined);
       await this.engine.close();
@@ -211,7 +214,7 @@ export class RingkvNode {
     this.state = 'stopping';
     this.log.info('node stopping');
     this.api?.startDraining();
-    this.shedder?.stop();
+    this.loopLag?.stop();
     this.httpServer?.close();
     const server = this.httpServer?.server;
     const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();

@@ -24,6 +24,7 @@ import { runRound, type RoundResult } from './round-initiator.js';
 import { answerBucketEntries, answerMerkleLevel } from './round-responder.js';
 import { RoundScheduler, type RoundJob } from './round-scheduler.js';
 import { TombstonePurger } from './tombstone-purger.js';
+import type { Pace } from '../time/background-pacer.js';
 import { TokenBucket } from './token-bucket.js';
 import { rebuildTree } from './tree-rebuild.js';
 import type { PartitionStatus, AntiEntropyStatus } from './ae-status.js';
@@ -51,6 +52,8 @@ export interface AntiEntropyDeps {
   hlc: HybridLogicalClock;
   log: Logger;
   registry: Registry;
+  /** Rounds, rebuilds and purges wait their turn by it before each budgeted step (default: never). */
+  pace?: Pace;
 }
 
 interface PeerRecord {
@@ -79,8 +82,8 @@ export class AntiEntropy {
     this.trees = new PartitionTrees({ buckets: options.buckets, fanout: options.fanout });
     this.metrics = new AntiEntropyMetrics(deps.registry);
     // One second's worth of burst: a round starts at once after a quiet period.
-    this.wireBudget = new TokenBucket(clock, options.bytesPerSecond, options.bytesPerSecond);
-    this.scanBudget = new TokenBucket(clock, options.scanEntriesPerSecond, options.scanEntriesPerSecond);
+    this.wireBudget = new TokenBucket(clock, options.bytesPerSecond, options.bytesPerSecond, deps.pace);
+    this.scanBudget = new TokenBucket(clock, options.scanEntriesPerSecond, options.scanEntriesPerSecond, deps.pace);
     this.ctx = {
       reader: deps.reader, store: deps.store, trees: this.trees, cluster: deps.cluster, rpc: deps.rpc, admission: deps.admission,
       ...(deps.onBadRecord ? { onBadRecord: deps.onBadRecord } : {}),

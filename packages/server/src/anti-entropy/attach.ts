@@ -11,6 +11,6 @@ export function attachAntiEntropy(runtime: NodeRuntime, over: Partial<AntiEntrop
     router: runtime.router, admission: runtime.admission, clock, hlc: runtime.hlc,
     onBadRecord: () => runtime.replicationMetrics.corruptEntries.inc({ keyspace: 'peer' }),
     onCorrupt: () => runtime.replicationMetrics.corruptEntries.inc({ keyspace: 'data' }),
-    log: logger.child({ component: 'anti-entropy' }), registry: metrics.registry,
+    log: logger.child({ component: 'anti-entropy' }), registry: metrics.registry, pace: runtime.pacer,
   }, antiEntropyOptions(runtime.config, over));
 }

@@ -2,7 +2,10 @@
 // debt, waits until the refill has paid it back. Debt (rather than refusal) lets one message larger
 // than the burst through while still holding the average rate; charge(n) spends without waiting,
 // for work done on a peer's behalf that must answer promptly but still slows our own rounds.
+// take() also waits its turn by the background pace (time/background-pacer.ts), even when the rate
+// is unlimited; charge() does not.
 import { sleepOn, type Clock } from '../clock.js';
+import { UNPACED, type Pace } from '../time/background-pacer.js';
 
 export class TokenBucket {
   private tokens: number;
@@ -10,7 +13,7 @@ export class TokenBucket {
   /** Total time take() has waited (for tests and the benchmark). */
   waitedMs = 0;
 
-  constructor(private readonly clock: Clock, readonly ratePerSec: number, readonly burst: number) {
+  constructor(private readonly clock: Clock, readonly ratePerSec: number, readonly burst: number, private readonly pace: Pace = UNPACED) {
     this.tokens = burst;
     this.lastMs = clock.nowMs();
   }
@@ -31,13 +34,18 @@ export class TokenBucket {
     this.tokens -= n;
   }
 
+  /** Spends n now and waits out the debt and the pace's turn together (the longer of the two). */
   async take(n: number): Promise<void> {
-    if (this.unlimited) return;
-    this.charge(n);
-    if (this.tokens >= 0) return;
-    const waitMs = Math.ceil((-this.tokens / this.ratePerSec) * 1000);
-    this.waitedMs += waitMs;
-    await sleepOn(this.clock, waitMs);
+    const turn = this.pace.admit();
+    if (!this.unlimited) {
+      this.charge(n);
+      if (this.tokens < 0) {
+        const waitMs = Math.ceil((-this.tokens / this.ratePerSec) * 1000);
+        this.waitedMs += waitMs;
+        await sleepOn(this.clock, waitMs);
+      }
+    }
+    await turn;
   }
 
   private refill(): void {

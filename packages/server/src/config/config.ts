@@ -47,6 +47,7 @@ export interface NodeConfig {
   readonly antiEntropy: 'active' | 'passive';
   readonly raftTickMs: number;
   readonly streamBytesPerSec: number;
+  readonly backgroundLagTargetMs: number;
   readonly streamChunkBytes: number;
   readonly streamParallelPartitions: number;
   readonly streamWindowChunks: number;

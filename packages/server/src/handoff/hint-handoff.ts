@@ -12,6 +12,7 @@ import type { PeerRpc } from '../protocol/peer-rpc.js';
 import type { Hint, HintStore } from './hint-store.js';
 import { replicaWrite } from '../replica/replica-wire.js';
 import type { ReplicationMetrics } from '../observability/replication-metrics.js';
+import { UNPACED, type Pace } from '../time/background-pacer.js';
 
 export interface HintedHandoffDeps {
   hints: HintStore;
@@ -25,6 +26,8 @@ export interface HintedHandoffDeps {
   windowMs: number;
   intervalMs: number;
   requestTimeoutMs: number;
+  /** A pass waits its turn by it before each page of hints (default: never). */
+  pace?: Pace;
   /** Hints read per scan step; deliveries in flight are bounded by it too. */
   batch?: number;
 }
@@ -117,6 +120,7 @@ export class HintedHandoff {
     let after: Uint8Array | undefined;
     for (;;) {
       if (this.stopped) break;
+      await (this.deps.pace ?? UNPACED).admit();
       const page = await hints.scan(batch, after);
       if (page.length === 0) break;
       after = page[page.length - 1].storageKey;

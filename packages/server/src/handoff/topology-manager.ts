@@ -39,6 +39,7 @@ import { ListedChunks, manifestOf, readListedChunk, readManifestChunks } from '.
 import { PartitionNotHeldError } from './handoff-errors.js';
 import { StreamProgress } from './stream-progress.js';
 import { ByteThrottle } from './throttle.js';
+import type { Pace } from '../time/background-pacer.js';
 
 export { PartitionNotHeldError } from './handoff-errors.js';
 
@@ -92,6 +93,8 @@ export interface TopologyDeps {
   clock: Clock;
   log: Logger;
   bytesPerSec: number;
+  /** Streams wait their turn by it before each chunk, on top of bytesPerSec (default: never). */
+  pace?: Pace;
   chunkBytes: number;
   /** Partitions pulled at once (streamParallelPartitions). */
   parallelPartitions: number;
@@ -126,8 +129,8 @@ export class TopologyManager {
 
   constructor(private readonly deps: TopologyDeps) {
     this.progressStore = new StreamProgress(deps.meta);
-    this.throttle = new ByteThrottle(deps.clock, deps.bytesPerSec);
-    this.serveThrottle = new ByteThrottle(deps.clock, deps.bytesPerSec);
+    this.throttle = new ByteThrottle(deps.clock, deps.bytesPerSec, deps.pace);
+    this.serveThrottle = new ByteThrottle(deps.clock, deps.bytesPerSec, deps.pace);
     // Room for several pullers' windows: past it a fetch reads its chunk again.
     this.listed = new ListedChunks(deps.clock, LISTED_CHUNKS * deps.chunkBytes);
     this.applyDeps = {

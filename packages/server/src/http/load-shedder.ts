@@ -1,30 +1,20 @@
 // When the client API refuses work to stay responsive (issue 15): while the event loop has
-// lagged more than shedEventLoopDelayMs in the last sample (monitorEventLoopDelay, sampled every
-// 100 ms), /kv requests are answered 503 OVERLOADED at once, so the queue drains instead of
-// growing (health and readiness are never shed); and admin and cluster-view requests are limited
-// to adminRequestsPerSecond (bursts of twice that).
-import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
-
-const SAMPLE_EVERY_MS = 100;
+// lagged more than shedEventLoopDelayMs in the last sample (time/loop-lag.ts, every 100 ms), /kv
+// requests are answered 503 OVERLOADED at once, so the queue drains instead of growing (health
+// and readiness are never shed); and admin and cluster-view requests are limited to
+// adminRequestsPerSecond (bursts of twice that).
+import { performance } from 'node:perf_hooks';
+import { LOOP_LAG_SAMPLE_MS, type LoopLagMonitor } from '../time/loop-lag.js';
 
 export class LoadShedder {
-  private readonly histogram?: IntervalHistogram;
-  private readonly timer?: NodeJS.Timeout;
-  /** The worst event-loop delay of the last sample (ms). */
-  lagMs = 0;
   private shedding = false;
   private tokens: number;
   private lastRefillMs = performance.now();
-  private lastSampleMs = performance.now();
 
-  constructor(private readonly opts: { eventLoopDelayMs: number; adminPerSecond: number }) {
+  /** lag: the node's loop-lag monitor (absent, or eventLoopDelayMs 0: nothing is shed). */
+  constructor(private readonly opts: { eventLoopDelayMs: number; adminPerSecond: number; lag?: LoopLagMonitor }) {
     this.tokens = 2 * opts.adminPerSecond;
-    if (opts.eventLoopDelayMs > 0) {
-      this.histogram = monitorEventLoopDelay({ resolution: 10 });
-      this.histogram.enable();
-      this.timer = setInterval(() => this.sample(), SAMPLE_EVERY_MS);
-      this.timer.unref();
-    }
+    if (opts.eventLoopDelayMs > 0) opts.lag?.onSample((lagMs) => (this.shedding = lagMs > opts.eventLoopDelayMs));
   }
 
   /**
@@ -34,7 +24,8 @@ export class LoadShedder {
    */
   get overloaded(): boolean {
     if (this.shedding) return true;
-    return this.timer !== undefined && performance.now() - this.lastSampleMs > SAMPLE_EVERY_MS + this.opts.eventLoopDelayMs;
+    const lag = this.opts.lag;
+    return lag !== undefined && this.opts.eventLoopDelayMs > 0 && performance.now() - lag.lastSampleMs > LOOP_LAG_SAMPLE_MS + this.opts.eventLoopDelayMs;
   }
 
   /** Takes one admin request's token; false when the admin budget is spent for now. */
@@ -46,23 +37,5 @@ export class LoadShedder {
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.histogram?.disable();
-  }
-
-  private sample(): void {
-    const now = performance.now();
-    // This timer's own lateness is a delay of the loop too, and the only one seen yet when it runs
-    // right after a stall before the histogram's timer has recorded it (both are due at once):
-    // without it, the requests queued behind the stall would be served, not shed.
-    const lateMs = now - this.lastSampleMs - SAMPLE_EVERY_MS;
-    this.lastSampleMs = now;
-    const h = this.histogram!;
-    this.lagMs = Math.max(h.max / 1e6, lateMs);
-    h.reset();
-    this.shedding = this.lagMs > this.opts.eventLoopDelayMs;
   }
 }

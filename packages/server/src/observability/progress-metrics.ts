@@ -12,6 +12,8 @@ export interface ProgressMetricsSource {
   /** Wall clock, unix ms (the hint and round times are wall times). */
   nowMs(): number;
   hints: { totalBytes(): number; oldestPendingAtMs: number | undefined };
+  /** The background pacer (time/background-pacer.ts). */
+  pace: { readonly fraction: number; readonly waitedMs: number };
   antiEntropy: {
     status(): AntiEntropyStatus;
     /** No rounds start by themselves (antiEntropy: passive): the round age is not exported. */
@@ -52,6 +54,14 @@ export function registerProgressMetrics(registry: Registry, source: ProgressMetr
     collect() {
       const at = source.hints.oldestPendingAtMs;
       this.set(at === undefined ? 0 : Math.max(0, source.nowMs() - at) / 1000);
+    } });
+  new Gauge({ name: 'ringkv_background_pace_ratio', help: 'Share of its budget background work (streams, anti-entropy, hint hand-off) may use now, from the event loop\'s lag (1: full budget)', registers,
+    collect() { this.set(source.pace.fraction); } });
+  let paceWaitReportedMs = 0;
+  new Counter({ name: 'ringkv_background_pace_wait_seconds_total', help: 'Seconds background work has waited for its turn because the event loop lagged', registers,
+    collect() {
+      this.inc((source.pace.waitedMs - paceWaitReportedMs) / 1000);
+      paceWaitReportedMs = source.pace.waitedMs;
     } });
   new Gauge({ name: 'ringkv_anti_entropy_interval_seconds', help: 'Configured interval between anti-entropy rounds of a partition (the overdue alert compares the round age with it)', registers,
     collect() { this.set(source.antiEntropy.intervalMs / 1000); } });

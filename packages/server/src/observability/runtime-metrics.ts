@@ -33,6 +33,7 @@ export function registerRuntimeMetrics(runtime: NodeRuntime, registry: Registry)
     replicasOf: (p) => (cluster.ready ? cluster.ring.preferenceList(p).length : 0),
     startedAtMs: clock.nowMs(),
     topology: runtime.topology,
+    pace: runtime.pacer,
   });
   return { raft: new RaftMetrics(registry, config.id, () => runtime.raft.status()) };
 }

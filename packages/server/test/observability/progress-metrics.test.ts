@@ -40,7 +40,7 @@ describe('progress metrics', () => {
       nowMs: () => 100_000,
       hints: { totalBytes: () => 4096, oldestPendingAtMs: 40_000 },
       antiEntropy: { status: () => status(partition(0, [90_000])), manual: false, intervalMs: 600_000 },
-      replicasOf: () => 3, startedAtMs: 0, topology, ...over,
+      replicasOf: () => 3, startedAtMs: 0, topology, pace: { fraction: 1, waitedMs: 0 }, ...over,
     };
     registerProgressMetrics(registry, source);
     const values = async (name: string) => Object.fromEntries((await registry.getSingleMetric(name)!.get()).values.map((v) => [Object.values(v.labels).join(',') || '', v.value]));
@@ -73,5 +73,14 @@ describe('progress metrics', () => {
     expect(await values('ringkv_stream_bytes_total')).toEqual({ received: 1000, sent: 250 });
     expect(await values('ringkv_stream_partitions_pending')).toEqual({ '': 6 });
     expect(await values('ringkv_stream_phase')).toEqual({ idle: 0, receiving: 0, sending: 1, 'catching-up': 0, 'handing-over-hints': 0, left: 0 });
+  });
+
+  test('background pace: the share now, and the seconds waited as a counter that follows the pacer', async () => {
+    const pace = { fraction: 0.25, waitedMs: 1500 };
+    const { values } = setup({ pace });
+    expect(await values('ringkv_background_pace_ratio')).toEqual({ '': 0.25 });
+    expect(await values('ringkv_background_pace_wait_seconds_total')).toEqual({ '': 1.5 });
+    pace.waitedMs = 4000;
+    expect(await values('ringkv_background_pace_wait_seconds_total')).toEqual({ '': 4 });
   });
 });
