@@ -9,8 +9,12 @@
 // first that sees it done), as µs per key: on a shared machine the CPU per key is steadier than
 // the rate. A report, no
 // pass/fail. Needs a build (npm run build). Both nodes run on loopback with their default config.
+// With --load RATE (issue 17 item 3), an open-loop foreground load of RATE requests/s (half PUT
+// ?w=1, half GET ?r=1 of the loaded keys, each timed from its scheduled start) runs against n1 for
+// 10 s before n2 starts and on through the move: the report gives p50/p99/p99.9 of both windows
+// and the ratio of the p99s (the stream's cost to foreground latency).
 // Usage: node scripts/stream-bench.mjs [--keys 1000000] [--value-bytes 100] [--partitions 256] [--json] [--prof DIR]
-//   [--env RINGKV_NAME=value ...] (config for both nodes, e.g. RINGKV_STREAM_PARALLEL_PARTITIONS=8)
+//   [--load RATE] [--env RINGKV_NAME=value ...] (config for both nodes, e.g. RINGKV_STREAM_PARALLEL_PARTITIONS=8)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -19,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeRecord, nodeTag, partitionOf } from '../packages/core/dist/index.js';
 import { dataKey, openEngine } from '../packages/storage/dist/index.js';
+import { Agent, request } from 'undici';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'packages', 'cli', 'bin', 'ringkv.js');
@@ -33,6 +38,9 @@ const asJson = process.argv.includes('--json');
 /** --prof DIR: both nodes write V8 CPU profiles there (node --cpu-prof). */
 const profDir = arg('prof', undefined);
 const secret = 'stream-bench-secret-of-at-least-32-bytes!';
+/** --load RATE: foreground requests per second during a baseline window and the move (0: none). */
+const loadRate = Number(arg('load', '0'));
+const BASELINE_MS = 10_000;
 /** --env K=V, repeatable: settings both nodes get (the bench's own environment's RINGKV_* do not pass). */
 const nodeEnv = Object.fromEntries(process.argv.flatMap((a, i) => (a === '--env' ? [process.argv[i + 1].split(/=(.*)/s).slice(0, 2)] : [])));
 
@@ -122,16 +130,25 @@ const loadMs = performance.now() - loadStart;
 const n1 = await startNode('n1', undefined, d1);
 await poll('n1 ready', () => ready(n1), 120_000);
 await poll('n1 trees rebuilt', () => treesReady(n1), 10 * 60_000);
+const foreground = loadRate > 0 ? openLoop(n1.url, loadRate) : undefined;
+if (foreground) await new Promise((r) => setTimeout(r, BASELINE_MS));
 const joinStart = Date.now();
+const joinPerfMs = performance.now();
 const n2 = await startNode('n2', [n1.peer], d2);
 let cpuAtStart;
+let moveSeenAtMs;
 const topology = await poll('n2 to finish its join', async () => {
   const v = await view(n2);
   const self = v.members?.find((m) => m.id === 'n2');
-  if (cpuAtStart === undefined && v.topology?.phase === 'receiving') cpuAtStart = [cpuMs(n1.child), cpuMs(n2.child)];
+  if (cpuAtStart === undefined && v.topology?.phase === 'receiving') {
+    cpuAtStart = [cpuMs(n1.child), cpuMs(n2.child)];
+    moveSeenAtMs = performance.now();
+  }
   return self?.status === 'normal' && v.topology?.finishedAtMs ? v.topology : undefined;
 }, 30 * 60_000);
 const cpuAtEnd = [cpuMs(n1.child), cpuMs(n2.child)];
+const moveEndMs = performance.now();
+const latency = foreground ? await foreground.stop().then((samples) => windows(samples, joinPerfMs, moveSeenAtMs ?? moveEndMs, moveEndMs)) : undefined;
 const cpuOver = (i) => (cpuAtStart?.[i] === undefined || cpuAtEnd[i] === undefined ? null : cpuAtEnd[i] - cpuAtStart[i]);
 const cpu = { sourceMs: cpuOver(0), receiverMs: cpuOver(1) };
 await poll('n2 ready', () => ready(n2), 120_000);
@@ -146,6 +163,7 @@ const result = {
   sourceCpuMs: cpu.sourceMs, receiverCpuMs: cpu.receiverMs,
   sourceUsPerKey: cpu.sourceMs === null ? null : +(cpu.sourceMs * 1000 / topology.keys).toFixed(2),
   receiverUsPerKey: cpu.receiverMs === null ? null : +(cpu.receiverMs * 1000 / topology.keys).toFixed(2),
+  ...(latency ? { loadRate, latency } : {}),
 };
 if (asJson) console.log(JSON.stringify(result));
 else {
@@ -153,6 +171,65 @@ else {
   console.log(`  streamed ${result.streamedKeys} keys, ${(result.streamedBytes / 1e6).toFixed(1)} MB in ${streamMs} ms`);
   console.log(`  ${result.keysPerSec} keys/s, ${result.mbPerSec} MB/s; n2 start to ready ${readyMs} ms`);
   if (result.sourceCpuMs !== null) console.log(`  CPU over the move: source ${result.sourceCpuMs} ms (${result.sourceUsPerKey} µs/key), receiver ${result.receiverCpuMs} ms (${result.receiverUsPerKey} µs/key)`);
+  if (latency) {
+    const row = (name, w) => `  ${name.padEnd(9)} ${String(w.count).padStart(6)} requests (${w.errors} failed), p50 ${w.p50} ms, p99 ${w.p99} ms, p99.9 ${w.p999} ms, max ${w.max} ms`;
+    console.log(`  foreground at ${loadRate}/s (open loop, from the scheduled start):`);
+    console.log(row('baseline', latency.baseline));
+    console.log(row('move', latency.move));
+    console.log(`  p99 during the move / baseline: ${latency.p99Ratio}`);
+  }
 }
 for (const c of children) c.kill('SIGTERM');
 await Promise.all(children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+
+/**
+ * An open-loop load on url: requests are issued on schedule whatever the answers do, and each is
+ * timed from its scheduled start (a late answer counts its wait). stop() ends it and resolves
+ * with every request's scheduled time and latency (performance.now() ms).
+ */
+function openLoop(url, rate) {
+  const agent = new Agent({ connections: 64 });
+  const value = Buffer.alloc(valueBytes, 0x62);
+  const samples = [];
+  const inFlight = new Set();
+  const startMs = performance.now();
+  let issued = 0;
+  const one = (atMs) => {
+    const i = issued;
+    const key = `key-${String((i * 7919) % keys).padStart(9, '0')}`;
+    const put = i % 2 === 0;
+    const p = request(`${url}/kv/${key}?${put ? 'w=1' : 'r=1'}`, { method: put ? 'PUT' : 'GET', body: put ? value : undefined, dispatcher: agent })
+      .then(async (res) => {
+        await res.body.dump();
+        samples.push({ atMs, ms: performance.now() - atMs, ok: res.statusCode < 300 });
+      }, () => samples.push({ atMs, ms: performance.now() - atMs, ok: false }))
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - startMs) * rate) / 1000);
+    for (; issued < due; issued++) one(startMs + (issued * 1000) / rate);
+  }, 1);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await Promise.all([...inFlight]);
+      await agent.close();
+      return samples;
+    },
+  };
+}
+
+/** Latency of the requests scheduled before n2 started (after a second of warm-up) and during the move. */
+function windows(samples, joinMs, moveStartMs, moveEndMs) {
+  const stats = (list) => {
+    const ms = list.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);
+    const q = (f) => (ms.length === 0 ? null : +ms[Math.min(ms.length - 1, Math.floor(f * ms.length))].toFixed(2));
+    return { count: list.length, errors: list.filter((s) => !s.ok).length, p50: q(0.5), p99: q(0.99), p999: q(0.999), max: ms.length ? +ms[ms.length - 1].toFixed(2) : null };
+  };
+  const first = samples.reduce((m, s) => Math.min(m, s.atMs), Infinity);
+  // The first second warms the connections up: not part of the baseline.
+  const baseline = stats(samples.filter((s) => s.atMs >= first + 1000 && s.atMs < joinMs));
+  const move = stats(samples.filter((s) => s.atMs >= moveStartMs && s.atMs <= moveEndMs));
+  return { baseline, move, p99Ratio: baseline.p99 && move.p99 ? +(move.p99 / baseline.p99).toFixed(2) : null };
+}

@@ -1,10 +1,12 @@
 // The event loop's lag, sampled every 100 ms: the worst delay monitorEventLoopDelay saw in the
-// sample, or the sampling timer's own lateness if larger (the only delay seen yet when it runs
+// sample (less its resolution: Node records each whole interval between its timer's runs, so an
+// idle loop reads 10 ms), or the sampling timer's own lateness if larger (the only delay seen yet when it runs
 // right after a stall, before the histogram's timer has recorded it). The load shedder and the
 // background pacer read it.
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 
 export const LOOP_LAG_SAMPLE_MS = 100;
+const RESOLUTION_MS = 10;
 
 export class LoopLagMonitor {
   private readonly histogram: IntervalHistogram;
@@ -16,7 +18,7 @@ export class LoopLagMonitor {
   private readonly listeners: ((lagMs: number) => void)[] = [];
 
   constructor() {
-    this.histogram = monitorEventLoopDelay({ resolution: 10 });
+    this.histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     this.histogram.enable();
     this.timer = setInterval(() => this.sample(), LOOP_LAG_SAMPLE_MS);
     this.timer.unref();
@@ -36,7 +38,7 @@ export class LoopLagMonitor {
     const now = performance.now();
     const lateMs = now - this.lastSampleMs - LOOP_LAG_SAMPLE_MS;
     this.lastSampleMs = now;
-    this.lagMs = Math.max(this.histogram.max / 1e6, lateMs);
+    this.lagMs = Math.max(0, this.histogram.max / 1e6 - RESOLUTION_MS, lateMs);
     this.histogram.reset();
     for (const fn of this.listeners) fn(this.lagMs);
   }
