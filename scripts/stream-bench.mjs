@@ -172,7 +172,7 @@ else {
   console.log(`  ${result.keysPerSec} keys/s, ${result.mbPerSec} MB/s; n2 start to ready ${readyMs} ms`);
   if (result.sourceCpuMs !== null) console.log(`  CPU over the move: source ${result.sourceCpuMs} ms (${result.sourceUsPerKey} µs/key), receiver ${result.receiverCpuMs} ms (${result.receiverUsPerKey} µs/key)`);
   if (latency) {
-    const row = (name, w) => `  ${name.padEnd(9)} ${String(w.count).padStart(6)} requests (${w.errors} failed), p50 ${w.p50} ms, p99 ${w.p99} ms, p99.9 ${w.p999} ms, max ${w.max} ms`;
+    const row = (name, w) => `  ${name.padEnd(9)} ${String(w.count).padStart(6)} requests (${w.errors} failed${w.errors ? ` ${JSON.stringify(w.failed)}` : ''}), p50 ${w.p50} ms, p99 ${w.p99} ms, p99.9 ${w.p999} ms, max ${w.max} ms`;
     console.log(`  foreground at ${loadRate}/s (open loop, from the scheduled start):`);
     console.log(row('baseline', latency.baseline));
     console.log(row('move', latency.move));
@@ -200,9 +200,11 @@ function openLoop(url, rate) {
     const put = i % 2 === 0;
     const p = request(`${url}/kv/${key}?${put ? 'w=1' : 'r=1'}`, { method: put ? 'PUT' : 'GET', body: put ? value : undefined, dispatcher: agent })
       .then(async (res) => {
-        await res.body.dump();
-        samples.push({ atMs, ms: performance.now() - atMs, ok: res.statusCode < 300 });
-      }, () => samples.push({ atMs, ms: performance.now() - atMs, ok: false }))
+        // A failure is counted by its status and error code (the body says which).
+        const code = res.statusCode < 300 ? undefined : await res.body.json().then((b) => b?.error?.code, () => undefined);
+        if (code === undefined) await res.body.dump();
+        samples.push({ atMs, ms: performance.now() - atMs, ok: res.statusCode < 300, status: code ? `${res.statusCode} ${code}` : res.statusCode });
+      }, (err) => samples.push({ atMs, ms: performance.now() - atMs, ok: false, status: err?.code ?? 'error' }))
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
   };
@@ -225,7 +227,9 @@ function windows(samples, joinMs, moveStartMs, moveEndMs) {
   const stats = (list) => {
     const ms = list.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);
     const q = (f) => (ms.length === 0 ? null : +ms[Math.min(ms.length - 1, Math.floor(f * ms.length))].toFixed(2));
-    return { count: list.length, errors: list.filter((s) => !s.ok).length, p50: q(0.5), p99: q(0.99), p999: q(0.999), max: ms.length ? +ms[ms.length - 1].toFixed(2) : null };
+    const failed = {};
+    for (const s of list) if (!s.ok) failed[s.status] = (failed[s.status] ?? 0) + 1;
+    return { count: list.length, errors: list.filter((s) => !s.ok).length, failed, p50: q(0.5), p99: q(0.99), p999: q(0.999), max: ms.length ? +ms[ms.length - 1].toFixed(2) : null };
   };
   const first = samples.reduce((m, s) => Math.min(m, s.atMs), Infinity);
   // The first second warms the connections up: not part of the baseline.

@@ -1,6 +1,6 @@
 // The background pacer on a manual clock: units run at once at full share; lag past the target
-// makes each unit wait (longer the lower the share), quiet samples give the share back, and the
-// throttles and the hint hand-off wait on it.
+// spaces their turns (further apart the lower the share), quiet samples give the share back, and
+// the throttles wait on it.
 import { describe, expect, test } from '@jest/globals';
 import { PACE_MIN_FRACTION } from '@ringkv/core';
 import { BackgroundPacer } from '../src/time/background-pacer.js';
@@ -25,17 +25,21 @@ describe('BackgroundPacer', () => {
     expect(pacer.waitedMs).toBe(0);
   });
 
-  test('lag past the target halves the share, and a unit waits a sample period at one half', async () => {
+  test('lag past the target halves the share, and turns are then spaced a sample period apart across callers', async () => {
     const clock = new ManualClock(0);
     const pacer = new BackgroundPacer({ clock, targetLagMs: 10, sampleMs: 100 });
     pacer.observe(40);
     expect(pacer.fraction).toBe(0.5);
-    const unit = pacer.admit();
+    const units = [pacer.admit(), pacer.admit(), pacer.admit()];
+    expect(await settled(units[0]!)).toBe(true);
     clock.advance(99);
-    expect(await settled(unit)).toBe(false);
+    expect(await settled(units[1]!)).toBe(false);
     clock.advance(1);
-    expect(await settled(unit)).toBe(true);
-    expect(pacer.waitedMs).toBe(100);
+    expect(await settled(units[1]!)).toBe(true);
+    expect(await settled(units[2]!)).toBe(false);
+    clock.advance(100);
+    expect(await settled(units[2]!)).toBe(true);
+    expect(pacer.waitedMs).toBe(300);
   });
 
   test('a stalled loop takes the share to its least, and quiet samples give it back', () => {
@@ -62,6 +66,7 @@ describe('BackgroundPacer', () => {
     expect(await settled(take(clock, pacer))).toBe(true);
     pacer.observe(50);
     pacer.observe(50);
+    // The turn just given was now: the next is 300 ms (a quarter share) after it.
     const waiting = take(clock, pacer);
     clock.advance(299);
     expect(await settled(waiting)).toBe(false);

@@ -1,10 +1,12 @@
 // Paces background work (partition streams, anti-entropy, hint hand-off) by the event loop's lag
-// (core's nextPace): each lag sample updates the share, and admit() makes a unit of background
-// work wait its turn (core's paceWaitMs). The throttles and the hint hand-off call admit() before
-// each unit, on top of their byte and entry rates. Without a lag source (the simulator, tests)
-// the share stays 1 and admit() never waits.
+// (core's nextPace): each lag sample updates the share, and admit() gives each unit of background
+// work its turn: below full share, turns are spaced paceWaitMs apart across every caller, so units
+// that waited do not all start at once (measured: one shared wait let sixteen chunk reads wake
+// together, and the stall that made was shed as 503s). The throttles and the hint hand-off call
+// admit() before each unit, on top of their byte and entry rates. Without a lag source (the
+// simulator, tests) the share stays 1 and admit() never waits.
 import { nextPace, paceWaitMs } from '@ringkv/core';
-import { sleepOn, type Clock } from '../clock.js';
+import { monotonicMs, sleepOn, type Clock } from '../clock.js';
 
 /** What background work waits on before each unit. */
 export interface Pace {
@@ -29,6 +31,8 @@ export class BackgroundPacer implements Pace {
   fraction = 1;
   /** Milliseconds units have been made to wait, in all. */
   waitedMs = 0;
+  /** When the last turn was given (the clock's monotonic ms). */
+  private lastTurnMs = -Infinity;
 
   constructor(private readonly deps: BackgroundPacerDeps) {}
 
@@ -37,10 +41,13 @@ export class BackgroundPacer implements Pace {
     this.fraction = nextPace(this.fraction, lagMs, this.deps.targetLagMs);
   }
 
+  /** The next turn: now at full share, else paceWaitMs after the turn before it (and not before now). */
   admit(): Promise<void> {
-    const waitMs = paceWaitMs(this.fraction, this.deps.sampleMs);
-    if (waitMs === 0) return NOW;
-    this.waitedMs += waitMs;
-    return sleepOn(this.deps.clock, waitMs);
+    const nowMs = monotonicMs(this.deps.clock);
+    const turnMs = Math.max(nowMs, this.lastTurnMs + paceWaitMs(this.fraction, this.deps.sampleMs));
+    this.lastTurnMs = turnMs;
+    if (turnMs <= nowMs) return NOW;
+    this.waitedMs += turnMs - nowMs;
+    return sleepOn(this.deps.clock, turnMs - nowMs);
   }
 }
