@@ -2,7 +2,7 @@
 // spaces their turns (further apart the lower the share), quiet samples give the share back, and
 // the throttles wait on it.
 import { describe, expect, test } from '@jest/globals';
-import { PACE_MIN_FRACTION } from '@ringkv/core';
+import { PACE_MAX_WAIT_MS, PACE_MIN_FRACTION } from '@ringkv/core';
 import { BackgroundPacer } from '../src/time/background-pacer.js';
 import { ByteThrottle } from '../src/handoff/throttle.js';
 import { TokenBucket } from '../src/anti-entropy/token-bucket.js';
@@ -40,6 +40,17 @@ describe('BackgroundPacer', () => {
     clock.advance(100);
     expect(await settled(units[2]!)).toBe(true);
     expect(pacer.waitedMs).toBe(300);
+  });
+
+  test('however many units ask at the least share, none is given a turn more than PACE_MAX_WAIT_MS away', async () => {
+    const clock = new ManualClock(0);
+    const pacer = new BackgroundPacer({ clock, targetLagMs: 10, sampleMs: 100 });
+    for (let i = 0; i < 20; i++) pacer.observe(500);
+    const units = Array.from({ length: 100 }, () => pacer.admit());
+    clock.advance(PACE_MAX_WAIT_MS - 1);
+    expect(await settled(units[99]!)).toBe(false);
+    clock.advance(1);
+    for (const unit of units) expect(await settled(unit)).toBe(true);
   });
 
   test('a stalled loop takes the share to its least, and quiet samples give it back', () => {

@@ -3,9 +3,12 @@
 // work its turn: below full share, turns are spaced paceWaitMs apart across every caller, so units
 // that waited do not all start at once (measured: one shared wait let sixteen chunk reads wake
 // together, and the stall that made was shed as 503s). The throttles and the hint hand-off call
-// admit() before each unit, on top of their byte and entry rates. Without a lag source (the
-// simulator, tests) the share stays 1 and admit() never waits.
-import { nextPace, paceWaitMs } from '@ringkv/core';
+// admit() before each unit, on top of their byte and entry rates. No turn is given further than
+// PACE_MAX_WAIT_MS ahead: the stream source admits a peer's chunk fetches here too, and a peer
+// asking for many must not push every later turn (this node's own pulls and repairs included)
+// minutes away. Without a lag source (the simulator, tests) the share stays 1 and admit() never
+// waits.
+import { nextPace, paceWaitMs, PACE_MAX_WAIT_MS } from '@ringkv/core';
 import { monotonicMs, sleepOn, type Clock } from '../clock.js';
 
 /** What background work waits on before each unit. */
@@ -41,10 +44,14 @@ export class BackgroundPacer implements Pace {
     this.fraction = nextPace(this.fraction, lagMs, this.deps.targetLagMs);
   }
 
-  /** The next turn: now at full share, else paceWaitMs after the turn before it (and not before now). */
+  /**
+   * The next turn: now at full share, else paceWaitMs after the turn before it, not before now and
+   * not more than PACE_MAX_WAIT_MS from now.
+   */
   admit(): Promise<void> {
     const nowMs = monotonicMs(this.deps.clock);
-    const turnMs = Math.max(nowMs, this.lastTurnMs + paceWaitMs(this.fraction, this.deps.sampleMs));
+    const spacedMs = this.lastTurnMs + paceWaitMs(this.fraction, this.deps.sampleMs);
+    const turnMs = Math.max(nowMs, Math.min(spacedMs, nowMs + PACE_MAX_WAIT_MS));
     this.lastTurnMs = turnMs;
     if (turnMs <= nowMs) return NOW;
     this.waitedMs += turnMs - nowMs;
