@@ -1,7 +1,7 @@
 // Membership on real processes: Raft failover of the membership group, liveness of a killed node,
 // and data traffic throughout.
 import { afterAll, expect, test } from '@jest/globals';
-import { stopAll, type NodeProcess } from '../support/processes.js';
+import { E2E_SECRET, makeNode, stopAll, type NodeProcess } from '../support/processes.js';
 import { putKey, startCluster, waitAlive } from '../support/cluster.js';
 import { pollUntil } from '../support/poll.js';
 
@@ -95,3 +95,37 @@ test('membership changes with bad input are refused with clear errors and change
   expect((await view(nodes[0])).epoch).toBe(1);
   await nodes[0].kill('SIGTERM');
 });
+
+test('a one-node cluster refuses no write while a second node joins (its clock is not held back by the unmeasured joiner)', async () => {
+  const [n1] = (await startCluster({ size: 1 })) as [NodeProcess];
+  const n2 = await makeNode({ id: 'n2', secret: E2E_SECRET, env: { RINGKV_GOSSIP_INTERVAL_MS: '200' } });
+  n2.start();
+  await n2.waitReady();
+  let running = true;
+  let written = 0;
+  const refused = new Map<string, number>();
+  const traffic = (async () => {
+    for (let i = 0; running; i++) {
+      const res = await putKey(n1, `during-join-${i % 50}`, `v${i}`);
+      if (res.status === 204) written++;
+      else {
+        const code = `${res.status} ${((await res.json()) as { error?: { code?: string } }).error?.code}`;
+        refused.set(code, (refused.get(code) ?? 0) + 1);
+      }
+    }
+  })();
+  const join = await fetch(`${n2.url}/cluster/join`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-ringkv-console': '1' }, body: JSON.stringify({ seeds: [n1.peer] }),
+  });
+  expect(join.status).toBe(202);
+  await pollUntil('n1 to see n2 normal and measured', async () => {
+    const members = ((await (await fetch(`${n1.url}/cluster`)).json()) as { members: { id: string; status: string; clockOffsetMs: number | null }[] }).members;
+    const m2 = members.find((m) => m.id === 'n2');
+    return m2?.status === 'normal' && m2.clockOffsetMs !== null;
+  }, { timeoutMs: 30_000, intervalMs: 100 });
+  running = false;
+  await traffic;
+  expect(written).toBeGreaterThan(10);
+  expect(Object.fromEntries(refused)).toEqual({});
+  await Promise.all([n1.kill('SIGTERM'), n2.kill('SIGTERM')]);
+}, 90_000);

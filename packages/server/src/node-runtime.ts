@@ -168,7 +168,10 @@ export class NodeRuntime {
       livePeers: () => this.cluster.others().map((m) => m.id).filter((id) => this.liveness.isUp(id)),
     });
     registerClockMetrics(metrics.registry, this.clockOffsets, this.clockGate, () => this.cluster.others().map((m) => m.id), config.maxClockSkewMs);
-    this.cluster.onChange((m) => this.clockOffsets.retain(new Set(m.members.map((x) => x.id))));
+    this.cluster.onChange((m) => {
+      this.clockOffsets.retain(new Set(m.members.map((x) => x.id)));
+      if (m.members.length === 1 && m.members[0]!.id === config.id) this.clockOffsets.markAlone();
+    });
     this.coordinator = new Coordinator({
       ...shared, liveness: this.liveness, rpc: this.rpc, stamps: this.stamps, admission: this.admission,
       writeGate: () => this.clockGate.refusal(),

@@ -7,7 +7,10 @@
 //   clock stops both, which is safe rather than wrong);
 // - `skewed`: more than half are further than the bound;
 // - `unknown`: live members exist but none is measured yet, or the wall clock just jumped against
-//   the monotonic one (the samples, taken against the old clock, were dropped).
+//   the monotonic one (the samples, taken against the old clock, were dropped). Except: a node that
+//   was the only member (nothing to compare with, so it served) stays `ok` while the peers that
+//   appeared are not measured yet, so a one-node cluster does not refuse writes while a second
+//   node joins, until its first exchange with the joiner.
 // A peer whose replies carry no clock (a version before this one, during a rolling upgrade) is
 // left out rather than waited for.
 // Only `ok` coordinates writes. Time comes from the injected Clock, so the simulator drives it.
@@ -43,6 +46,8 @@ export class ClockOffsets {
   /** Wall minus monotonic when the samples were taken: a change of it is a jump of the wall clock. */
   private base?: number;
   private jumpedAtMonoMs?: number;
+  /** This node was the only member and has measured no peer since (see the top). */
+  private wasAlone = false;
 
   constructor(private readonly clock: Clock, readonly maxSkewMs: number) {}
 
@@ -83,6 +88,14 @@ export class ClockOffsets {
     return best && { offsetMs: Math.round(best.offsetMs), rttMs: Math.round(best.rttMs), ageMs: Math.round(nowMono - best.atMonoMs) };
   }
 
+  /**
+   * The membership holds this node alone: nothing to compare its clock with, so it serves, and it
+   * stays `ok` while peers that appear later are not measured yet (see the top).
+   */
+  markAlone(): void {
+    this.wasAlone = true;
+  }
+
   /** May this node coordinate writes, given the peers it believes alive? */
   verdict(livePeers: readonly string[]): ClockVerdict {
     this.detectJump();
@@ -93,6 +106,8 @@ export class ClockOffsets {
       const offset = this.offsetOf(id);
       if (offset) measured.push({ id, offset });
     }
+    if (measured.length === 0 && this.wasAlone) return { state: 'ok' };
+    this.wasAlone = false;
     if (measured.length === 0) {
       const jumped = this.jumpedAtMonoMs !== undefined;
       return { state: 'unknown', reason: jumped ? 'the wall clock jumped; waiting to compare it with the peers again' : 'its clock has not been compared with any live peer yet' };
@@ -115,6 +130,7 @@ export class ClockOffsets {
     // Drift of a healthy clock is microseconds per second; a change of half the bound is a step.
     if (Math.abs(base - this.base) > this.maxSkewMs / 2) {
       this.samples.clear();
+      this.wasAlone = false;
       this.jumpedAtMonoMs = monotonicMs(this.clock);
     }
     this.base = base;

@@ -73,6 +73,28 @@ describe('ClockOffsets', () => {
     expect(o.verdict(['b', 'c']).state).toBe('skewed');
   });
 
+  test('a node that was the only member stays ok while a joiner is unmeasured; then the joiner is judged', () => {
+    const c = clocks();
+    const o = new ClockOffsets(c, 500);
+    o.markAlone();
+    expect(o.verdict([]).state).toBe('ok');
+    expect(o.verdict(['b']).state).toBe('ok');
+    exchange(o, c, 'b', 3_600_000);
+    expect(o.verdict(['b']).state).toBe('skewed');
+    // Measured once, it no longer counts as alone: stale samples are unknown again.
+    c.advance(61_000);
+    expect(o.verdict(['b']).state).toBe('unknown');
+  });
+
+  test('a jump of the wall clock ends what being alone vouched for', () => {
+    const c = clocks();
+    const o = new ClockOffsets(c, 500);
+    o.markAlone();
+    expect(o.verdict([]).state).toBe('ok');
+    c.jumpWall(3_600_000);
+    expect(o.verdict(['b'])).toMatchObject({ state: 'unknown', reason: expect.stringContaining('jumped') });
+  });
+
   test('samples older than a minute no longer count', () => {
     const c = clocks();
     const o = new ClockOffsets(c, 500);
