@@ -347,8 +347,9 @@ cmd_logs() {
 # faketime: the clock-skew end-to-end test. prometheus: its promtool checks and unit-tests the alert
 # rules (deploy/prometheus); on a host running systemd the package also enables a Prometheus server.
 # chromium: the console's browser tests (test/browser, driven by playwright-core); unlike the others
-# they fail rather than skip when it is missing in CI (CI=true).
-TEST_PACKAGES=(faketime prometheus chromium)
+# they fail rather than skip when it is missing in CI (CI=true). etcd-server: the bench's etcd
+# comparison and its test (on a host running systemd the package also enables an etcd server).
+TEST_PACKAGES=(faketime prometheus chromium etcd-server)
 ensure_test_tools() {
   local missing=() pkg
   for pkg in "${TEST_PACKAGES[@]}"; do

@@ -1,6 +1,7 @@
 // One load phase with autocannon: PUTs or GETs of fixed-size values over a key space, spread over
 // the target's endpoints (one autocannon instance per endpoint, connections split between them);
 // and the preload that writes every key of the space once, so a GET phase reads stored values.
+// The same load speaks ringkv's API (and the ceilings') or etcd's JSON gateway (etcd-ceiling.ts).
 import autocannon from 'autocannon';
 import { TlsRefusals, autocannonAccess, type TargetAccess } from './target-access.js';
 
@@ -15,6 +16,34 @@ export interface LoadOptions {
   query?: string;
   /** Token and CA of a ringkv target (none for the ceilings). */
   access?: TargetAccess;
+  /** The API the target speaks (default ringkv's, which the ceilings speak too). */
+  api?: LoadApi;
+}
+
+export type LoadApi = 'ringkv' | 'etcd';
+
+/** One request of the load: what autocannon's setupRequest sets. */
+export interface LoadRequest {
+  method: 'PUT' | 'GET' | 'POST';
+  path: string;
+  body?: Buffer | string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Key number i of the key space as a request of `api`: ringkv's PUT/GET /kv/bench-i (with
+ * `suffix`, a query string), or etcd's POST /v3/kv/put and /v3/kv/range with the key and value in
+ * base64 (valueB64: the value, encoded once).
+ */
+export function requestOf(api: LoadApi, op: 'PUT' | 'GET', i: number, suffix: string, body: Buffer, valueB64: string): LoadRequest {
+  if (api === 'ringkv') return op === 'PUT' ? { method: 'PUT', path: keyPath(i, suffix), body } : { method: 'GET', path: keyPath(i, suffix) };
+  const key = Buffer.from(`bench-${i}`).toString('base64');
+  return {
+    method: 'POST',
+    path: op === 'PUT' ? '/v3/kv/put' : '/v3/kv/range',
+    headers: { 'content-type': 'application/json' },
+    body: op === 'PUT' ? `{"key":"${key}","value":"${valueB64}"}` : `{"key":"${key}"}`,
+  };
 }
 
 export interface PhaseResult {
@@ -35,8 +64,14 @@ function keyPath(i: number, suffix: string): string {
 }
 
 /** Writes keys 0..keys-1 once each (endpoint j takes every j-th); resolves with the requests that failed. */
+/** autocannon's request with r's fields, r's headers added to the phase's (a token). */
+function withRequest(req: autocannon.Request, r: LoadRequest): autocannon.Request {
+  return r.headers ? { ...req, ...r, headers: { ...req.headers, ...r.headers } } : { ...req, ...r };
+}
+
 export async function preload(o: Omit<LoadOptions, 'op' | 'durationS'>): Promise<number> {
   const body = Buffer.alloc(o.valueBytes, 'v');
+  const valueB64 = body.toString('base64');
   const per = Math.max(1, Math.floor(o.connections / o.endpoints.length));
   const suffix = o.query ? `?${o.query}` : '';
   const refusals = new TlsRefusals();
@@ -48,9 +83,9 @@ export async function preload(o: Omit<LoadOptions, 'op' | 'durationS'>): Promise
       requests: [{
         method: 'PUT',
         setupRequest: (req) => {
-          const path = keyPath(next, suffix);
+          const r = requestOf(o.api ?? 'ringkv', 'PUT', next, suffix, body, valueB64);
           next += o.endpoints.length;
-          return { ...req, path, body };
+          return withRequest(req, r);
         },
       }],
     });
@@ -61,6 +96,7 @@ export async function preload(o: Omit<LoadOptions, 'op' | 'durationS'>): Promise
 
 export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
   const body = Buffer.alloc(o.valueBytes, 'v');
+  const valueB64 = body.toString('base64');
   const per = Math.max(1, Math.floor(o.connections / o.endpoints.length));
   const suffix = o.query ? `?${o.query}` : '';
   const refusals = new TlsRefusals();
@@ -72,11 +108,10 @@ export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
     pipelining: 1,
     requests: [{
       method: o.op,
-      setupRequest: (req) => ({
-        ...req,
-        path: keyPath(Math.floor(Math.random() * o.keys), suffix),
-        ...(o.op === 'PUT' ? { body } : {}),
-      }),
+      setupRequest: (req) => {
+        const r = requestOf(o.api ?? 'ringkv', o.op, Math.floor(Math.random() * o.keys), suffix, body, valueB64);
+        return withRequest(req, r);
+      },
     }],
   })));
   refusals.check();

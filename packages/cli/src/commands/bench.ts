@@ -6,12 +6,24 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { AUTH_ERROR_CODES, RingkvClient, isRingkvClientError } from '@ringkv/client';
 import { CEILING_KINDS, cpuSeconds, startCeiling, type CeilingKind } from '../bench/ceiling-servers.js';
-import type { PhaseResult } from '../bench/http-load.js';
+import { ETCD_MISSING, findEtcd, startEtcdCluster, type EtcdCluster } from '../bench/etcd-ceiling.js';
+import type { LoadApi, PhaseResult } from '../bench/http-load.js';
 import type { PairedTarget } from '../bench/paired.js';
 import { htmlPathOf, renderBenchHtml, renderPairedHtml } from '../bench/html-report.js';
 import type { TargetAccess } from '../bench/target-access.js';
 import { accessFetch, accessOptions, clientAccess, readAccess, reportFailure, type NodeAccess } from '../client-options.js';
 import { UsageError } from '../usage-error.js';
+
+/** One target of a sitting: how to load it, and the CPU seconds its processes have used so far. */
+interface Target {
+  target: string;
+  urls: string[];
+  query: { put?: string; get?: string };
+  api: LoadApi;
+  cpu: () => Promise<number | undefined>;
+}
+
+const ETCD_TARGET = 'etcd 3 members (JSON)';
 
 interface TargetReport {
   target: string;
@@ -23,7 +35,7 @@ interface TargetReport {
 export function benchCommand(y: Argv): Argv {
   return y.command(
     'bench',
-    'Benchmark a running cluster against a bare node:http server (and a Map-backed server) on this machine',
+    'Benchmark a running cluster against a bare node:http server, a Map-backed server and a 3-member etcd (if installed) on this machine',
     (b) => accessOptions(b)
       .option('endpoint', { type: 'string', default: process.env.RINGKV_ENDPOINT ?? 'http://127.0.0.1:7071', describe: 'Comma-separated client URLs of the cluster (load is spread over them)' })
       .option('connections', { type: 'number', default: 64, describe: 'Concurrent connections' })
@@ -32,7 +44,7 @@ export function benchCommand(y: Argv): Argv {
       .option('rounds', { type: 'number', default: 1, describe: 'Rounds over all targets, interleaved; medians are reported (steadier on a shared machine)' })
       .option('keys', { type: 'number', default: 100_000, describe: 'Size of the key space' })
       .option('value-size', { type: 'number', default: 100, describe: 'Value size in bytes' })
-      .option('ceilings', { type: 'string', default: CEILING_KINDS.join(','), describe: `Ceiling servers to run in the same sitting (${CEILING_KINDS.join(', ')}, or none)` })
+      .option('ceilings', { type: 'string', default: [...CEILING_KINDS, 'etcd'].join(','), describe: `Ceiling servers to run in the same sitting (${CEILING_KINDS.join(', ')}, etcd: a 3-member etcd the bench starts when the etcd binary is installed; or none)` })
       .option('preload', { type: 'boolean', default: true, describe: 'Before the first round, write every key once to each target, so GETs read stored values, not 404s (--no-preload to skip)' })
       .option('w', { type: 'string', describe: 'w for the PUTs (default: the cluster default)' })
       .option('r', { type: 'string', describe: 'r for the GETs (default: the cluster default)' })
@@ -54,7 +66,7 @@ export function benchCommand(y: Argv): Argv {
       const compare = argv.compare === undefined ? undefined : parseUrls(String(argv.compare));
       if (compare !== undefined && (compare.length === 0 || argv.scenario !== 'throughput')) throw new UsageError('--compare takes the client URLs of a second cluster, with --scenario throughput');
       const ceilings = String(argv.ceilings) === 'none' ? [] : String(argv.ceilings).split(',').map((c) => c.trim());
-      for (const c of ceilings) if (!CEILING_KINDS.includes(c as CeilingKind)) throw new UsageError(`unknown ceiling "${c}"`);
+      for (const c of ceilings) if (c !== 'etcd' && !CEILING_KINDS.includes(c as CeilingKind)) throw new UsageError(`unknown ceiling "${c}" (${CEILING_KINDS.join(', ')}, etcd, or none)`);
       for (const [name, v] of [['connections', argv.connections], ['duration', argv.duration], ['keys', argv.keys], ['rounds', argv.rounds], ['pairs', argv.pairs], ['window', argv.window]] as const) {
         if (!Number.isInteger(v) || (v as number) < 1) throw new UsageError(`--${name} must be a positive integer`);
       }
@@ -97,10 +109,9 @@ export function benchCommand(y: Argv): Argv {
       }
       const perRound: TargetReport[][] = [];
       const common = { connections: argv.connections, durationS: argv.duration, keys: argv.keys, valueBytes: argv['value-size'] as number };
-      const measure = async (target: string, urls: string[], query: { put?: string; get?: string }, first: boolean): Promise<TargetReport> => {
-        const ceiling = target !== 'ringkv';
+      const measure = async ({ target, urls, query, api, cpu }: Target, first: boolean): Promise<TargetReport> => {
         // The token and CA go to the ringkv nodes only, never to the ceiling servers.
-        const load = { ...common, endpoints: urls, access: ceiling ? undefined : nodeAccess };
+        const load = { ...common, endpoints: urls, api, access: target === 'ringkv' ? nodeAccess : undefined };
         if (first && argv.preload) {
           console.error(`-- ${target}: preloading ${argv.keys} keys`);
           const failed = await preload({ ...load, query: query.put });
@@ -110,9 +121,9 @@ export function benchCommand(y: Argv): Argv {
         if (argv.warmup > 0) await runLoad({ ...load, op: 'PUT', durationS: argv.warmup, query: query.put });
         // CPU the server spent per request: steadier than rates on a shared machine.
         const phase = async (op: 'PUT' | 'GET', q: string | undefined): Promise<PhaseResult & { cpuUsPerOp?: number }> => {
-          const before = await cpuSeconds(urls, ceiling, probe);
+          const before = await cpu();
           const r = await runLoad({ ...load, op, query: q });
-          const after = await cpuSeconds(urls, ceiling, probe);
+          const after = await cpu();
           return before === undefined || after === undefined || r.requests === 0 ? r : { ...r, cpuUsPerOp: ((after - before) * 1e6) / r.requests };
         };
         const put = await phase('PUT', query.put);
@@ -122,19 +133,30 @@ export function benchCommand(y: Argv): Argv {
       // Every round measures every target once, so slow drift of a shared machine hits all alike;
       // ratios are taken within a round and their median reported.
       const servers = [];
+      let etcd: EtcdCluster | undefined;
       try {
-        for (const kind of ceilings as CeilingKind[]) servers.push({ kind, srv: await startCeiling(kind) });
-        const targets = [
-          { target: 'ringkv', urls: endpoints, query: { put: argv.w ? `w=${argv.w}` : undefined, get: argv.r ? `r=${argv.r}` : undefined } },
-          ...servers.map(({ kind, srv }) => ({ target: kind === 'bare' ? 'bare node:http' : 'Map-backed node:http', urls: [srv.url], query: {} })),
+        for (const kind of ceilings.filter((c) => c !== 'etcd') as CeilingKind[]) servers.push({ kind, srv: await startCeiling(kind) });
+        if (ceilings.includes('etcd')) {
+          const bin = findEtcd();
+          if (bin === undefined) console.error(`-- ${ETCD_MISSING}`);
+          else {
+            console.error(`-- starting a 3-member etcd (${bin})`);
+            etcd = await startEtcdCluster(bin);
+          }
+        }
+        const targets: Target[] = [
+          { target: 'ringkv', urls: endpoints, query: { put: argv.w ? `w=${argv.w}` : undefined, get: argv.r ? `r=${argv.r}` : undefined }, api: 'ringkv', cpu: () => cpuSeconds(endpoints, false, probe) },
+          ...servers.map(({ kind, srv }): Target => ({ target: kind === 'bare' ? 'bare node:http' : 'Map-backed node:http', urls: [srv.url], query: {}, api: 'ringkv', cpu: () => cpuSeconds([srv.url], true) })),
+          ...(etcd ? [{ target: ETCD_TARGET, urls: etcd.urls, query: {}, api: 'etcd' as const, cpu: async () => etcd!.cpuSeconds() }] : []),
         ];
         for (let round = 0; round < argv.rounds; round++) {
           if (argv.rounds > 1) console.error(`-- round ${round + 1} of ${argv.rounds}`);
           perRound.push([]);
-          for (const t of targets) perRound[round].push(await measure(t.target, t.urls, t.query, round === 0));
+          for (const t of targets) perRound[round].push(await measure(t, round === 0));
         }
       } finally {
         for (const { srv } of servers) await srv.stop();
+        await etcd?.stop();
       }
       const reports = perRound[0].map((_, i) => medianReport(perRound.map((r) => r[i])));
       const ceiling = reports.find((r) => r.target === 'bare node:http');
@@ -152,12 +174,12 @@ export function benchCommand(y: Argv): Argv {
           (row.cpuUsPerOp === undefined ? '' : row.cpuUsPerOp.toFixed(1)).padStart(10),
         ].join(' '));
       }
-      const map = reports.find((r) => r.target === 'Map-backed node:http');
-      if (map) {
-        const mapAt = reports.indexOf(map);
-        const ratio = (op: 'put' | 'get') => median(perRound.map((r) => r[0][op].opsPerS / r[mapAt][op].opsPerS));
-        const each = (op: 'put' | 'get') => (perRound.length > 1 ? ` (rounds: ${perRound.map((r) => (r[0][op].opsPerS / r[mapAt][op].opsPerS).toFixed(2)).join(' ')})` : '');
-        console.log(`ringkv / Map-backed${perRound.length > 1 ? ', median of rounds' : ''}: PUT ${ratio('put').toFixed(2)}${each('put')}, GET ${ratio('get').toFixed(2)}${each('get')}`);
+      for (const [name, label] of [['Map-backed node:http', 'Map-backed'], [ETCD_TARGET, 'etcd']] as const) {
+        const at = reports.findIndex((r) => r.target === name);
+        if (at < 0) continue;
+        const ratio = (op: 'put' | 'get') => median(perRound.map((r) => r[0][op].opsPerS / r[at][op].opsPerS));
+        const each = (op: 'put' | 'get') => (perRound.length > 1 ? ` (rounds: ${perRound.map((r) => (r[0][op].opsPerS / r[at][op].opsPerS).toFixed(2)).join(' ')})` : '');
+        console.log(`ringkv / ${label}${perRound.length > 1 ? ', median of rounds' : ''}: PUT ${ratio('put').toFixed(2)}${each('put')}, GET ${ratio('get').toFixed(2)}${each('get')}`);
       }
       const file = (argv.json as string | undefined) ?? path.join('bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
       mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
