@@ -3,20 +3,22 @@
 // tree rebuild time, memory per partition, time to converge and bytes exchanged (default budgets
 // and unlimited), and the p99 of a foreground put/get loop with and without a running round.
 //   node --import ./packages/server/test/peer/ts-loader.mjs scripts/ae-bench.ts [keys=1000000]
-import { HybridLogicalClock, PartitionTree, encodeRecord, nodeTag, partitionOf, type StoredRecord } from '@ringkv/core';
+import { HybridLogicalClock, PartitionTree, Prng, encodeRecord, nodeTag, partitionOf, type StoredRecord } from '@ringkv/core';
 import { LevelEngine, dataKey, type BatchOp, type Engine } from '@ringkv/storage';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { AntiEntropy } from '../packages/server/src/anti-entropy/anti-entropy.js';
 import { ANTI_ENTROPY_DEFAULTS, type AntiEntropyOptions } from '../packages/server/src/anti-entropy/anti-entropy-options.js';
-import { systemClock } from '../packages/server/src/clock.js';
-import { ClusterState } from '../packages/server/src/cluster/cluster-state.js';
-import { ReplicaStore } from '../packages/server/src/kv/replica-store.js';
+import { immediateTurn, systemClock } from '../packages/server/src/clock.js';
+import { ClusterState } from '../packages/server/src/membership/cluster-state.js';
+import { ReplicaStore } from '../packages/server/src/replica/replica-store.js';
+import { PartitionReader } from '../packages/server/src/replica/partition-reader.js';
+import { RecordAdmission } from '../packages/server/src/replica/record-admission.js';
 import { MemoryNetwork } from '../packages/server/src/peer/memory-transport.js';
-import type { PeerBody, PeerIdentity } from '../packages/server/src/peer/transport.js';
+import { peerStack } from '../packages/server/test/support/peer-stack.js';
 
 const KEYS = Number(process.argv[2] ?? 1_000_000);
 const Q = 256;
@@ -54,13 +56,15 @@ function makeNodes(network: MemoryNetwork, over: Partial<AntiEntropyOptions>) {
     const cluster = new ClusterState(id);
     cluster.apply(membership);
     const transport = network.transport(id, `${id}:1`);
-    const handlers = new Map<number, (from: PeerIdentity, body: PeerBody) => Promise<PeerBody> | PeerBody>();
-    transport.setHandler((from, body) => handlers.get(body.type)!(from, body));
+    const stack = peerStack(transport, { partitions: Q });
     const registry = new Registry();
+    const admission = new RecordAdmission({
+      clock: systemClock, maxSkewMs: 60_000, log, refused: new Counter({ name: 'refused', help: 'refused', labelNames: ['path'], registers: [registry] }),
+    });
     const ae = new AntiEntropy({
-      selfId: id, engine, store, cluster, liveness: { isUp: () => true, onUp: () => undefined }, transport,
-      register: (t, h) => handlers.set(t, h), clock: systemClock, hlc: new HybridLogicalClock({ node: nodeTag(id), maxDriftMs: 60_000 }),
-      log, registry,
+      selfId: id, reader: new PartitionReader(engine), nextTurn: immediateTurn, prng: new Prng(`ae:${id}`), store, cluster,
+      liveness: { isUp: () => true, onUp: () => undefined, report: () => undefined }, rpc: stack.rpc, router: stack.router, admission,
+      clock: systemClock, hlc: new HybridLogicalClock({ node: nodeTag(id), maxDriftMs: 60_000 }), log, registry,
     }, {
       intervalMs: 7 * 86_400_000, tombstoneGraceMs: 86_400_000, requestTimeoutMs: 30_000, ...ANTI_ENTROPY_DEFAULTS, manual: true, ...over,
     });
