@@ -1,7 +1,8 @@
 // Figures for the anti-entropy note (issue #6): two in-process replicas over the memory transport,
 // one million keys on classic-level, 1% of them different (half missing on one replica, half stale there). Prints
 // tree rebuild time, memory per partition, time to converge and bytes exchanged (default budgets
-// and unlimited), and the p99 of a foreground put/get loop with and without a running round.
+// and unlimited), and the p99 of a foreground put/get loop with and without a running round, unpaced
+// and paced by the event loop's lag as a node paces it.
 //   node --import ./packages/server/test/peer/ts-loader.mjs scripts/ae-bench.ts [keys=1000000]
 import { HybridLogicalClock, PartitionTree, Prng, encodeRecord, nodeTag, partitionOf, type StoredRecord } from '@ringkv/core';
 import { LevelEngine, dataKey, type BatchOp, type Engine } from '@ringkv/storage';
@@ -19,6 +20,8 @@ import { PartitionReader } from '../packages/server/src/replica/partition-reader
 import { RecordAdmission } from '../packages/server/src/replica/record-admission.js';
 import { MemoryNetwork } from '../packages/server/src/peer/memory-transport.js';
 import { peerStack } from '../packages/server/test/support/peer-stack.js';
+import { BackgroundPacer, type Pace } from '../packages/server/src/time/background-pacer.js';
+import { LOOP_LAG_SAMPLE_MS, LoopLagMonitor } from '../packages/server/src/time/loop-lag.js';
 
 const KEYS = Number(process.argv[2] ?? 1_000_000);
 const Q = 256;
@@ -45,7 +48,7 @@ async function load(engine: Engine, which: 'a' | 'b'): Promise<void> {
   await engine.batch(ops);
 }
 
-function makeNodes(network: MemoryNetwork, over: Partial<AntiEntropyOptions>) {
+function makeNodes(network: MemoryNetwork, over: Partial<AntiEntropyOptions>, pace?: Pace) {
   const membership = {
     epoch: 1, partitions: Q, replicas: 2,
     members: ['a', 'b'].map((id) => ({ id, peer: `${id}:1`, http: `${id}:2`, status: 'normal' as const })),
@@ -65,6 +68,7 @@ function makeNodes(network: MemoryNetwork, over: Partial<AntiEntropyOptions>) {
       selfId: id, reader: new PartitionReader(engine), nextTurn: immediateTurn, prng: new Prng(`ae:${id}`), store, cluster,
       liveness: { isUp: () => true, onUp: () => undefined, report: () => undefined }, rpc: stack.rpc, router: stack.router, admission,
       clock: systemClock, hlc: new HybridLogicalClock({ node: nodeTag(id), maxDriftMs: 60_000 }), log, registry,
+      ...(pace ? { pace } : {}),
     }, {
       intervalMs: 7 * 86_400_000, tombstoneGraceMs: 86_400_000, requestTimeoutMs: 30_000, ...ANTI_ENTROPY_DEFAULTS, manual: true, ...over,
     });
@@ -94,14 +98,23 @@ async function foreground(stores: ReplicaStore[], durationMs: number, stop: () =
   return out;
 }
 
-async function run(label: string, over: Partial<AntiEntropyOptions>, measureForeground: boolean): Promise<void> {
+/** Paced as a node paces it (backgroundLagTargetMs, default 20 ms): both replicas share this process's loop. */
+function loopPacer(targetLagMs: number): { pace: Pace; stop: () => void } {
+  const lag = new LoopLagMonitor();
+  const pacer = new BackgroundPacer({ clock: systemClock, targetLagMs, sampleMs: LOOP_LAG_SAMPLE_MS });
+  lag.onSample((ms) => pacer.observe(ms));
+  return { pace: pacer, stop: () => lag.stop() };
+}
+
+async function run(label: string, over: Partial<AntiEntropyOptions>, measureForeground: boolean, paceLagMs?: number): Promise<void> {
   const dirs = [0, 1].map(() => mkdtempSync(path.join(tmpdir(), 'ae-bench-')));
   const engines = dirs.map((d) => new LevelEngine(d));
   await Promise.all(engines.map((e) => e.open()));
   await load(engines[0], 'a');
   await load(engines[1], 'b');
   const network = new MemoryNetwork();
-  const [a, b] = makeNodes(network, over)(engines);
+  const paced = paceLagMs === undefined ? undefined : loopPacer(paceLagMs);
+  const [a, b] = makeNodes(network, over, paced?.pace)(engines);
   await Promise.all([a.transport.start(), b.transport.start()]);
   global.gc?.();
   const heap0 = process.memoryUsage().heapUsed;
@@ -145,6 +158,7 @@ async function run(label: string, over: Partial<AntiEntropyOptions>, measureFore
       foregroundOpsDuringRound: during.length, foregroundP99DuringRoundMs: +p99(during).toFixed(3),
     } : {}),
   }));
+  paced?.stop();
   a.ae.stop();
   b.ae.stop();
   await Promise.all(engines.map((e) => e.close()));
@@ -161,4 +175,5 @@ async function run(label: string, over: Partial<AntiEntropyOptions>, measureFore
   console.log(JSON.stringify({ label: 'tree memory', buckets: ANTI_ENTROPY_DEFAULTS.buckets, bytesPerTreeMeasured: Math.round(per) }));
 }
 await run('default budgets (8 MiB/s, 200k entries/s, 1 round at a time)', {}, true);
+await run('default budgets, paced by loop lag (target 20 ms, the default)', {}, true, 20);
 await run('unlimited budgets', { bytesPerSecond: Infinity, scanEntriesPerSecond: Infinity }, false);
