@@ -1,6 +1,7 @@
 // Membership on real processes: Raft failover of the membership group, liveness of a killed node,
 // and data traffic throughout.
 import { afterAll, expect, test } from '@jest/globals';
+import { assignPartitions } from '@ringkv/core';
 import { E2E_SECRET, makeNode, stopAll, type NodeProcess } from '../support/processes.js';
 import { putKey, startCluster, waitAlive } from '../support/cluster.js';
 import { pollUntil } from '../support/poll.js';
@@ -129,3 +130,43 @@ test('a one-node cluster refuses no write while a second node joins (its clock i
   expect(Object.fromEntries(refused)).toEqual({});
   await Promise.all([n1.kill('SIGTERM'), n2.kill('SIGTERM')]);
 }, 90_000);
+
+test('a ring of 4096 partitions is computed off the event loop: a second node joins, writes go on, and both nodes serve the same ring', async () => {
+  // 4096 is above OFF_LOOP_MIN_PARTITIONS: each node computes its rings on its worker thread.
+  const q = 4096;
+  const env = { RINGKV_PARTITIONS: String(q) };
+  const [n1] = (await startCluster({ size: 1, env })) as [NodeProcess];
+  const n2 = await makeNode({ id: 'n2', secret: E2E_SECRET, env: { RINGKV_GOSSIP_INTERVAL_MS: '200', ...env } });
+  n2.start();
+  await n2.waitReady();
+  let running = true;
+  const failed: number[] = [];
+  const traffic = (async () => {
+    for (let i = 0; running; i++) {
+      const res = await putKey(n1, `q-${i % 50}`, `v${i}`);
+      if (res.status !== 204) failed.push(res.status);
+    }
+  })();
+  const join = await fetch(`${n2.url}/cluster/join`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-ringkv-console': '1' }, body: JSON.stringify({ seeds: [n1.peer] }),
+  });
+  expect(join.status).toBe(202);
+  for (const n of [n1, n2]) {
+    await pollUntil(`${n.opts.id} to see n2 normal`, async () => (await view(n)).members.find((m) => m.id === 'n2')?.status === 'normal', { timeoutMs: 60_000, intervalMs: 100 });
+  }
+  running = false;
+  await traffic;
+  expect(failed).toEqual([]);
+  type RingView = { epoch: number; partitions: { partition: number; replicas: string[] }[] };
+  const rings = await Promise.all([n1, n2].map(async (n) => (await fetch(`${n.url}/cluster/ring`)).json() as Promise<RingView>));
+  expect(rings[0].partitions).toHaveLength(q);
+  expect(rings[0].epoch).toBe(rings[1].epoch);
+  expect(rings[1].partitions).toEqual(rings[0].partitions);
+  // The epochs were: n1 alone, n2 added (joining: n1 still owns all), n2 activated. Core computes
+  // the same ring on the spot, primaries and all.
+  expect(rings[0].epoch).toBe(3);
+  const alone = assignPartitions([{ id: 'n1' }], q, 3);
+  const expected = assignPartitions([{ id: 'n1' }, { id: 'n2' }], q, 3, assignPartitions([{ id: 'n1' }], q, 3, alone));
+  expect(rings[0].partitions.map((p) => p.replicas)).toEqual(expected.preferenceLists);
+  await Promise.all([n1.kill('SIGTERM'), n2.kill('SIGTERM')]);
+}, 120_000);

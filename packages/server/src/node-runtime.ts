@@ -16,6 +16,7 @@ import { ClockGate } from './time/clock-gate.js';
 import { registerClockMetrics } from './time/clock-metrics.js';
 import { ClockOffsets } from './time/clock-offsets.js';
 import { ClusterState } from './membership/cluster-state.js';
+import { inlineRingAssigner, type RingAssigner } from './membership/ring-assigner.js';
 import { GossipService } from './liveness/gossip-service.js';
 import type { NodeConfig } from './config/config.js';
 import { ReplicaStore } from './replica/replica-store.js';
@@ -65,6 +66,8 @@ export interface RuntimeComponents {
   diskBytes?: () => Promise<number>;
   /** The event loop's lag, sampled (absent, as in the simulator: background work is not paced). */
   loopLag?: { onSample(fn: (lagMs: number) => void): void };
+  /** Computes the ring of each epoch (default: on the spot; a node passes one with a worker thread). */
+  ringAssigner?: RingAssigner;
 }
 
 export class NodeRuntime {
@@ -110,7 +113,8 @@ export class NodeRuntime {
     const { clock, engine, transport, logger, metrics, prng } = components;
     const nextTurn = (this.nextTurn = components.nextTurn ?? immediateTurn);
     const sync = config.durability === 'sync';
-    this.cluster = new ClusterState(config.id);
+    const assigner = components.ringAssigner ?? inlineRingAssigner;
+    this.cluster = new ClusterState(config.id, assigner);
     this.replicationMetrics = new ReplicationMetrics(metrics.registry);
     const corrupt = (keyspace: 'data' | 'hints') => (err: unknown) => {
       this.replicationMetrics.corruptEntries.inc({ keyspace });
@@ -185,7 +189,7 @@ export class NodeRuntime {
     });
     this.membership = new MembershipService({
       selfId: config.id, cluster: this.cluster, driver: () => this.raft, rpc: this.rpc, clock, log: logger,
-      changeTimeoutMs: config.membershipChangeTimeoutMs,
+      changeTimeoutMs: config.membershipChangeTimeoutMs, assigner,
     });
     this.raft = new RaftDriver({
       selfId: config.id, engine, rpc: this.rpc, clock, log: logger.child({ component: 'raft' }), random: prng.forkedRandom('raft'),
@@ -214,7 +218,7 @@ export class NodeRuntime {
     });
     this.antiEntropy = attachAntiEntropy(this, components.antiEntropy);
     this.console = new NodeConsole({
-      selfId: config.id, clock, cluster: this.cluster, liveness: this.liveness, clockOffsets: this.clockOffsets, hints: this.hints,
+      selfId: config.id, clock, cluster: this.cluster, liveness: this.liveness, clockOffsets: this.clockOffsets, hints: this.hints, assigner,
       handoff: this.handoff, hintsDropped: () => this.hintsDroppedTo, topology: this.topology, antiEntropy: this.antiEntropy,
       antiEntropyActive: config.antiEntropy === 'active' && this.antiEntropy.options.manual !== true,
       antiEntropyIntervalMs: this.antiEntropy.options.intervalMs, rpc: this.rpc, router: this.router, config,
@@ -317,7 +321,7 @@ export class NodeRuntime {
     const persisted = await loadRaftState(engine);
     if (persisted) {
       const snap = persisted.snapshot();
-      if (snap.data.length > 0) this.membership.restore(decodeMembershipState(snap.data));
+      if (snap.data.length > 0) await this.membership.restore(decodeMembershipState(snap.data));
       this.raft.start(persisted);
       logger.info({ epoch: this.membership.current?.epoch, raftIndex: persisted.lastIndex() }, 'membership restored');
     } else if (this.config.seeds.length === 0) {
@@ -419,7 +423,7 @@ export class NodeRuntime {
     const voters = desiredVoters(state, []);
     const snapshot = bootstrapRaftSnapshot(voters, encodeMembershipState(state));
     await saveBootstrap(this.components.engine, snapshot, { term: 1, vote: null, commit: 1 });
-    this.membership.restore(state);
+    await this.membership.restore(state);
     const persisted = await loadRaftState(this.components.engine);
     this.raft.start(persisted!);
     this.components.logger.info({ epoch: state.epoch, members: state.members.map((m) => m.id), voters }, 'membership formed');
@@ -446,6 +450,7 @@ export class NodeRuntime {
     // Replica sends rejected by the stopped transport turn into hints: let them land first.
     await this.coordinator.drain();
     await this.store.drain();
+    await this.components.ringAssigner?.close();
   }
 
   private async fetchEpoch(fromId: string, epoch: number, peer: string): Promise<void> {
@@ -455,7 +460,7 @@ export class NodeRuntime {
       const reply = await this.rpc.request(peer, { type: PeerMessageType.MembershipGet }, this.config.requestTimeoutMs);
       const state = reply.state as MembershipState | null;
       if (state && state.epoch > this.cluster.epoch) {
-        this.cluster.apply(state);
+        await this.cluster.apply(state);
         this.components.logger.info({ from: fromId, epoch: state.epoch }, 'membership epoch fetched from a peer');
       }
     } catch (err) {

@@ -13,6 +13,7 @@ import { LoopLagMonitor } from './time/loop-lag.js';
 import { ConfigError } from './errors.js';
 import { ClientApi } from './http/client-api.js';
 import { NodeRuntime } from './node-runtime.js';
+import { WorkerRingAssigner } from './membership/worker-ring-assigner.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { NodeMetrics } from './observability/metrics.js';
 import { directoryBytes, registerDiskMetrics } from './observability/disk-metrics.js';
@@ -151,6 +152,7 @@ export class RingkvNode {
     const loopLag = (this.loopLag = new LoopLagMonitor());
     const runtime = new NodeRuntime(cfg, {
       clock: this.clock, engine: this.engine, transport, logger: this.log, metrics: this.metrics, prng, loopLag,
+      ringAssigner: new WorkerRingAssigner(this.log),
       ...(!this.components.engine && cfg.engine !== 'memory' ? { diskBytes: () => directoryBytes(cfg.data) } : {}),
     });
     this.runtime = runtime;

@@ -7,10 +7,10 @@
 // (to move as little as possible), so a node that starts from a snapshot must take it from the
 // snapshot rather than recompute it from scratch, or its ring would differ from its peers'.
 
-import { assignPartitions } from '../ring/assignment.js';
 import type { Assignment } from '../ring/ring-member.js';
+import { assignRing, ringFor, runRingSteps, type RingSteps } from '../ring/ring-steps.js';
 import { isValidAddress, isValidNodeId, isValidZone } from './member-names.js';
-import { ownsNow, owningMembersOf, ringMembersOf } from './ownership.js';
+import { ownersRing, owningMembersOf } from './ownership.js';
 
 import { isMemberStatus, type MemberRecord } from './member-record.js';
 
@@ -47,11 +47,7 @@ export type ApplyOutcome = { ok: true; state: MembershipState } | { ok: false; s
 
 export function initialMembership(partitions: number, replicas: number, members: readonly Omit<MemberRecord, 'status'>[]): MembershipState {
   const sorted = sortMembers(members.map((m) => ({ ...m, status: 'normal' as const })));
-  return { epoch: 1, partitions, replicas, members: sorted, assignment: assignFor(sorted, partitions, replicas, undefined) };
-}
-
-function assignFor(members: readonly MemberRecord[], partitions: number, replicas: number, previous: Assignment | undefined): Assignment {
-  return assignPartitions(ringMembersOf(members, ownsNow), partitions, replicas, previous);
+  return { epoch: 1, partitions, replicas, members: sorted, assignment: assignRing(ownersRing(sorted, partitions, replicas, undefined)) };
 }
 
 /**
@@ -61,10 +57,22 @@ function assignFor(members: readonly MemberRecord[], partitions: number, replica
  * from the same state and command, so the state stays identical everywhere.
  */
 export function applyMembershipCommand(state: MembershipState, cmd: MembershipCommand): ApplyOutcome {
+  return runRingSteps(membershipCommandSteps(state, cmd));
+}
+
+/**
+ * applyMembershipCommand as steps (ring-steps.ts): it asks for the new epoch's assignment instead of
+ * computing it, so a node can compute that off its event loop. Same verdicts, same states.
+ */
+export function* membershipCommandSteps(state: MembershipState, cmd: MembershipCommand): RingSteps<ApplyOutcome> {
   const malformed = commandShapeError(cmd);
   if (malformed) return { ok: false, state, reason: `malformed command: ${malformed}` };
   try {
-    return applyChecked(state, cmd);
+    const ruled = nextMembers(state, cmd);
+    if (!Array.isArray(ruled)) return ruled;
+    const members = sortMembers(ruled);
+    const assignment = yield* ringFor(ownersRing(members, state.partitions, state.replicas, state.assignment));
+    return { ok: true, state: { ...state, epoch: state.epoch + 1, members, assignment } };
   } catch (err) {
     // Deterministic like the rest: the same state and command throw the same way on every node.
     return { ok: false, state, reason: `cannot apply: ${err instanceof Error ? err.message : String(err)}` };
@@ -102,15 +110,11 @@ export function commandShapeError(cmd: unknown): string | undefined {
   }
 }
 
-function applyChecked(state: MembershipState, cmd: MembershipCommand): ApplyOutcome {
+/** The members of the next epoch if the rules accept the command, or why they refuse it. */
+function nextMembers(state: MembershipState, cmd: MembershipCommand): MemberRecord[] | ApplyOutcome {
   const refuse = (reason: string): ApplyOutcome => ({ ok: false, state, reason });
   const alreadyInEffect = (reason: string): ApplyOutcome => ({ ok: false, state, reason, inEffect: true });
   const find = (id: string) => state.members.find((m) => m.id === id);
-  const next = (members: MemberRecord[]): ApplyOutcome => {
-    const sorted = sortMembers(members);
-    const assignment = assignFor(sorted, state.partitions, state.replicas, state.assignment);
-    return { ok: true, state: { ...state, epoch: state.epoch + 1, members: sorted, assignment } };
-  };
   const replace = (id: string, change: Partial<MemberRecord>) => state.members.map((m) => (m.id === id ? { ...m, ...change } : m));
   switch (cmd.op) {
     case 'add': {
@@ -122,13 +126,13 @@ function applyChecked(state: MembershipState, cmd: MembershipCommand): ApplyOutc
       }
       const clash = state.members.find((x) => x.peer === m.peer);
       if (clash) return refuse(`add: peer address ${m.peer} belongs to ${clash.id}`);
-      return next([...state.members, { id: m.id, peer: m.peer, http: m.http, ...(m.zone ? { zone: m.zone } : {}), status: 'joining' }]);
+      return [...state.members, { id: m.id, peer: m.peer, http: m.http, ...(m.zone ? { zone: m.zone } : {}), status: 'joining' }];
     }
     case 'activate': {
       const m = find(cmd.id);
       if (!m) return refuse(`activate: ${cmd.id} is not a member`);
       if (m.status !== 'joining') return refuse(`activate: ${cmd.id} is ${m.status}, not joining`);
-      return next(replace(cmd.id, { status: 'normal' }));
+      return replace(cmd.id, { status: 'normal' });
     }
     case 'leave': {
       const m = find(cmd.id);
@@ -136,20 +140,20 @@ function applyChecked(state: MembershipState, cmd: MembershipCommand): ApplyOutc
       if (m.status === 'leaving') return refuse(`leave: ${cmd.id} is already leaving`);
       if (m.status !== 'normal') return refuse(`leave: ${cmd.id} is ${m.status}`);
       if (state.members.filter((x) => x.status === 'normal').length <= 1) return refuse('leave: the last normal member cannot leave');
-      return next(replace(cmd.id, { status: 'leaving' }));
+      return replace(cmd.id, { status: 'leaving' });
     }
     case 'remove': {
       const m = find(cmd.id);
       if (!m) return refuse(`remove: ${cmd.id} is not a member`);
       if (state.members.length <= 1) return refuse('remove: the last member cannot be removed');
-      return next(state.members.filter((x) => x.id !== cmd.id));
+      return state.members.filter((x) => x.id !== cmd.id);
     }
     case 'setZone': {
       const m = find(cmd.id);
       if (!m) return refuse(`setZone: ${cmd.id} is not a member`);
       if ((m.zone ?? null) === (cmd.zone || null)) return refuse(`setZone: ${cmd.id} is already in zone ${cmd.zone ?? '(none)'}`);
       const { zone: _old, ...rest } = m;
-      return next(state.members.map((x) => (x.id === cmd.id ? (cmd.zone ? { ...rest, zone: cmd.zone } : rest) : x)));
+      return state.members.map((x) => (x.id === cmd.id ? (cmd.zone ? { ...rest, zone: cmd.zone } : rest) : x));
     }
     case 'setAddress': {
       const m = find(cmd.id);
@@ -157,7 +161,7 @@ function applyChecked(state: MembershipState, cmd: MembershipCommand): ApplyOutc
       if (m.peer === cmd.peer && m.http === cmd.http) return refuse(`setAddress: ${cmd.id} already has these addresses`);
       const clash = state.members.find((x) => x.peer === cmd.peer && x.id !== cmd.id);
       if (clash) return refuse(`setAddress: peer address ${cmd.peer} belongs to ${clash.id}`);
-      return next(replace(cmd.id, { peer: cmd.peer, http: cmd.http }));
+      return replace(cmd.id, { peer: cmd.peer, http: cmd.http });
     }
     default:
       return refuse(`unknown membership command ${JSON.stringify((cmd as { op?: unknown }).op)}`);

@@ -3,8 +3,8 @@
 // a joining member owns nothing until it is activated, and receives writes as a pending replica);
 // while members move, the target ring is the one after the moves (normal and joining members),
 // computed from the ring now so that it moves as little as possible.
-import { assignPartitions } from '../ring/assignment.js';
 import type { Assignment, RingMember } from '../ring/ring-member.js';
+import { ringFor, runRingSteps, type RingRequest, type RingSteps } from '../ring/ring-steps.js';
 import type { MemberRecord, MemberStatus } from './member-record.js';
 
 /** Owns partitions at this epoch: normal, and leaving until it is removed. */
@@ -49,10 +49,20 @@ export interface EpochRingsInput {
   readonly previous?: Assignment;
 }
 
+/** The ring of the owners (normal and leaving), moved as little as possible from previous. */
+export function ownersRing(members: readonly MemberRecord[], partitions: number, replicas: number, previous: Assignment | undefined): RingRequest {
+  return { members: ringMembersOf(members, ownsNow), partitions, replicas, ...(previous ? { previous } : {}) };
+}
+
 /** The ring now (the replicated one, or computed from the owners) and the target ring while moving. */
 export function epochRings(input: EpochRingsInput): EpochRings {
+  return runRingSteps(epochRingSteps(input));
+}
+
+/** epochRings as steps (ring-steps.ts), for a node that computes rings off its event loop. */
+export function* epochRingSteps(input: EpochRingsInput): RingSteps<EpochRings> {
   const { members, partitions, replicas } = input;
-  const assignment = input.assignment ?? assignPartitions(ringMembersOf(members, ownsNow), partitions, replicas, input.previous);
+  const assignment = input.assignment ?? (yield* ringFor(ownersRing(members, partitions, replicas, input.previous)));
   if (!members.some((m) => isMoving(m.status))) return { assignment };
-  return { assignment, target: assignPartitions(ringMembersOf(members, ownsAfterMoves), partitions, replicas, assignment) };
+  return { assignment, target: yield* ringFor({ members: ringMembersOf(members, ownsAfterMoves), partitions, replicas, previous: assignment }) };
 }

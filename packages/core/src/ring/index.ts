@@ -4,6 +4,8 @@ export * from './ring-errors.js';
 export * from './key-hash.js';
 export * from './ring-member.js';
 export * from './assignment.js';
+export * from './ring-steps.js';
+export * from './assignment-packing.js';
 export * from './assignment-stats.js';
 export * from './ring.js';
 export * from './sloppy-quorum.js';

@@ -15,7 +15,8 @@ import type { PeerRouter } from '../protocol/peer-router.js';
 import type { PeerRpc } from '../protocol/peer-rpc.js';
 import { healthView, nodesView, partitionsView, trafficView, transfersView, type ViewContext } from './console-views.js';
 import { foreignOrigin } from './origin-check.js';
-import { planChange } from './plan.js';
+import { planChangeSteps } from './plan.js';
+import { runRingStepsWith, type RingAssigner } from '../membership/ring-assigner.js';
 import { planViaSeed } from './plan-via-seed.js';
 import { selfStatus, type SelfStatusDeps } from './self-status.js';
 import { StatusCollector } from './status-collector.js';
@@ -33,6 +34,8 @@ export interface NodeConsoleDeps extends Omit<SelfStatusDeps, 'sampler' | 'start
   opsByPartition: Uint32Array;
   hintsDelivered: () => ReadonlyMap<string, number>;
   diskBytes?: () => Promise<number>;
+  /** Computes the rings a plan needs (as for a real change: off the event loop when large). */
+  assigner: RingAssigner;
 }
 
 const VIEWS = new Set(['/cluster/health', '/cluster/nodes', '/cluster/partitions', '/cluster/transfers', '/cluster/traffic']);
@@ -142,6 +145,6 @@ export class NodeConsole {
     const m = cluster.membership;
     if (!m.assignment) throw new NotReadyError('the membership has no assignment yet');
     const parts = await this.collector.collect(false);
-    return sendJson(res, 200, planChange(m as MembershipState, cmd, parts.parts.values()));
+    return sendJson(res, 200, await runRingStepsWith(this.deps.assigner, planChangeSteps(m as MembershipState, cmd, parts.parts.values())));
   }
 }

@@ -1,9 +1,12 @@
 // POST /cluster/plan: what a membership change would move, without making it. The change is
-// applied to a copy of the membership with core's own rules (applyMembershipCommand), the ring
-// after it is core's (epochRings: the target ring once the moves it starts are done, or the ring
-// of the new epoch), and core's ringMoves compares the two. Bytes are an estimate: the copies that
+// applied to a copy of the membership with core's own rules (membershipCommandSteps), the ring
+// after it is core's (epochRingSteps: the target ring once the moves it starts are done, or the ring
+// of the new epoch), and core's ringMoves compares the two. Written as ring steps, so the node
+// computes those rings off its event loop as it does for a real change. Bytes are an estimate: the copies that
 // stream times the average bytes of a partition replica on the members that report their disk.
-import { applyMembershipCommand, epochRings, ringMoves, type MembershipCommand, type MembershipState } from '@ringkv/core';
+import {
+  epochRingSteps, membershipCommandSteps, ringMoves, type MembershipCommand, type MembershipState, type RingSteps,
+} from '@ringkv/core';
 import { MembershipChangeRefusedError } from '../membership/membership-errors.js';
 import type { SelfStatus } from '../protocol/peer-messages.js';
 
@@ -41,11 +44,11 @@ export function bytesPerReplica(lists: readonly (readonly string[])[], parts: It
   return replicas === 0 ? null : bytes / replicas;
 }
 
-export function planChange(state: MembershipState, cmd: MembershipCommand, parts: Iterable<SelfStatus>): PlanView {
-  const outcome = applyMembershipCommand(state, cmd);
+export function* planChangeSteps(state: MembershipState, cmd: MembershipCommand, parts: Iterable<SelfStatus>): RingSteps<PlanView> {
+  const outcome = yield* membershipCommandSteps(state, cmd);
   if (!outcome.ok) throw new MembershipChangeRefusedError(outcome.reason, outcome.inEffect === true);
-  const before = epochRings(state).assignment.preferenceLists;
-  const rings = epochRings(outcome.state);
+  const before = state.assignment.preferenceLists;
+  const rings = yield* epochRingSteps(outcome.state);
   const after = (rings.target ?? rings.assignment).preferenceLists;
   const moves = ringMoves(before, after);
   const perReplica = bytesPerReplica(before, parts);

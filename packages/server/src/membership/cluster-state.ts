@@ -1,8 +1,9 @@
 // The membership this node serves with (the latest epoch it has applied) and its ring. The
 // assignment comes with the membership (computed once, from the previous epoch's, and replicated
 // through the Raft log and snapshots), so every node serves the same ring at the same epoch.
-import { epochRings, Ring, type Assignment } from '@ringkv/core';
+import { epochRingSteps, Ring, type Assignment } from '@ringkv/core';
 import type { MemberRecord, Membership } from './member.js';
+import { inlineRingAssigner, runRingStepsWith, type RingAssigner } from './ring-assigner.js';
 
 const NONE: readonly string[] = Object.freeze([]);
 /** Removed members remembered (wasMember), most recent last. */
@@ -21,7 +22,7 @@ export class ClusterState {
   /** Members removed lately, by id: their peer address (a removed node still hands its hints over). */
   private readonly former = new Map<string, string>();
 
-  constructor(readonly selfId: string) {}
+  constructor(readonly selfId: string, private readonly assigner: RingAssigner = inlineRingAssigner) {}
 
   get ready(): boolean {
     return this.current !== undefined;
@@ -66,10 +67,14 @@ export class ClusterState {
     return this.current ? this.current.membership.members.filter((m) => m.id !== this.selfId) : [];
   }
 
-  /** Applies a membership epoch; older or equal epochs are ignored. */
-  apply(membership: Membership): boolean {
+  /**
+   * Applies a membership epoch once its rings are computed (by the assigner: off the event loop for
+   * large rings); older or equal epochs, and one overtaken by a newer epoch meanwhile, are ignored.
+   */
+  async apply(membership: Membership): Promise<boolean> {
     if (this.current && membership.epoch <= this.current.membership.epoch) return false;
-    const rings = epochRings({ ...membership, previous: this.current?.assignment });
+    const rings = await runRingStepsWith(this.assigner, epochRingSteps({ ...membership, previous: this.current?.assignment }));
+    if (this.current && membership.epoch <= this.current.membership.epoch) return false;
     const assignment = rings.assignment;
     const ring = new Ring(assignment);
     const target = rings.target ? new Ring(rings.target) : undefined;

@@ -8,8 +8,8 @@
 // does not decode or that the rules refuse leaves the state as it was, the same on every node,
 // and is kept in a short list of refusals (GET /cluster shows it).
 import {
-  applyMembershipCommand, decodeMembershipCommand, decodeMembershipState, encodeMembershipCommand, encodeMembershipState,
-  isRingkvError, nextConfStep, type MembershipCommand, type MembershipState, type RaftEntry, type RaftSnapshot,
+  decodeMembershipCommand, decodeMembershipState, encodeMembershipCommand, encodeMembershipState, isRingkvError,
+  membershipCommandSteps, nextConfStep, type MembershipCommand, type MembershipState, type RaftEntry, type RaftSnapshot,
 } from '@ringkv/core';
 import type { Clock } from '../clock.js';
 import { sleepOn } from '../clock.js';
@@ -23,6 +23,7 @@ import type { ReplyOf, RequestOf } from '../protocol/peer-messages.js';
 import type { PeerRpc } from '../protocol/peer-rpc.js';
 import { MembershipChangeRefusedError, MembershipChangeTimeoutError, NoLeaderError } from './membership-errors.js';
 import type { RaftDriver } from './raft-driver.js';
+import { runRingStepsWith, type RingAssigner } from './ring-assigner.js';
 
 /** A committed entry the membership rules refused (kept for GET /cluster). */
 export interface RefusedEntry {
@@ -75,6 +76,8 @@ export class MembershipService {
     clock: Clock;
     log: Logger;
     changeTimeoutMs: number;
+    /** Computes the ring of each new epoch (off the event loop for large rings). */
+    assigner: RingAssigner;
   }) {}
 
   get current(): MembershipState | undefined {
@@ -82,12 +85,11 @@ export class MembershipService {
   }
 
   /** The membership a snapshot holds (at start, or installed from the leader). */
-  restore(state: MembershipState): void {
-    this.state = state;
-    this.publish();
+  async restore(state: MembershipState): Promise<void> {
+    await this.publish(state);
   }
 
-  onSnapshot(snapshot: RaftSnapshot): void {
+  async onSnapshot(snapshot: RaftSnapshot): Promise<void> {
     if (snapshot.data.length === 0) return;
     let state: MembershipState;
     try {
@@ -96,10 +98,11 @@ export class MembershipService {
       this.deps.log.error({ err, index: snapshot.metadata.index }, 'raft snapshot holds no valid membership state; keeping the current one');
       return;
     }
-    this.restore(state);
+    await this.restore(state);
   }
 
-  onCommitted(entry: RaftEntry): void {
+  /** Applies one committed entry; the driver awaits it before the next (entries apply in log order). */
+  async onCommitted(entry: RaftEntry): Promise<void> {
     if (!this.state) {
       this.deps.log.error({ index: entry.index }, 'membership entry committed before any membership state');
       return;
@@ -111,11 +114,10 @@ export class MembershipService {
       this.refused(entry.index, `undecodable membership command: ${(err as Error).message}`, undefined);
       return;
     }
-    const out = applyMembershipCommand(this.state, cmd);
+    const out = await runRingStepsWith(this.deps.assigner, membershipCommandSteps(this.state, cmd));
     if (out.ok) {
-      this.state = out.state;
+      await this.publish(out.state);
       this.deps.log.info({ epoch: out.state.epoch, command: cmd }, 'membership changed');
-      this.publish();
       this.settle(entry.index, { ok: true });
     } else {
       this.refused(entry.index, out.reason, cmd, out.inEffect === true);
@@ -187,7 +189,7 @@ export class MembershipService {
           if (m.id === leader) return undefined;
           continue;
         }
-        cluster.apply(state);
+        await cluster.apply(state);
         log.info({ from: m.id, epoch: state.epoch }, 'learned from a member that this node was removed');
         return { epoch: state.epoch, state };
       } catch (err) {
@@ -292,7 +294,13 @@ export class MembershipService {
     }
   }
 
-  private publish(): void {
-    if (this.state) this.deps.cluster.apply(this.state);
+  /** Serves the state: the cluster applies it (its rings computed) before anyone here sees its epoch. */
+  private async publish(state: MembershipState): Promise<void> {
+    try {
+      await this.deps.cluster.apply(state);
+    } finally {
+      // The log's state, whatever the cluster made of it: every node's state machine stays the same.
+      this.state = state;
+    }
   }
 }

@@ -25,8 +25,9 @@ export interface RaftDriverDeps {
   tickMs: number;
   electionTicks: number;
   /** Committed normal entries and snapshots, in order. */
-  onCommitted: (entry: RaftEntry) => void;
-  onSnapshot: (snapshot: RaftSnapshot) => void;
+  /** Awaited: the next entry applies after this one has. */
+  onCommitted: (entry: RaftEntry) => void | Promise<void>;
+  onSnapshot: (snapshot: RaftSnapshot) => void | Promise<void>;
   /** After each Ready (role or configuration may have changed). */
   onAfterReady: () => void;
   /** Compact the log once this many entries are applied beyond the snapshot. */
@@ -156,12 +157,12 @@ export class RaftDriver {
         if (rd.snapshot) {
           this.snapshotIndex = rd.snapshot.metadata.index;
           this.appliedIndex = Math.max(this.appliedIndex, this.snapshotIndex);
-          this.applySafely('installing a snapshot', () => this.deps.onSnapshot(rd.snapshot!));
+          await this.applySafely('installing a snapshot', () => this.deps.onSnapshot(rd.snapshot!));
         }
         for (const msg of rd.messages) this.send(msg);
         let confChanged = false;
         for (const entry of rd.committedEntries) {
-          if (entry.type === 'normal' && entry.data.length > 0) this.applyEntry(entry);
+          if (entry.type === 'normal' && entry.data.length > 0) await this.applyEntry(entry);
           if (entry.type === 'confChange') confChanged = true;
           this.appliedIndex = entry.index;
         }
@@ -169,19 +170,19 @@ export class RaftDriver {
         // A node added to the group can only install a snapshot whose configuration names it (as
         // in etcd): compact right after a configuration change, so the snapshot it gets does.
         await this.maybeCompact(node, confChanged);
-        this.applySafely('reconciling the voter set', () => this.deps.onAfterReady());
+        await this.applySafely('reconciling the voter set', () => this.deps.onAfterReady());
       }
     } while (this.again && !this.stopped);
   }
 
   /** The application's apply is total; should it ever throw, Raft still goes on (logged). */
-  private applyEntry(entry: RaftEntry): void {
-    this.applySafely(`applying entry ${entry.index}`, () => this.deps.onCommitted(entry));
+  private async applyEntry(entry: RaftEntry): Promise<void> {
+    await this.applySafely(`applying entry ${entry.index}`, () => this.deps.onCommitted(entry));
   }
 
-  private applySafely(what: string, fn: () => void): void {
+  private async applySafely(what: string, fn: () => void | Promise<void>): Promise<void> {
     try {
-      fn();
+      await fn();
     } catch (err) {
       this.deps.log.error({ err }, `raft: ${what} failed; raft goes on`);
     }

@@ -115,7 +115,7 @@ export class AeKit {
   async startNode(n: TestNode): Promise<void> {
     await n.engine.open();
     await n.transport.start();
-    n.cluster.apply(this.membership);
+    await n.cluster.apply(this.membership);
     n.ae.start();
     await n.ae.whenRebuilt();
   }
@@ -134,7 +134,7 @@ export class AeKit {
     await old.store.drain();
     const fresh = this.makeNode(id, old.engine, over);
     this.nodes[i] = fresh;
-    fresh.cluster.apply(this.membership);
+    await fresh.cluster.apply(this.membership);
     fresh.ae.start();
     return fresh;
   }

@@ -107,10 +107,10 @@ test('partitions gained at a later epoch are rebuilt, also after an epoch that g
   const held = () => a.ae.trees.partitions();
   const before = held();
   // Epoch 2 changes nothing n1 holds: no tree to rebuild.
-  a.cluster.apply({ ...kit.membership, epoch: 2 });
+  await a.cluster.apply({ ...kit.membership, epoch: 2 });
   expect(held()).toEqual(before);
   // Epoch 3 removes n3: n1 gains partitions, whose trees must be built from storage.
-  a.cluster.apply({ ...kit.membership, epoch: 3, members: kit.membership.members.filter((m) => m.id !== 'n3') });
+  await a.cluster.apply({ ...kit.membership, epoch: 3, members: kit.membership.members.filter((m) => m.id !== 'n3') });
   expect(held().length).toBeGreaterThan(before.length);
   // Bounded turns, not whenRebuilt: with the rebuild never started, whenRebuilt spun on microtasks.
   for (let i = 0; i < 100 && held().some((p) => a.ae.trees.isRebuilding(p)); i++) await new Promise((r) => setImmediate(r));

@@ -2,11 +2,13 @@
 // partitions, transfers (overdue first), traffic summed over nodes, the plan of a change, and
 // the CSRF check of POSTs to /cluster/*.
 import { describe, expect, test } from '@jest/globals';
-import { initialMembership, type MemberRecord } from '@ringkv/core';
+import { initialMembership, runRingSteps, type MemberRecord } from '@ringkv/core';
 import { MembershipChangeRefusedError } from '../../src/membership/membership-errors.js';
 import { healthView, nodesView, partitionsView, trafficView, transfersView, type ViewContext } from '../../src/console/console-views.js';
 import { foreignOrigin } from '../../src/console/origin-check.js';
-import { planChange } from '../../src/console/plan.js';
+import { planChangeSteps } from '../../src/console/plan.js';
+
+const planChange = (...args: Parameters<typeof planChangeSteps>) => runRingSteps(planChangeSteps(...args));
 import type { CollectedParts } from '../../src/console/status-collector.js';
 import type { SelfStatus } from '../../src/protocol/peer-messages.js';
 
