@@ -15,6 +15,7 @@
 // and the ratio of the p99s (the stream's cost to foreground latency).
 // Usage: node scripts/stream-bench.mjs [--keys 1000000] [--value-bytes 100] [--partitions 256] [--json] [--prof DIR]
 //   [--load RATE] [--env RINGKV_NAME=value ...] (config for both nodes, e.g. RINGKV_STREAM_PARALLEL_PARTITIONS=8)
+//   [--leave] (then n1 decommissions: use with --env RINGKV_REPLICAS=1 --env RINGKV_R=1 --env RINGKV_W=1)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -35,6 +36,8 @@ const keys = Number(arg('keys', '1000000'));
 const valueBytes = Number(arg('value-bytes', '100'));
 const partitions = Number(arg('partitions', '256'));
 const asJson = process.argv.includes('--json');
+/** --leave: after the join, n1 decommissions (see decommission()). */
+const leaveToo = process.argv.includes('--leave');
 /** --prof DIR: both nodes write V8 CPU profiles there (node --cpu-prof). */
 const profDir = arg('prof', undefined);
 const secret = 'stream-bench-secret-of-at-least-32-bytes!';
@@ -179,8 +182,34 @@ else {
     console.log(`  p99 during the move / baseline: ${latency.p99Ratio}`);
   }
 }
+if (leaveToo) await decommission();
 for (const c of children) c.kill('SIGTERM');
 await Promise.all(children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+
+/**
+ * --leave: n1 then decommissions, and n2 receives what it did not take at the join (run it with
+ * --env RINGKV_REPLICAS=1 --env RINGKV_R=1 --env RINGKV_W=1, so that the join moved only n2's share and the leave moves the rest).
+ * Reported: the wall time from the leave request to n2 serving without n1, and the keys moved
+ * estimated from the partitions n2 gained (the keys are spread evenly over the partitions).
+ */
+async function decommission() {
+  const before = await fetch(`${n2.url}/cluster/ring`).then((r) => r.json());
+  const n2Before = before.partitions.filter((p) => p.replicas.includes('n2')).length;
+  const started = performance.now();
+  const cpu0 = [cpuMs(n1.child), cpuMs(n2.child)];
+  const res = await fetch(`${n1.url}/cluster/changes`, { method: 'POST', body: JSON.stringify({ op: 'leave', id: 'n1' }) });
+  if (res.status !== 200) throw new Error(`leave: ${res.status} ${await res.text()}`);
+  await poll('n1 to be removed', async () => (await view(n2)).members?.every((m) => m.id !== 'n1'), 30 * 60_000);
+  const ms = performance.now() - started;
+  const cpu1 = [cpuMs(n1.child), cpuMs(n2.child)];
+  const gained = partitions - n2Before;
+  const moved = Math.round((keys * gained) / partitions);
+  const mb = (moved * (valueBytes + 60)) / 1e6;
+  const out = { leaveMs: Math.round(ms), partitionsMoved: gained, keysMoved: moved, keysPerSec: Math.round(moved / (ms / 1000)), mbPerSecApprox: +(mb / (ms / 1000)).toFixed(1),
+    sourceCpuMs: cpu1[0] - cpu0[0], receiverCpuMs: cpu1[1] - cpu0[1] };
+  if (asJson) console.log(JSON.stringify({ leave: out }));
+  else console.log(`  leave: ${gained} partitions (~${moved} keys, ~${mb.toFixed(1)} MB) moved to n2, leave request to removal ${out.leaveMs} ms, ~${out.keysPerSec} keys/s, ~${out.mbPerSecApprox} MB/s; CPU source ${out.sourceCpuMs} ms, receiver ${out.receiverCpuMs} ms`);
+}
 
 /**
  * An open-loop load on url: requests are issued on schedule whatever the answers do, and each is

@@ -1,5 +1,5 @@
 // A joiner's pulls verify each chunk against the stream's checksum manifest (handoff/stream-pull.ts),
-// under simulation: 3 nodes hold 300 keys in 16 partitions of small chunks (several per partition,
+// and so do the new owners' pulls from a leaving node (a decommission is pulled too), under simulation: 3 nodes hold 300 keys in 16 partitions of small chunks (several per partition,
 // fetched a window ahead), and n4 joins. The network flips a byte of a chunk on its way: once (the
 // receiver fetches that chunk again and ends with every key, identical to its source), or in every
 // copy of one partition's chunk until the test stops it (the pull fails with
@@ -107,5 +107,51 @@ describe('stream checksum manifest under simulation', () => {
     expect(run.stuck!.progress.waitingForSource).toContain(target);
     expect(run.corrupted).toBeGreaterThanOrEqual(3);
     expect(await checkHoldsEverything(run)).toBeGreaterThan(KEYS / 2);
+  }, 120_000);
+
+  test('a decommission is pulled with manifests too: a chunk corrupted once from the leaver is fetched again, and the new owners end with every key it held', async () => {
+    const scheduler = new Scheduler(new Trace(200, false));
+    const network = new SimNetwork(scheduler, new Prng(4).fork('network'));
+    const cluster = new SimCluster(scheduler, network, new Prng(4).fork('cluster'), {
+      ...DEFAULT_CLUSTER, nodes: 4, partitions: 16, antiEntropy: { manual: true },
+      config: { streamChunkBytes: 1024, streamWindowChunks: 2, streamParallelPartitions: 3 },
+    });
+    await scheduler.runUntilSettled(cluster.startAll(), 60_000, 'cluster start');
+    const n1 = cluster.runtime('n1');
+    for (let i = 0; i < KEYS; i++) {
+      await scheduler.runUntilSettled(n1.coordinator.put(enc(`key-${i}`), enc(`value-${i}`), { w: 'all' }), 10_000, `put ${i}`);
+    }
+    const n4 = cluster.runtime('n4');
+    const ring = n4.cluster.ring;
+    const held = Array.from({ length: KEYS }, (_, i) => enc(`key-${i}`)).filter((k) => ring.ownersOf(k).includes('n4'));
+    // The first chunk n4 serves is corrupted once on its way.
+    let flipped = 0;
+    const fromLeaver = new Map<string, number>();
+    network.onAnswered = (replier, request, reply) => {
+      const req = request as unknown as ChunkRequest;
+      const rep = reply as unknown as Packed;
+      if (req.type !== T.StreamChunk || rep.type !== T.StreamChunkReply || !rep.packed || !String(replier).startsWith('n4')) return;
+      const id = `${req.partition}:${Buffer.from(req.leaf).toString('hex')}`;
+      fromLeaver.set(id, (fromLeaver.get(id) ?? 0) + 1);
+      if (flipped === 0) {
+        rep.packed[rep.packed.length >> 1]! ^= 0x20;
+        flipped++;
+      }
+    };
+    await scheduler.runUntilSettled(n4.membership.change({ op: 'leave', id: 'n4' }), 120_000, 'leave n4');
+    await scheduler.waitFor('n4 to have left', () => n4.topology.left, 300_000);
+    expect(flipped).toBe(1);
+    expect([...fromLeaver.values()].some((n) => n >= 2)).toBe(true);
+    expect(held.length).toBeGreaterThan(KEYS / 2);
+    for (const id of ['n1', 'n2', 'n3']) {
+      const rt = cluster.runtime(id);
+      expect(rt.cluster.member('n4')).toBeUndefined();
+      for (const key of held) {
+        const p = rt.cluster.ring.partitionOf(key);
+        const [mine, leavers] = await scheduler.runUntilSettled(Promise.all([rt.store.read(p, key), n4.store.read(p, key)]), 10_000, 'local reads');
+        expect(mine).toBeDefined();
+        expect(compareRecords(mine!, leavers!)).toBe(0);
+      }
+    }
   }, 120_000);
 });

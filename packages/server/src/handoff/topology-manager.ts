@@ -1,15 +1,15 @@
 // Moves data when the membership changes (docs/design.md "Membership and epochs"):
 // - a joining node pulls every partition it will own from the current holders, then asks to be
 //   activated (normal); until then coordinators also send it every write (pending replica);
-// - a leaving node pushes every partition it holds to the nodes that will own it, then asks to be
-//   removed, stops serving, and hands its hints over (to their targets, or to a live member that
-//   keeps them for a target that is down) before it reports that it has left;
+// - a leaving node's partitions are pulled by the nodes that will own them (as a joiner pulls); it
+//   waits until each holds them, then asks to be removed, stops serving, and hands its hints over
+//   (to their targets, or to a live member that keeps them for a target that is down) before it
+//   reports that it has left;
 // - a normal node that gains partitions at a new epoch (a dead member was removed) pulls them from
-//   the previous holders;
+//   the previous holders, and while a member leaves, what the target ring gives it;
 // - a node removed while alive (`cluster remove` of a node that was only cut off) stops serving and
 //   hands its hints over, as a leaving one does.
-// Several partitions at once (parallelPartitions), throttled (pulls, pushes and the chunks served
-// alike), resumable after a crash of either side; progress is visible in /cluster and the logs. A
+// Several partitions at once (parallelPartitions), throttled (pulls and the chunks served alike), resumable after a crash of either side; progress is visible in /cluster and the logs. A
 // pull carries a checksum manifest (stream-pull.ts, stream-source.ts) and applies in bulk where
 // the partition holds nothing else yet (replica/bulk-guard.ts). One move runs at a time; a
 // membership change during a move re-plans it. A partition counts as received only once a source
@@ -45,6 +45,8 @@ export { PartitionNotHeldError } from './handoff-errors.js';
 
 /** Chunks of lately served manifests kept for their fetches, in chunkBytes (ListedChunks). */
 const LISTED_CHUNKS = 32;
+/** How often a leaving node asks its partitions' new owners whether they hold them. */
+const RECEIVER_POLL_MS = 250;
 
 export type TopologyPhase = 'idle' | 'receiving' | 'sending' | 'catching-up' | 'handing-over-hints' | 'left';
 
@@ -86,7 +88,7 @@ export interface TopologyDeps {
   /** Where stream progress is kept across restarts. */
   meta: MetaStore;
   rpc: PeerRpc;
-  /** Where StreamPartition, StreamPush and TopologyStatus are answered. */
+  /** Where StreamPartition, StreamPush (from a leaving node of the version before) and TopologyStatus are answered. */
   router: PeerRouter;
   admission: RecordAdmission;
   liveness: Liveness;
@@ -323,24 +325,56 @@ export class TopologyManager {
     this.end();
   }
 
+  /**
+   * Decommission: the new owners pull what they gain from this node as a joiner does (manifests,
+   * bulk applies, several partitions at once: catchUp below), while this node serves the chunks and
+   * polls each new owner until it holds all of it at this epoch; then it asks to be removed.
+   */
   private async leave(): Promise<void> {
     const { cluster, selfId } = this.deps;
     const target = cluster.targetRing;
     if (!target) return;
     const ring = cluster.ring;
+    const epoch = cluster.epoch;
     const held = ring.partitionsOf(selfId);
-    const jobs: { p: number; to: string }[] = [];
-    for (const p of [...held.primary, ...held.replica].sort((a, b) => a - b)) {
-      for (const to of target.preferenceList(p)) if (!ring.preferenceList(p).includes(to)) jobs.push({ p, to });
+    const gains = new Map<string, number>();
+    for (const p of [...held.primary, ...held.replica]) {
+      for (const to of target.preferenceList(p)) if (!ring.preferenceList(p).includes(to)) gains.set(to, (gains.get(to) ?? 0) + 1);
     }
-    this.begin('sending', jobs.length);
-    for (const { p, to } of jobs) {
+    const total = [...gains.values()].reduce((a, b) => a + b, 0);
+    this.begin('sending', total);
+    for (let poll = 0; ; poll++) {
       if (this.stopped || this.rerun) return;
-      await this.push(p, to);
+      const waiting = await this.receiversWaiting(gains, epoch);
+      this.progress.partitionsDone = total - [...waiting.values()].reduce((a, b) => a + b, 0);
+      if (waiting.size === 0) break;
+      if (poll % 40 === 39) this.deps.log.info({ waiting: Object.fromEntries(waiting) }, 'decommission: new owners still pulling their partitions from this node');
+      await sleepOn(this.deps.clock, RECEIVER_POLL_MS);
     }
-    this.deps.log.info({ moves: jobs.length, keys: this.progress.keys, bytes: this.progress.bytes }, 'decommission: every partition handed over; removing this node');
+    this.deps.log.info({ moves: total, receivers: [...gains.keys()] }, 'decommission: every new owner holds its partitions; removing this node');
     await this.deps.change({ op: 'remove', id: selfId });
     await this.finishLeaving();
+  }
+
+  /**
+   * The new owners that do not hold their gains yet, with at most how many partitions each still
+   * waits for: one holds them once it has caught up on this epoch (catchUp pulls a target ring's
+   * gains before it marks the epoch) with nothing pending. One that does not answer is waiting.
+   */
+  private async receiversWaiting(gains: ReadonlyMap<string, number>, epoch: number): Promise<Map<string, number>> {
+    const waiting = new Map<string, number>();
+    await Promise.all([...gains].map(async ([id, count]) => {
+      const peer = this.deps.cluster.member(id)?.peer;
+      try {
+        if (!peer) throw new Error(`no address for ${id}`);
+        const s = await this.deps.rpc.request(peer, { type: PeerMessageType.TopologyStatus }, this.deps.requestTimeoutMs);
+        if (s.epoch >= epoch && s.caughtUpEpoch >= epoch && s.pendingPartitions === 0) return;
+        waiting.set(id, Math.min(count, Math.max(1, s.pendingPartitions)));
+      } catch {
+        waiting.set(id, count);
+      }
+    }));
+    return waiting;
   }
 
   /** Partitions gained at this epoch (not received by a join) come from their previous holders. */
@@ -355,7 +389,12 @@ export class TopologyManager {
     const now = ring.partitionsOf(selfId);
     const owned = new Set([...now.primary, ...now.replica]);
     const gained = before ? [...owned].filter((p) => !before.preferenceList(p).includes(selfId) && !this.progressStore.isDone('receive', p)) : [];
-    const missing = [...new Set([...gained, ...[...owned].filter((p) => this.progressStore.isMissing(p))])].sort((a, b) => a - b);
+    // While a member leaves: what the target ring gives this node, pulled now from the current
+    // owners (the leaver among them), which waits for this node's catch-up before it goes.
+    const target = cluster.targetRing;
+    const coming = target ? target.partitionsOf(selfId) : undefined;
+    const incoming = coming ? [...coming.primary, ...coming.replica].filter((p) => !owned.has(p) && !this.progressStore.isDone('receive', p)) : [];
+    const missing = [...new Set([...gained, ...incoming, ...[...owned].filter((p) => this.progressStore.isMissing(p))])].sort((a, b) => a - b);
     await this.progressStore.setMissing(missing);
     if (missing.length > 0) {
       this.begin('catching-up', missing.length);
@@ -370,7 +409,9 @@ export class TopologyManager {
       this.deps.log.info({ partitions: missing.length, keys: this.progress.keys }, 'caught up on partitions gained at the new epoch');
       this.end();
     }
-    await this.progressStore.clear('receive');
+    // What the target ring gave stays marked received: once the leaver is removed, this node
+    // owns it and must not pull it again.
+    if (!target) await this.progressStore.clear('receive');
     await this.progressStore.markCaughtUp(epoch);
   }
 
@@ -485,50 +526,6 @@ export class TopologyManager {
       }
     }
     return false;
-  }
-
-  private async push(partition: number, to: string): Promise<void> {
-    const purpose = `send:${to}`;
-    if (this.progressStore.isDone(purpose, partition)) {
-      this.progress.partitionsDone++;
-      return;
-    }
-    await this.streaming(partition, this.deps.selfId, to, (moved) => this.pushStream(partition, to, purpose, moved));
-  }
-
-  private async pushStream(partition: number, to: string, purpose: string, moved: (bytes: number) => void): Promise<void> {
-    let after = this.progressStore.cursor(purpose, partition);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const address = this.deps.cluster.member(to)?.peer;
-        if (!address) throw new Error(`no address for ${to}`);
-        for (;;) {
-          const chunk = await readChunk(this.deps.reader, partition, after, this.deps.chunkBytes);
-          await this.throttle.take(chunk.bytes);
-          if (chunk.entries.length > 0 || chunk.done) {
-            // `last` lets the receiver record the partition as received (no second pull at removal).
-            await this.deps.rpc.request(address, { type: PeerMessageType.StreamPush, partition, entries: chunk.entries, last: chunk.done }, this.deps.requestTimeoutMs * 5);
-            this.progress.keys += chunk.entries.length;
-            this.progress.bytes += chunk.bytes;
-            this.streamed.sent += chunk.bytes;
-            moved(chunk.bytes);
-            if (chunk.entries.length > 0) {
-              after = chunk.entries[chunk.entries.length - 1][0];
-              await this.progressStore.advance(purpose, partition, after);
-            }
-          }
-          if (chunk.done) break;
-          if (this.stopped) return;
-        }
-        await this.progressStore.finish(purpose, partition);
-        this.progress.partitionsDone++;
-        return;
-      } catch (err) {
-        if (this.stopped) return;
-        this.deps.log.warn({ partition, to, err: isRingkvError(err) ? err.code : (err as Error).message }, 'push to new owner failed; retrying');
-        await sleepOn(this.deps.clock, Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
-      }
-    }
   }
 
   private begin(phase: TopologyPhase, total: number): void {
