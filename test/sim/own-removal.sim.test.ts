@@ -5,6 +5,8 @@
 // it, so none ever will). It must still learn that it was removed (it asks the members for the
 // membership, which they answer a former member), hand its hints over and report that it has
 // left, while the others hold every acknowledged write.
+// And a node cut off from every member while an operator removes it (it is not leaving): once the
+// cut heals, the members refuse its gossip as from a non-member, and that makes it ask them.
 import { describe, expect, test } from '@jest/globals';
 import { compareTimestamps, type Timestamp } from '@ringkv/core';
 import { PeerMessageType as T } from '../../packages/server/src/peer/message-types.js';
@@ -100,5 +102,39 @@ describe('a node that misses its own removal', () => {
   const seeds = process.env.SIM_OWN_REMOVAL_SEED ? [Number(process.env.SIM_OWN_REMOVAL_SEED)] : [1, 2, 3];
   test.each(seeds)('seed %i: learns it was removed, hands its hints over and leaves; no acknowledged write is lost', async (seed) => {
     expect(await missedRemoval(seed)).toEqual([]);
+  }, 120_000);
+});
+
+async function removedWhileCutOff(seed: number): Promise<string[]> {
+  const scheduler = new Scheduler(new Trace(200, false));
+  const root = new Prng(seed);
+  const network = new SimNetwork(scheduler, root.fork('network'));
+  const cluster = new SimCluster(scheduler, network, root.fork('cluster'), { ...DEFAULT_CLUSTER, nodes: 4, partitions: 16, antiEntropy: { manual: true } });
+  await scheduler.runUntilSettled(cluster.startAll(), 60_000, 'cluster start');
+  await scheduler.waitFor('a Raft leader', () => cluster.runtime('n1').raft.leader() !== null);
+  const leader = cluster.runtime('n1').raft.leader()!;
+  const cutId = ['n4', 'n3', 'n2', 'n1'].find((id) => id !== leader)!;
+  const others = ['n1', 'n2', 'n3', 'n4'].filter((id) => id !== cutId);
+  const cut = cluster.runtime(cutId);
+  network.partition([others, [cutId]]);
+  const survivor = cluster.runtime(leader);
+  // The operator removes it once the others see it down (as `cluster remove` wants), forced all the same.
+  await scheduler.waitFor(`${cutId} down`, () => !survivor.liveness.isUp(cutId), 120_000);
+  await scheduler.runUntilSettled(survivor.membership.change({ op: 'remove', id: cutId }, { force: true }), 60_000, 'remove');
+  const epoch = survivor.cluster.epoch;
+  await scheduler.runUntil(scheduler.nowMs + 5000);
+  const violations: string[] = [];
+  if (!cut.cluster.member(cutId)) violations.push(`${cutId} learned of its removal while still cut off`);
+  network.healPartitions();
+  await scheduler.waitFor(`${cutId} to learn it was removed and hand over`, () => cut.topology.left, 120_000);
+  if (cut.cluster.member(cutId)) violations.push(`${cutId} still lists itself at epoch ${cut.cluster.epoch}`);
+  if (cut.cluster.epoch < epoch) violations.push(`${cutId} serves epoch ${cut.cluster.epoch}, the others ${epoch}`);
+  for (const id of ['n1', 'n2', 'n3', 'n4']) await scheduler.runUntilSettled(cluster.stop(id), 60_000, `stop ${id}`);
+  return violations;
+}
+
+describe('a node removed while it was cut off', () => {
+  test.each([1, 2])('seed %i: once the cut heals, the members refuse its gossip, it asks them, learns it was removed and hands over', async (seed) => {
+    expect(await removedWhileCutOff(seed)).toEqual([]);
   }, 120_000);
 });

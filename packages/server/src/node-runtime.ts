@@ -163,6 +163,7 @@ export class NodeRuntime {
       // A peer is ahead (this node missed Raft traffic, e.g. behind a partition): fetch its
       // membership and serve with it now; the assignment travels with it, so the ring matches.
       onHigherEpoch: (fromId, epoch, hint) => void this.fetchEpoch(fromId, epoch, hint.peer),
+      onRefusedAsNonMember: () => void this.membership.checkOwnRemoval(),
       intervalMs: config.gossipIntervalMs, fanout: config.gossipFanout, phiThreshold: config.phiThreshold,
       timeoutMs: Math.min(config.requestTimeoutMs, config.gossipIntervalMs),
       prng: prng.fork('gossip'), logger: logger.child({ component: 'gossip' }),

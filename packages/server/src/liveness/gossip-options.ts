@@ -35,6 +35,11 @@ export interface GossipServiceDeps {
   readonly epoch: () => number;
   /** Some member knows a higher epoch: fetch the newer membership (from hint.peer). */
   readonly onHigherEpoch?: (fromId: string, epoch: number, hint: HigherEpochHint) => void;
+  /**
+   * A member refused this node's gossip as from a non-member: this node may have been removed
+   * without hearing so (cut off while the removal committed).
+   */
+  readonly onRefusedAsNonMember?: (fromId: string) => void;
   /** Gossip round interval (config gossipIntervalMs, default 1000). */
   readonly intervalMs?: number;
   /** Peers per round (config gossipFanout, default 3). */

@@ -24,7 +24,7 @@ import {
 } from '@ringkv/core';
 import type { TimerHandle } from '../clock.js';
 import { ShuttingDownError } from '../errors.js';
-import { isPeerUnreachable } from '../peer/peer-errors.js';
+import { isPeerUnreachable, PeerForbiddenError, PeerRemoteError } from '../peer/peer-errors.js';
 import { PeerMessageType as T } from '../peer/message-types.js';
 import type { PeerIdentity } from '../peer/transport.js';
 import type { ReplyOf, RequestOf } from '../protocol/peer-messages.js';
@@ -208,6 +208,7 @@ export class GossipService {
       if (this.stopped) return;
       // Unreachable or refused is evidence; a timeout or a remote error only says it is slow or odd.
       if (isPeerUnreachable(err)) this.report(to, false);
+      if (err instanceof PeerRemoteError && err.remoteCode === PeerForbiddenError.code) this.deps.onRefusedAsNonMember?.(to);
       this.deps.logger?.debug({ peer: to, err }, 'gossip exchange failed');
       return;
     }

@@ -33,6 +33,8 @@ export interface RefusedEntry {
 
 /** Refusals kept: enough to see what went wrong lately. */
 const REFUSALS_KEPT = 16;
+/** A refused node asks the members whether it was removed at most this often. */
+const OWN_REMOVAL_CHECK_MS = 5000;
 
 export interface ChangeOptions {
   /** Skip the checks before proposing (an operator's --force, or the node's own moves). */
@@ -65,6 +67,8 @@ export class MembershipService {
   private readonly waiters: Waiter[] = [];
   private readonly outcomes = new Map<number, ChangeOutcome>();
   private reconciling = false;
+  private checkingRemoval = false;
+  private lastRemovalCheckMs = -Infinity;
   /** The latest committed entries that were refused, newest last. */
   readonly refusals: RefusedEntry[] = [];
 
@@ -166,6 +170,27 @@ export class MembershipService {
         if (removed) return removed;
       }
       throw err;
+    }
+  }
+
+  /**
+   * A member refused this node as a non-member (gossip): it may have been removed while cut off,
+   * and no Raft entry will tell it (the group no longer includes it). Asks the members, at most
+   * once per OWN_REMOVAL_CHECK_MS; a removal found is applied, and the topology then stops serving
+   * and hands the hints over as after a leave.
+   */
+  async checkOwnRemoval(): Promise<void> {
+    const now = this.deps.clock.nowMs();
+    if (this.checkingRemoval || now - this.lastRemovalCheckMs < OWN_REMOVAL_CHECK_MS) return;
+    if (!this.deps.cluster.ready || !this.deps.cluster.member(this.deps.selfId)) return;
+    this.checkingRemoval = true;
+    this.lastRemovalCheckMs = now;
+    try {
+      await this.learnOwnRemoval();
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message }, 'could not check with the members whether this node was removed');
+    } finally {
+      this.checkingRemoval = false;
     }
   }
 
