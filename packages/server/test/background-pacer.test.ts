@@ -4,8 +4,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { PACE_MAX_WAIT_MS, PACE_MIN_FRACTION } from '@ringkv/core';
 import { BackgroundPacer } from '../src/time/background-pacer.js';
-import { ByteThrottle } from '../src/handoff/throttle.js';
-import { TokenBucket } from '../src/anti-entropy/token-bucket.js';
+import { TokenBucket } from '../src/time/token-bucket.js';
 import { ManualClock } from '../../../test/support/manual-clock.js';
 
 /** Whether p has settled after the microtasks now queued. */
@@ -69,8 +68,8 @@ describe('BackgroundPacer', () => {
   });
 
   test.each([
-    ['a stream\'s byte throttle', (clock: ManualClock, pacer: BackgroundPacer) => new ByteThrottle(clock, 1 << 30, pacer).take(1)],
-    ['anti-entropy\'s token bucket, even unlimited', (clock: ManualClock, pacer: BackgroundPacer) => new TokenBucket(clock, Infinity, Infinity, pacer).take(1)],
+    ['a token bucket with a rate (a stream\'s bytes)', (clock: ManualClock, pacer: BackgroundPacer) => new TokenBucket(clock, 1 << 30, 1 << 30, pacer).take(1)],
+    ['an unlimited token bucket', (clock: ManualClock, pacer: BackgroundPacer) => new TokenBucket(clock, Infinity, Infinity, pacer).take(1)],
   ])('%s waits on the pace', async (_name, take) => {
     const clock = new ManualClock(0);
     const pacer = new BackgroundPacer({ clock, targetLagMs: 10, sampleMs: 100 });

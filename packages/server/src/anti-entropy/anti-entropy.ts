@@ -25,7 +25,7 @@ import { answerBucketEntries, answerMerkleLevel } from './round-responder.js';
 import { RoundScheduler, type RoundJob } from './round-scheduler.js';
 import { TombstonePurger } from './tombstone-purger.js';
 import type { Pace } from '../time/background-pacer.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../time/token-bucket.js';
 import { rebuildTree } from './tree-rebuild.js';
 import type { PartitionStatus, AntiEntropyStatus } from './ae-status.js';
 

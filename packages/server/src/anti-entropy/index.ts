@@ -5,4 +5,4 @@ export { antiEntropyOptions, ANTI_ENTROPY_DEFAULTS, type AntiEntropyOptions } fr
 export type { AntiEntropyStatus, PartitionStatus, PeerRoundStatus } from './ae-status.js';
 export type { RoundOutcome, RoundResult } from './round-initiator.js';
 export { PartitionTrees } from './partition-trees.js';
-export { TokenBucket } from './token-bucket.js';
+export { TokenBucket } from '../time/token-bucket.js';

@@ -10,7 +10,7 @@ import type { RecordAdmission } from '../replica/record-admission.js';
 import type { AntiEntropyMetrics } from './ae-metrics.js';
 import type { AntiEntropyOptions } from './anti-entropy-options.js';
 import type { PartitionTrees } from './partition-trees.js';
-import type { TokenBucket } from './token-bucket.js';
+import type { TokenBucket } from '../time/token-bucket.js';
 
 export interface RoundContext {
   /** This replica's data, read only: writes go through the store. */

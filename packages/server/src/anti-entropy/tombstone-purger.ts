@@ -19,7 +19,7 @@ import type { Clock } from '../clock.js';
 import type { ReplicaStore } from '../replica/replica-store.js';
 import type { AntiEntropyMetrics } from './ae-metrics.js';
 import type { PartitionTrees } from './partition-trees.js';
-import type { TokenBucket } from './token-bucket.js';
+import type { TokenBucket } from '../time/token-bucket.js';
 import { afterTurn, type NextTurn } from '../clock.js';
 
 export interface PurgeDeps {

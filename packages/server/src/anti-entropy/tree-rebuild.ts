@@ -15,7 +15,7 @@ import type { PartitionReader, ScannedPair } from '../replica/partition-reader.j
 import type { ReplicaStore } from '../replica/replica-store.js';
 import type { Logger } from '../observability/logger.js';
 import type { PartitionTrees } from './partition-trees.js';
-import type { TokenBucket } from './token-bucket.js';
+import type { TokenBucket } from '../time/token-bucket.js';
 
 /** No key is empty (keys are 1 to 1024 bytes), so a purge of it only waits for the applies before it. */
 const BARRIER_KEY = new Uint8Array(0);

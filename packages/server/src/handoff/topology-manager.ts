@@ -38,7 +38,7 @@ import { AppliedChunks, pullPartition, type PullDeps } from './stream-pull.js';
 import { ListedChunks, manifestOf, readListedChunk, readManifestChunks } from './stream-source.js';
 import { PartitionNotHeldError } from './handoff-errors.js';
 import { StreamProgress } from './stream-progress.js';
-import { ByteThrottle } from './throttle.js';
+import { TokenBucket } from '../time/token-bucket.js';
 import type { Pace } from '../time/background-pacer.js';
 
 export { PartitionNotHeldError } from './handoff-errors.js';
@@ -112,9 +112,9 @@ export interface TopologyDeps {
 
 export class TopologyManager {
   private readonly progressStore: StreamProgress;
-  private readonly throttle: ByteThrottle;
+  private readonly throttle: TokenBucket;
   /** The chunks this node serves to pulling peers share one budget of their own. */
-  private readonly serveThrottle: ByteThrottle;
+  private readonly serveThrottle: TokenBucket;
   private readonly applyDeps: ApplyChunkDeps;
   /** Packings of manifests served lately, for the chunk fetches that follow (read once). */
   private readonly listed: ListedChunks;
@@ -131,8 +131,9 @@ export class TopologyManager {
 
   constructor(private readonly deps: TopologyDeps) {
     this.progressStore = new StreamProgress(deps.meta);
-    this.throttle = new ByteThrottle(deps.clock, deps.bytesPerSec, deps.pace);
-    this.serveThrottle = new ByteThrottle(deps.clock, deps.bytesPerSec, deps.pace);
+    // A second's worth of burst, as the byte rate a config sets.
+    this.throttle = new TokenBucket(deps.clock, deps.bytesPerSec, deps.bytesPerSec, deps.pace);
+    this.serveThrottle = new TokenBucket(deps.clock, deps.bytesPerSec, deps.bytesPerSec, deps.pace);
     // Room for several pullers' windows: past it a fetch reads its chunk again.
     this.listed = new ListedChunks(deps.clock, LISTED_CHUNKS * deps.chunkBytes);
     this.applyDeps = {

@@ -2,7 +2,7 @@
 // when a peer comes back up.
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { keyspaceRange } from '@ringkv/storage';
-import { TokenBucket } from '../../src/anti-entropy/token-bucket.js';
+import { TokenBucket } from '../../src/time/token-bucket.js';
 import { antiEntropyOptions } from '../../src/anti-entropy/anti-entropy-options.js';
 import { buildConfig } from '../../src/config/config.js';
 import { ManualClock } from '../../../../test/support/manual-clock.js';

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { AntiEntropyMetrics } from '../../src/anti-entropy/ae-metrics.js';
 import { PartitionTrees } from '../../src/anti-entropy/partition-trees.js';
 import { TombstonePurger } from '../../src/anti-entropy/tombstone-purger.js';
-import { TokenBucket } from '../../src/anti-entropy/token-bucket.js';
+import { TokenBucket } from '../../src/time/token-bucket.js';
 import { ReplicaStore } from '../../src/replica/replica-store.js';
 import { PartitionReader } from '../../src/replica/partition-reader.js';
 import { ManualClock } from '../../../../test/support/manual-clock.js';

@@ -6,7 +6,7 @@ import { PartitionTree, decodeRecordHeader } from '@ringkv/core';
 import { MemoryEngine, dataKey, partitionRange } from '@ringkv/storage';
 import { pino } from 'pino';
 import { PartitionTrees } from '../../src/anti-entropy/partition-trees.js';
-import { TokenBucket } from '../../src/anti-entropy/token-bucket.js';
+import { TokenBucket } from '../../src/time/token-bucket.js';
 import { rebuildTree } from '../../src/anti-entropy/tree-rebuild.js';
 import { ReplicaStore } from '../../src/replica/replica-store.js';
 import { PartitionReader } from '../../src/replica/partition-reader.js';

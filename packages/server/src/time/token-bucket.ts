@@ -1,11 +1,11 @@
-// A rate budget on an injected clock: take(n) spends n tokens and, if that leaves the bucket in
+// A rate budget on an injected clock (anti-entropy's bytes and scanned entries, streaming's bytes): take(n) spends n tokens and, if that leaves the bucket in
 // debt, waits until the refill has paid it back. Debt (rather than refusal) lets one message larger
 // than the burst through while still holding the average rate; charge(n) spends without waiting,
 // for work done on a peer's behalf that must answer promptly but still slows our own rounds.
 // take() also waits its turn by the background pace (time/background-pacer.ts), even when the rate
 // is unlimited; charge() does not.
 import { sleepOn, type Clock } from '../clock.js';
-import { UNPACED, type Pace } from '../time/background-pacer.js';
+import { UNPACED, type Pace } from './background-pacer.js';
 
 export class TokenBucket {
   private tokens: number;
