@@ -20,7 +20,7 @@ import { directoryBytes, registerDiskMetrics } from './observability/disk-metric
 import type { PeerTransport } from './peer/transport.js';
 import { WsTransport } from './peer/ws-transport.js';
 import { peerFrameCapBytes } from './protocol/frame-limits.js';
-import { ANTI_ENTROPY_DEFAULTS } from './anti-entropy/anti-entropy-options.js';
+import { ANTI_ENTROPY_DEFAULTS, treeBucketsFor } from './anti-entropy/anti-entropy-options.js';
 
 /** Injected dependencies (the simulator and tests replace them); user options live in NodeConfig. */
 export interface NodeComponents {
@@ -139,7 +139,7 @@ export class RingkvNode {
       frameTargetBytes,
       maxFrameBytes: peerFrameCapBytes({
         partitions: cfg.partitions, maxKeyBytes: cfg.maxKeyBytes, maxValueBytes: cfg.maxValueBytes, streamChunkBytes: cfg.streamChunkBytes,
-        antiEntropyPageBytes: ANTI_ENTROPY_DEFAULTS.pageBytes, treeBuckets: ANTI_ENTROPY_DEFAULTS.buckets, frameTargetBytes,
+        antiEntropyPageBytes: ANTI_ENTROPY_DEFAULTS.pageBytes, treeBuckets: treeBucketsFor(cfg.partitions), frameTargetBytes,
       }),
       maxPendingHandshakes: cfg.maxPendingHandshakes, maxGuestConnections: cfg.maxGuestConnections,
       maxInboundPerConnection: cfg.maxInboundRequestsPerPeer, maxQueuedBytesPerConnection: cfg.maxPeerReplyQueueBytes,

@@ -38,7 +38,8 @@ export interface AntiEntropyOptions {
 const MiB = 1024 * 1024;
 
 export const ANTI_ENTROPY_DEFAULTS: Omit<AntiEntropyOptions, 'intervalMs' | 'tombstoneGraceMs' | 'requestTimeoutMs'> = Object.freeze({
-  // 1024 buckets, fanout 16: ~9 KiB per partition; a differing bucket of a 1M-key partition is ~1000 keys.
+  // 1024 buckets, fanout 16: ~9 KiB per partition; a differing bucket of a 1M-key partition is ~1000
+  // keys. Fewer above Q=256 (treeBucketsFor).
   buckets: DEFAULT_TREE_BUCKETS,
   fanout: DEFAULT_TREE_FANOUT,
   // One round at a time: repair is background work and must not compete with clients for the disk.
@@ -55,12 +56,27 @@ export const ANTI_ENTROPY_DEFAULTS: Omit<AntiEntropyOptions, 'intervalMs' | 'tom
   maxPurgeCandidates: 10_000,
 });
 
+/** Leaf buckets of all of a node's partition trees, at most: 1024 a partition at Q=256 (the default). */
+const TREE_BUCKETS_PER_NODE = 256 * DEFAULT_TREE_BUCKETS;
+
+/**
+ * Leaf buckets per partition tree at Q partitions: 1024 up to Q=256, then fewer, down to one level
+ * of fanout, so that a node's trees stay bounded whatever Q: at Q=65536, 1024 buckets made 65536
+ * trees of ~11 KiB, ~720 MiB on a node holding every partition. A bucket still holds about as many
+ * keys as at Q=256. Every node computes the same from the cluster's Q (the tree shape is checked
+ * at each round).
+ */
+export function treeBucketsFor(partitions: number): number {
+  return Math.max(DEFAULT_TREE_FANOUT, Math.min(DEFAULT_TREE_BUCKETS, TREE_BUCKETS_PER_NODE / partitions));
+}
+
 export function antiEntropyOptions(config: NodeConfig, over: Partial<AntiEntropyOptions> = {}): AntiEntropyOptions {
   const o: AntiEntropyOptions = {
     intervalMs: config.antiEntropyIntervalMs,
     tombstoneGraceMs: config.tombstoneGraceMs,
     requestTimeoutMs: config.requestTimeoutMs,
     ...ANTI_ENTROPY_DEFAULTS,
+    buckets: treeBucketsFor(config.partitions),
     retryMs: Math.min(ANTI_ENTROPY_DEFAULTS.retryMs, config.antiEntropyIntervalMs),
     manual: config.antiEntropy === 'passive',
     ...over,

@@ -51,6 +51,11 @@ export class PartitionTrees {
     return [...this.slots.keys()].sort((a, b) => a - b);
   }
 
+  /** Whether the partition has a tree (built or being rebuilt). O(1): runJob asks it per round. */
+  has(partition: number): boolean {
+    return this.slots.has(partition);
+  }
+
   /** Starts tracking a partition with an empty tree in the rebuilding state; false if tracked. */
   add(partition: number): boolean {
     if (this.slots.has(partition)) return false;

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { keyspaceRange } from '@ringkv/storage';
 import { TokenBucket } from '../../src/time/token-bucket.js';
-import { antiEntropyOptions } from '../../src/anti-entropy/anti-entropy-options.js';
+import { antiEntropyOptions, treeBucketsFor } from '../../src/anti-entropy/anti-entropy-options.js';
 import { buildConfig } from '../../src/config/config.js';
 import { ManualClock } from '../../../../test/support/manual-clock.js';
 import { AeKit, dump, ts, type TestNode } from './ae-test-kit.js';
@@ -150,6 +150,13 @@ describe('the round scheduler', () => {
       const p = kit.partitionOf(`k${i}`);
       if (shared.includes(p)) expect(await kit.text(n2, `k${i}`)).toBe(`v${i}`);
     }
+  });
+
+  test.each([
+    [1, 1024], [256, 1024], [512, 512], [1024, 256], [4096, 64], [16384, 16], [65536, 16],
+  ])('Q=%i: %i leaf buckets per partition tree (a node\'s trees stay bounded as Q grows)', (q, buckets) => {
+    expect(treeBucketsFor(q)).toBe(buckets);
+    expect(antiEntropyOptions(buildConfig({ id: 'n1', partitions: q })).buckets).toBe(buckets);
   });
 
   test('antiEntropy: passive starts no round when a peer comes back, yet answers the rounds an active peer starts', async () => {
