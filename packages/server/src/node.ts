@@ -1,6 +1,6 @@
 // One ringkv node: opens its engine, serves the client API, and shuts down gracefully.
 import { openEngine, type Engine } from '@ringkv/storage';
-import { Prng, type MembershipCommand } from '@ringkv/core';
+import { ownersRing, Prng, type MembershipCommand } from '@ringkv/core';
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from './clock.js';
 import { parseAddress, type NodeConfig } from './config/config.js';
@@ -150,13 +150,21 @@ export class RingkvNode {
     });
     // One lag monitor for the load shedder and the background pacer.
     const loopLag = (this.loopLag = new LoopLagMonitor());
+    const assigner = new WorkerRingAssigner(this.log);
     const runtime = new NodeRuntime(cfg, {
       clock: this.clock, engine: this.engine, transport, logger: this.log, metrics: this.metrics, prng, loopLag,
-      ringAssigner: new WorkerRingAssigner(this.log),
+      ringAssigner: assigner,
       ...(!this.components.engine && cfg.engine !== 'memory' ? { diskBytes: () => directoryBytes(cfg.data) } : {}),
     });
     this.runtime = runtime;
     runtimeRef = runtime;
+    // The first membership this process serves warms the ring worker (see WorkerRingAssigner.warmUp).
+    let warmed = false;
+    runtime.cluster.onChange((m) => {
+      if (warmed || !m.assignment) return;
+      warmed = true;
+      assigner.warmUp(ownersRing(m.members, m.partitions, m.replicas, m.assignment));
+    });
     runtime.onFatal = (err) => {
       this.log.fatal({ err }, 'stopping after a fatal error');
       void this.stop().finally(() => { process.exitCode = 1; });

@@ -15,8 +15,6 @@ import type { RingAssigner } from './ring-assigner.js';
 export const OFF_LOOP_MIN_PARTITIONS = 2048;
 /** Requests beyond this many in the worker's queue are computed here (only membership changes ask). */
 const MAX_PENDING = 32;
-/** An idle worker is stopped (its isolate holds memory); the next large ring starts one again. */
-const IDLE_MS = 30_000;
 /** After this many worker failures every ring is computed here. */
 const MAX_FAILURES = 3;
 
@@ -54,7 +52,6 @@ export class WorkerRingAssigner implements RingAssigner {
   /** The packed form of rings this assigner returned: sent back as `previous` without packing again. */
   private readonly packedOf = new WeakMap<Assignment, PackedAssignment>();
   private failures = 0;
-  private idleTimer?: NodeJS.Timeout;
   private closed = false;
 
   constructor(
@@ -76,16 +73,24 @@ export class WorkerRingAssigner implements RingAssigner {
       return Promise.resolve(assignRingOrError(req));
     }
     const id = this.nextId++;
-    clearTimeout(this.idleTimer);
     return new Promise((resolve) => {
       this.pending.set(id, { req, resolve });
       worker.postMessage({ id, req: { members: req.members, partitions: req.partitions, replicas: req.replicas, previous } });
     });
   }
 
+  /**
+   * Computes a ring and drops it, so that V8 has compiled the solver before a membership change
+   * needs it: a cold worker took 180-280 ms for a join at Q=65536 (scripts/ring-stall-bench.mjs),
+   * and Raft's apply waits for the two rings of a change, long enough for a leader's heartbeats to
+   * pause past an election timeout. The worker then stays up (an idle one would go cold again).
+   */
+  warmUp(req: RingRequest): void {
+    if (req.partitions >= this.minPartitions) void this.compute(req);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.idleTimer);
     const worker = this.worker;
     this.worker = undefined;
     this.computeHere('the node is stopping');
@@ -113,7 +118,6 @@ export class WorkerRingAssigner implements RingAssigner {
     const p = typeof m?.id === 'number' ? this.pending.get(m.id) : undefined;
     if (!p) return;
     this.pending.delete(m.id as number);
-    if (this.pending.size === 0) this.idleTimer = setTimeout(() => this.stopIdle(), IDLE_MS).unref();
     if (typeof m.error === 'string') return p.resolve(new Error(m.error));
     try {
       if (!m.packed) throw new Error(typeof m.failed === 'string' ? m.failed : 'an answer with no ring');
@@ -140,12 +144,5 @@ export class WorkerRingAssigner implements RingAssigner {
     this.pending.clear();
     if (waiting.length > 0) this.log.debug({ why, requests: waiting.length }, 'ring requests computed on the event loop');
     for (const p of waiting) p.resolve(assignRingOrError(p.req));
-  }
-
-  private stopIdle(): void {
-    if (this.pending.size > 0 || !this.worker) return;
-    const worker = this.worker;
-    this.worker = undefined;
-    void worker.terminate();
   }
 }
