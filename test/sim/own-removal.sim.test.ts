@@ -23,16 +23,23 @@ const CUT_MS = 4000;
 
 interface ChangeRequest { type: number; cmd?: { op?: string; id?: string } }
 
-async function missedRemoval(seed: number): Promise<string[]> {
+const ids = ['n1', 'n2', 'n3', 'n4'];
+
+/** Four nodes started under simulation, with a Raft leader; `other` is the last node that does not lead. */
+async function fourNodes(seed: number) {
   const scheduler = new Scheduler(new Trace(200, false));
   const root = new Prng(seed);
   const network = new SimNetwork(scheduler, root.fork('network'));
   const cluster = new SimCluster(scheduler, network, root.fork('cluster'), { ...DEFAULT_CLUSTER, nodes: 4, partitions: 16, antiEntropy: { manual: true } });
   await scheduler.runUntilSettled(cluster.startAll(), 60_000, 'cluster start');
-  const ids = ['n1', 'n2', 'n3', 'n4'];
   await scheduler.waitFor('a Raft leader', () => cluster.runtime('n1').raft.leader() !== null);
   const leader = cluster.runtime('n1').raft.leader()!;
-  const leaverId = [...ids].reverse().find((id) => id !== leader)!;
+  const other = [...ids].reverse().find((id) => id !== leader)!;
+  return { scheduler, root, network, cluster, leader, other };
+}
+
+async function missedRemoval(seed: number): Promise<string[]> {
+  const { scheduler, root, network, cluster, other: leaverId } = await fourNodes(seed);
   const stayers = ids.filter((id) => id !== leaverId);
   const leaver = cluster.runtime(leaverId);
 
@@ -106,15 +113,8 @@ describe('a node that misses its own removal', () => {
 });
 
 async function removedWhileCutOff(seed: number): Promise<string[]> {
-  const scheduler = new Scheduler(new Trace(200, false));
-  const root = new Prng(seed);
-  const network = new SimNetwork(scheduler, root.fork('network'));
-  const cluster = new SimCluster(scheduler, network, root.fork('cluster'), { ...DEFAULT_CLUSTER, nodes: 4, partitions: 16, antiEntropy: { manual: true } });
-  await scheduler.runUntilSettled(cluster.startAll(), 60_000, 'cluster start');
-  await scheduler.waitFor('a Raft leader', () => cluster.runtime('n1').raft.leader() !== null);
-  const leader = cluster.runtime('n1').raft.leader()!;
-  const cutId = ['n4', 'n3', 'n2', 'n1'].find((id) => id !== leader)!;
-  const others = ['n1', 'n2', 'n3', 'n4'].filter((id) => id !== cutId);
+  const { scheduler, network, cluster, leader, other: cutId } = await fourNodes(seed);
+  const others = ids.filter((id) => id !== cutId);
   const cut = cluster.runtime(cutId);
   network.partition([others, [cutId]]);
   const survivor = cluster.runtime(leader);
@@ -129,7 +129,7 @@ async function removedWhileCutOff(seed: number): Promise<string[]> {
   await scheduler.waitFor(`${cutId} to learn it was removed and hand over`, () => cut.topology.left, 120_000);
   if (cut.cluster.member(cutId)) violations.push(`${cutId} still lists itself at epoch ${cut.cluster.epoch}`);
   if (cut.cluster.epoch < epoch) violations.push(`${cutId} serves epoch ${cut.cluster.epoch}, the others ${epoch}`);
-  for (const id of ['n1', 'n2', 'n3', 'n4']) await scheduler.runUntilSettled(cluster.stop(id), 60_000, `stop ${id}`);
+  for (const id of ids) await scheduler.runUntilSettled(cluster.stop(id), 60_000, `stop ${id}`);
   return violations;
 }
 
