@@ -19,6 +19,35 @@ export type MerkleLevelReplyBody = ReplyOf<typeof T.MerkleLevel>;
 export type BucketEntriesBody = RequestOf<typeof T.BucketEntries>;
 export type BucketEntriesReplyBody = ReplyOf<typeof T.BucketEntries>;
 
+/** "Give me your root hashes of these partitions' trees" (a batch of rounds' first step). */
+export type MerkleRootsBody = RequestOf<typeof T.MerkleRoots>;
+export type MerkleRootsReplyBody = ReplyOf<typeof T.MerkleRoots>;
+
+/** What a MerkleRoots reply says of each partition asked, one byte each. */
+export const RootState = {
+  /** The peer's tree is still being rebuilt. */
+  NotReady: 0,
+  /** The peer's tree is ready; its root hash is in the reply. */
+  Ready: 1,
+  /** One of the two is not a replica of the partition (for the peer, now). */
+  NotReplica: 2,
+} as const;
+
+/** Partitions as 4 bytes each; unpacking checks the length and that each is below `partitions` (Q). */
+export const packPartitions = packBuckets;
+
+export function unpackPartitions(bytes: Uint8Array, partitions: number): number[] {
+  if (bytes.length % 4 !== 0) throw new TypeError(`partition list of ${bytes.length} bytes, not a multiple of 4`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length; i += 4) {
+    const p = view.getUint32(i);
+    if (p >= partitions) throw new TypeError(`partition ${p} outside 0..${partitions - 1}`);
+    out.push(p);
+  }
+  return out;
+}
+
 export function packHashes(hashes: readonly bigint[]): Uint8Array {
   const out = new Uint8Array(8 * hashes.length);
   const view = new DataView(out.buffer);

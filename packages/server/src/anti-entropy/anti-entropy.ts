@@ -22,6 +22,7 @@ import { PartitionTrees } from './partition-trees.js';
 import type { RoundContext } from './round-context.js';
 import { runRound, type RoundResult } from './round-initiator.js';
 import { answerBucketEntries, answerMerkleLevel } from './round-responder.js';
+import { MERKLE_ROOTS_MAX, answerMerkleRoots, checkRoots, type RootVerdict } from './root-check.js';
 import { RoundScheduler, type RoundJob } from './round-scheduler.js';
 import { TombstonePurger } from './tombstone-purger.js';
 import type { Pace } from '../time/background-pacer.js';
@@ -97,11 +98,13 @@ export class AntiEntropy {
     });
     this.scheduler = new RoundScheduler({
       clock, random: () => deps.prng.next(), intervalMs: options.intervalMs,
-      maxConcurrent: options.maxConcurrentRounds, peersOf: (p) => this.peersOf(p), run: (job) => this.runJob(job),
+      maxConcurrent: options.maxConcurrentRounds, maxRootBatch: MERKLE_ROOTS_MAX, peersOf: (p) => this.peersOf(p),
+      checkRoots: (peer, partitions) => this.checkRootsJob(peer, partitions), run: (job) => this.runJob(job),
     });
     deps.store.onChange(this.trees.onChange);
     deps.router.on(PeerMessageType.MerkleLevel, 'member', (from, body) => answerMerkleLevel(this.ctx, from, body));
     deps.router.on(PeerMessageType.BucketEntries, 'member', (from, body) => answerBucketEntries(this.ctx, from, body));
+    deps.router.on(PeerMessageType.MerkleRoots, 'member', (from, body) => answerMerkleRoots(this.ctx, from, body));
     deps.cluster.onChange(() => this.syncPartitions());
     deps.liveness.onUp((peer) => this.onPeerUp(peer));
   }
@@ -246,16 +249,55 @@ export class AntiEntropy {
     for (const p of this.trees.partitions()) if (ring.preferenceList(p).includes(peer)) this.scheduler.trigger(p, [peer]);
   }
 
-  private async runJob(job: RoundJob): Promise<void> {
-    if (this.stopped) return;
-    const { partition, peer } = job;
+  /** Whether a due round of partition with peer should run now (false: dropped, or retried later). */
+  private due(partition: number, peer: string): boolean {
     // has(), not partitions().includes(): that sorted every partition per round (at Q=65536, 10 s of
     // a node's first 45 s).
-    if (!this.peersOf(partition).includes(peer) || !this.trees.has(partition)) return;
+    if (this.stopped || !this.peersOf(partition).includes(peer) || !this.trees.has(partition)) return false;
     if (this.trees.isRebuilding(partition)) {
-      this.scheduler.retryLater(job, this.options.retryMs);
-      return;
+      this.scheduler.retryLater({ partition, peer }, this.options.retryMs);
+      return false;
     }
+    return true;
+  }
+
+  /**
+   * The rounds of partitions with peer, as far as their roots tell: those in sync are done here,
+   * the partitions returned get a full round. A peer that cannot answer the check (an older
+   * version, an error) gets full rounds, which find out for themselves.
+   */
+  private async checkRootsJob(peer: string, partitions: number[]): Promise<readonly number[]> {
+    const due = partitions.filter((p) => this.due(p, peer));
+    if (due.length === 0) return [];
+    if (!this.deps.liveness.isUp(peer)) return due; // each records peer-down without a request
+    const startedAtMs = this.deps.clock.nowMs();
+    let verdicts: Map<number, RootVerdict>;
+    try {
+      verdicts = await checkRoots(this.ctx, peer, due);
+    } catch {
+      return due;
+    }
+    const full: number[] = [];
+    for (const partition of due) {
+      const verdict = verdicts.get(partition);
+      if (verdict === 'differs') {
+        full.push(partition);
+        continue;
+      }
+      const outcome = verdict === 'in-sync' || verdict === 'not-ready' || verdict === 'peer-not-ready' ? verdict : 'failed';
+      const result: RoundResult = { ...this.emptyResult(partition, peer), startedAtMs, outcome };
+      if (outcome === 'failed') result.error = `${peer} does not count both nodes as replicas of partition ${partition}`;
+      this.record(result, ++this.seq);
+      this.metrics.rounds.inc({ outcome });
+      if (outcome === 'in-sync') await this.afterSuccess(partition);
+      else if (outcome !== 'failed') this.scheduler.retryLater({ partition, peer }, this.options.retryMs);
+    }
+    return full;
+  }
+
+  private async runJob(job: RoundJob): Promise<void> {
+    const { partition, peer } = job;
+    if (!this.due(partition, peer)) return;
     const result = await this.runRound(partition, peer);
     if (result.outcome === 'peer-not-ready' || result.outcome === 'not-ready') this.scheduler.retryLater(job, this.options.retryMs);
     if (result.outcome === 'failed' && !this.stopped) this.deps.log.debug({ partition, peer, error: result.error }, 'anti-entropy round failed');

@@ -15,7 +15,8 @@ import {
 import { applyEntries, purgeable, scanPacer, storedRecord, type RoundContext } from './round-context.js';
 import { scanBuckets } from './partition-scan.js';
 
-function checkShape(ctx: RoundContext, body: { buckets: number; fanout?: number }): void {
+/** Both trees must have the same buckets and fanout, or their hashes cannot be compared. */
+export function checkShape(ctx: RoundContext, body: { buckets: number; fanout?: number }): void {
   const { buckets, fanout } = ctx.trees.shape;
   if (body.buckets !== buckets || (body.fanout !== undefined && body.fanout !== fanout)) {
     throw new MerkleShapeError(`peer tree shape ${body.buckets}/${body.fanout ?? '?'} differs from ${buckets}/${fanout}`, {

@@ -29,6 +29,9 @@ export const PeerMessageType = {
   MerkleLevelReply: 41,
   BucketEntries: 42,
   BucketEntriesReply: 43,
+  /** The root hashes of many partitions' trees at once: a round starts only where they differ. */
+  MerkleRoots: 44,
+  MerkleRootsReply: 45,
   /** Partition streaming during topology changes. */
   StreamPartition: 50,
   StreamPartitionChunk: 51,

@@ -23,6 +23,8 @@ export const STREAM_CHUNK_MAX_BYTES = 8 * 1024 * 1024;
 export const STREAM_MANIFEST_CHUNKS_MAX = 32;
 /** Entries of one message (stream chunk, anti-entropy step); the frame cap bounds their bytes anyway. */
 const ENTRIES_MAX = 1 << 20;
+/** Partitions one MerkleRoots request asks about at most (8 KiB of hashes in the reply). */
+export const MERKLE_ROOTS_MAX = 1024;
 /** Members of a cluster, voters and learners included: far above any real cluster. */
 export const MEMBERS_MAX = 4096;
 /** One Raft entry holds one membership command (JSON of a few hundred bytes). */
@@ -128,6 +130,14 @@ export function peerSchemas(l: ProtocolLimits) {
         depth: SafeInt(0, 64), indexes: Type.Array(SafeInt(0, 1 << 20), { minItems: 1, maxItems: 1 << 16 }),
       }),
       reply: Type.Object({ type: Type.Literal(T.MerkleLevelReply), ready: Type.Boolean(), hashes: Type.Optional(Bytes(0, 8 << 16)) }),
+    },
+    [T.MerkleRoots]: {
+      // Partitions as 4 bytes each, states as 1 byte and hashes as 8 bytes per partition asked, in
+      // the request's order (ae-wire.ts checks both against the request).
+      request: Type.Object({ type: Type.Literal(T.MerkleRoots), ...TreeShape, partitions: Bytes(4, 4 * MERKLE_ROOTS_MAX) }),
+      reply: Type.Object({
+        type: Type.Literal(T.MerkleRootsReply), states: Bytes(0, MERKLE_ROOTS_MAX), hashes: Bytes(0, 8 * MERKLE_ROOTS_MAX),
+      }),
     },
     [T.BucketEntries]: {
       request: Type.Object({

@@ -200,6 +200,11 @@ export function ts(wallMs: number, node = 1, logical = 0): Timestamp {
 }
 
 /** Every data entry of an engine as "partition/key=record-hex" lines, in key order. */
+/** Lets n turns of the event loop pass (what timers' callbacks and replies need to run). */
+export async function turns(n = 5): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
 export async function dump(engine: MemoryEngine): Promise<string[]> {
   const out: string[] = [];
   for await (const [k, v] of engine.iterate(keyspaceRange('data'))) {

@@ -3,10 +3,11 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { keyspaceRange } from '@ringkv/storage';
 import { TokenBucket } from '../../src/time/token-bucket.js';
+import { PeerMessageType } from '../../src/peer/message-types.js';
 import { antiEntropyOptions, treeBucketsFor } from '../../src/anti-entropy/anti-entropy-options.js';
 import { buildConfig } from '../../src/config/config.js';
 import { ManualClock } from '../../../../test/support/manual-clock.js';
-import { AeKit, dump, ts, type TestNode } from './ae-test-kit.js';
+import { AeKit, dump, ts, turns, type TestNode } from './ae-test-kit.js';
 
 let kit: AeKit | undefined;
 afterEach(async () => {
@@ -14,17 +15,14 @@ afterEach(async () => {
   kit = undefined;
 });
 
-async function turns(n = 5): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
-}
-
-/** Counts the requests a node has in flight at once. */
-function trackInFlight(n: TestNode): { max: number; total: number } {
-  const stats = { max: 0, total: 0, now: 0 };
+/** Counts the requests a node has in flight at once, and the requests of each type. */
+function trackInFlight(n: TestNode): { max: number; total: number; types: Map<number, number> } {
+  const stats = { max: 0, total: 0, now: 0, types: new Map<number, number>() };
   const request = n.transport.request.bind(n.transport);
   n.transport.request = async (address, body, timeoutMs) => {
     stats.now++;
     stats.total++;
+    stats.types.set(body.type, (stats.types.get(body.type) ?? 0) + 1);
     stats.max = Math.max(stats.max, stats.now);
     try {
       return await request(address, body, timeoutMs);
@@ -95,8 +93,10 @@ describe('the round scheduler', () => {
       for (let i = 0; i < 100; i++) await kit.put(b, `k${i}`, `v${i}`, ts(i));
       const stats = trackInFlight(a);
       for (let p = 0; p < 8; p++) a.ae.trigger(p);
-      expect(a.ae.status().running).toBe(k);
+      expect(a.ae.status().queued).toBe(8);
       await a.ae.idle();
+      // One request checked the roots of all eight, then the rounds of those that differ ran, k at once.
+      expect(stats.types.get(PeerMessageType.MerkleRoots)).toBe(1);
       expect(stats.max).toBe(k);
       expect(stats.total).toBeGreaterThan(8);
       expect(await dump(a.engine)).toEqual(await dump(b.engine));

@@ -354,7 +354,7 @@ export const RECORD_AROUND_VALUE_BYTES = RECORD_MIN_BYTES + 6;
 export const MessageType = {
   Ping: 1, Pong: 2, ReplicaWrite: 10, ReplicaWriteAck: 11, ReplicaRead: 12, ReplicaReadReply: 13, Gossip: 20, GossipAck: 21,
   Raft: 30, RaftAck: 31, MembershipGet: 32, MembershipReply: 33, MembershipChange: 34, MembershipChangeReply: 35,
-  MerkleLevel: 40, MerkleLevelReply: 41, BucketEntries: 42, BucketEntriesReply: 43, StreamPartition: 50, StreamPartitionChunk: 51,
+  MerkleLevel: 40, MerkleLevelReply: 41, BucketEntries: 42, BucketEntriesReply: 43, MerkleRoots: 44, MerkleRootsReply: 45, StreamPartition: 50, StreamPartitionChunk: 51,
   StreamPush: 52, StreamPushAck: 53, TopologyStatus: 54, TopologyStatusReply: 55,
   StreamManifest: 56, StreamManifestReply: 57, StreamChunk: 58, StreamChunkReply: 59, SelfStatus: 60, SelfStatusReply: 61,
 } as const;
@@ -464,6 +464,10 @@ export function messageSpecs(l: SpecLimits): Record<number, { request: Spec; rep
     [T.MerkleLevel]: {
       request: obj({ type: lit(T.MerkleLevel), partition, ...treeShape, depth: int(0, 64), indexes: arr(int(0, 1 << 20), 1, 1 << 16) }),
       reply: obj({ type: lit(T.MerkleLevelReply), ready: bool, hashes: opt(bytes(0, 8 << 16)) }),
+    },
+    [T.MerkleRoots]: {
+      request: obj({ type: lit(T.MerkleRoots), ...treeShape, partitions: bytes(4, 4 * 1024) }),
+      reply: obj({ type: lit(T.MerkleRootsReply), states: bytes(0, 1024), hashes: bytes(0, 8 * 1024) }),
     },
     [T.BucketEntries]: {
       request: obj({
