@@ -30,6 +30,8 @@ interface Rebuild {
 
 interface Slot {
   readonly partition: number;
+  /** Slots added so far when this one was (see addedSoFar). */
+  readonly seq: number;
   readonly tree: PartitionTree;
   /** Tombstones counted in the tree (a purge scan is skipped when there are none). */
   tombstones: number;
@@ -43,6 +45,7 @@ export interface TreeShape {
 
 export class PartitionTrees {
   private readonly slots = new Map<number, Slot>();
+  private added = 0;
 
   constructor(readonly shape: TreeShape) {}
 
@@ -60,7 +63,7 @@ export class PartitionTrees {
   add(partition: number): boolean {
     if (this.slots.has(partition)) return false;
     const tree = new PartitionTree(this.shape);
-    this.slots.set(partition, { partition, tree, tombstones: 0, rebuild: { ahead: new Map(), page: new Map(), settled: null } });
+    this.slots.set(partition, { partition, seq: ++this.added, tree, tombstones: 0, rebuild: { ahead: new Map(), page: new Map(), settled: null } });
     return true;
   }
 
@@ -128,6 +131,17 @@ export class PartitionTrees {
   finishRebuild(partition: number): void {
     const s = this.slots.get(partition);
     if (s) s.rebuild = undefined;
+  }
+
+  /** How many slots have been added: a later slot of a partition is one added after this call. */
+  addedSoFar(): number {
+    return this.added;
+  }
+
+  /** Whether the partition is being rebuilt in a slot added by the time addedSoFar() said seq. */
+  rebuildingSince(partition: number, seq: number): boolean {
+    const s = this.slots.get(partition);
+    return s !== undefined && s.rebuild !== undefined && s.seq <= seq;
   }
 
   /** The slot object, to notice that a partition was dropped (and maybe re-added) during a rebuild. */

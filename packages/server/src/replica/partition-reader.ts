@@ -4,7 +4,7 @@
 // exact only because of that), and this type is why that holds. Reads go through the engine's
 // batched iteration (one call into the engine per batch, not one promise per entry); each page or
 // batch iteration is its own engine snapshot, and none is left open once its caller is done.
-import { BATCH_BYTES_MAX, dataKey, keyspaceRange, partitionRange, type Engine, type KeyRange } from '@ringkv/storage';
+import { BATCH_BYTES_MAX, dataKey, keyspaceRange, parseDataKey, partitionRange, type Engine, type KeyRange } from '@ringkv/storage';
 
 export interface ScannedEntry {
   /** The user key (without the partition prefix). */
@@ -69,6 +69,16 @@ export class PartitionReader {
       }
     }
     return { entries, done: entries.length < limit };
+  }
+
+  /**
+   * The first partition from `from` on that holds a key, or null when none does: one engine
+   * iteration of a single entry, however many partitions are empty.
+   */
+  async firstPartitionWithData(from: number): Promise<number | null> {
+    const range = { gte: partitionRange('data', from).gte, lt: keyspaceRange('data').lt, limit: 1 };
+    for await (const [k] of this.engine.iterate(range)) return parseDataKey(k).partition;
+    return null;
   }
 
   /** Whether the replica holds no data at all. */
