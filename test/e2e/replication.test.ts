@@ -75,6 +75,25 @@ describe('a three-node cluster', () => {
   });
 });
 
+test('reads go on while a replica is stopped and not yet known down: the spare replica answers', async () => {
+  const nodes = await startCluster({ size: 3 });
+  const [a, , c] = nodes;
+  for (let i = 0; i < 20; i++) expect((await putKey(a, `s${i}`, `v${i}`, '?w=all')).status).toBe(204);
+  c.child!.kill('SIGSTOP'); // alive to the others for a while: reads asking it get no answer
+  try {
+    const reads = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+      const res = await fetch(`${a.url}/kv/s${i}?r=2`);
+      return [res.status, await res.text()];
+    }));
+    expect(reads).toEqual(Array.from({ length: 20 }, (_, i) => [200, `v${i}`]));
+    const metrics = await (await fetch(`${a.url}/metrics`)).text();
+    expect(metrics).toMatch(/ringkv_read_spares_total\{node="n1"\} [1-9]/);
+  } finally {
+    c.child!.kill('SIGCONT');
+  }
+  await Promise.all(nodes.map((n) => n.kill('SIGTERM')));
+});
+
 test('a node started with the wrong secret cannot join', async () => {
   const nodes = await startCluster({ size: 2 });
   // Long enough to start (at least 32 bytes), just not the cluster's.

@@ -35,6 +35,7 @@ export interface NodeConfig {
   readonly maxValueBytes: number;
   readonly maxKeyBytes: number;
   readonly requestTimeoutMs: number;
+  readonly readSpeculativeRetryMs: number;
   readonly maxInFlight: number;
   readonly shutdownGraceMs: number;
   readonly maxTtlSeconds: number;

@@ -57,7 +57,8 @@ export class Coordinator implements KvService {
     this.replicas = new ReplicaClient(deps);
     const paths = { cluster: deps.cluster, liveness: deps.liveness, requests, replicas: this.replicas, metrics: deps.metrics };
     this.writes = new WritePath({ ...paths, hintsOn: deps.config.hintWindowMs > 0 });
-    this.reads = new ReadPath(paths);
+    const speculativeMs = deps.config.readSpeculativeRetryMs;
+    this.reads = new ReadPath({ ...paths, speculation: speculativeMs > 0 ? new DeadlineQueue(deps.clock, speculativeMs) : undefined });
   }
 
   /** Waits for every background replica write and hint store (before the engine closes). */

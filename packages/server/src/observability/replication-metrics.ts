@@ -8,6 +8,8 @@ export class ReplicationMetrics {
   readonly coordinated: Counter<'op' | 'outcome'>;
   private readonly coordinatedCounts = new CountBuffer<'op' | 'outcome'>();
   readonly readRepairs: Counter;
+  /** Replicas a read asked beyond the R it started with (one failed, or no quorum in time). */
+  readonly readSpares: Counter;
   readonly hintsStored: Counter;
   readonly hintsDelivered: Counter;
   readonly hintsExpired: Counter;
@@ -28,6 +30,7 @@ export class ReplicationMetrics {
     });
     this.coordinatedCounts.attach(this.coordinated);
     this.readRepairs = new Counter({ name: 'ringkv_read_repairs_total', help: 'Replicas written back by read repair', registers });
+    this.readSpares = new Counter({ name: 'ringkv_read_spares_total', help: 'Replicas a read asked beyond the R it started with: an asked replica failed, or no quorum within readSpeculativeRetryMs', registers });
     this.hintsStored = new Counter({ name: 'ringkv_hints_stored_total', help: 'Hints stored for unreachable replicas', registers });
     this.hintsDelivered = new Counter({ name: 'ringkv_hints_delivered_total', help: 'Hints handed back to their replica', registers });
     this.hintsExpired = new Counter({ name: 'ringkv_hints_expired_total', help: 'Hints dropped after the hint window', registers });
