@@ -132,7 +132,7 @@ describe('hostile or confused peers (issue 14)', () => {
   });
 
   test('anti-entropy requests about a partition the sender does not replicate are refused', async () => {
-    await withSim(4, async ({ cluster, refusal }) => {
+    await withSim(4, async ({ cluster, run, refusal }) => {
       const n2 = cluster.runtime('n2');
       const { partition } = keyWhere(n2, ['n2'], ['n1']);
       const t1 = cluster.node('n1').transport!;
@@ -143,6 +143,12 @@ describe('hostile or confused peers (issue 14)', () => {
         type: T.BucketEntries, partition, buckets: shape.buckets, bucketList: new Uint8Array(4), after: null, upTo: null, keys: [], records: [],
       });
       expect(entries.remoteCode).toBe('PEER_FORBIDDEN');
+      // A root check asks about many partitions at once (4 bytes each): this one is refused on its
+      // own (state 2, not a replica), with no hash.
+      const partitions = new Uint8Array(4);
+      new DataView(partitions.buffer).setUint32(0, partition);
+      const roots = await run(t1.request('n2:7000', { type: T.MerkleRoots, buckets: shape.buckets, fanout: shape.fanout, partitions }, 5000));
+      expect(roots).toMatchObject({ states: Uint8Array.of(2), hashes: new Uint8Array(8) });
     });
   });
 
