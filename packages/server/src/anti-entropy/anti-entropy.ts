@@ -13,6 +13,7 @@ import type { Liveness } from '../liveness/liveness.js';
 import type { ReplicaStore } from '../replica/replica-store.js';
 import type { Logger } from '../observability/logger.js';
 import { PeerMessageType } from '../peer/message-types.js';
+import { PeerRemoteError, PeerUnknownMessageError } from '../peer/peer-errors.js';
 import type { PeerRouter } from '../protocol/peer-router.js';
 import type { PeerRpc } from '../protocol/peer-rpc.js';
 import type { RecordAdmission } from '../replica/record-admission.js';
@@ -266,7 +267,6 @@ export class AntiEntropy {
     for (const p of queue.splice(0, empty)) if (this.trees.rebuildingSince(p, seq)) this.trees.finishRebuild(p);
   }
 
-
   private onPeerUp(peer: string): void {
     // `manual` means no self-started rounds at all, including those a peer coming back would start.
     if (!this.started || this.stopped || this.options.manual || !this.deps.cluster.ready) return;
@@ -299,8 +299,18 @@ export class AntiEntropy {
     let verdicts: Map<number, RootVerdict>;
     try {
       verdicts = await checkRoots(this.ctx, peer, due);
-    } catch {
-      return due;
+    } catch (err) {
+      // A peer of the version before does not know the check: full rounds, as it expects. Any
+      // other failure (a timeout, an error) is each partition's failed round, tried again at its
+      // next due time rather than as up to MERKLE_ROOTS_MAX rounds that would meet it one by one.
+      if (err instanceof PeerRemoteError && err.remoteCode === PeerUnknownMessageError.code) return due;
+      const error = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
+      for (const partition of due) {
+        this.record({ ...this.emptyResult(partition, peer), startedAtMs, error }, ++this.seq);
+        this.metrics.rounds.inc({ outcome: 'failed' });
+      }
+      if (!this.stopped) this.deps.log.debug({ peer, partitions: due.length, error }, 'anti-entropy root check failed');
+      return [];
     }
     const full: number[] = [];
     for (const partition of due) {

@@ -93,6 +93,24 @@ describe('root checks', () => {
     expect(a.ae.status().partitions.map((s) => s.peers[0]?.outcome).sort()).toEqual(['exchanged', ...new Array(7).fill('in-sync')]);
     expect(await dump(a.engine)).toEqual(await dump(b.engine));
   });
+
+  test('a root check that fails otherwise is each partition\'s failed round, with no full rounds behind it', async () => {
+    kit = new AeKit({ nodes: 2, partitions: 8 });
+    await kit.start();
+    const [a] = kit.nodes;
+    const request = a.transport.request.bind(a.transport);
+    a.transport.request = async (address, body, timeoutMs) => {
+      if (body.type === T.MerkleRoots) throw new Error('timed out');
+      return request(address, body, timeoutMs);
+    };
+    const seen = recordRequests(a);
+    for (const p of a.ae.trees.partitions()) a.ae.trigger(p);
+    await a.ae.idle();
+    expect(seen.types).toEqual([T.MerkleRoots]);
+    const peers = a.ae.status().partitions.map((s) => s.peers[0]);
+    expect(peers.map((x) => x?.outcome)).toEqual(new Array(8).fill('failed'));
+    expect(peers[0]?.error).toMatch(/timed out/);
+  });
 });
 
 describe('answering a root check', () => {
