@@ -58,6 +58,11 @@ export interface AntiEntropyDeps {
   pace?: Pace;
 }
 
+/** How long a peer that did not know the root check gets full rounds before it is asked again (an upgrade). */
+const OLDER_PEER_RECHECK_MS = 10 * 60_000;
+/** Peers remembered as older at most (members; the bound only guards the map). */
+const OLDER_PEERS_MAX = 4096;
+
 interface PeerRecord {
   last?: RoundResult;
   /** The last successful round: its sequence number and start time. */
@@ -74,6 +79,8 @@ export class AntiEntropy {
   private readonly ctx: RoundContext;
   private readonly peers = new Map<number, Map<string, PeerRecord>>();
   private readonly rebuildQueue: number[] = [];
+  /** Peers that did not know the root check (the version before), until when they are not asked. */
+  private readonly olderPeers = new Map<string, number>();
   private rebuilding?: Promise<void>;
   private seq = 0;
   private started = false;
@@ -296,6 +303,7 @@ export class AntiEntropy {
     if (due.length === 0) return [];
     if (!this.deps.liveness.isUp(peer)) return due; // each records peer-down without a request
     const startedAtMs = this.deps.clock.nowMs();
+    if ((this.olderPeers.get(peer) ?? 0) > startedAtMs) return due;
     let verdicts: Map<number, RootVerdict>;
     try {
       verdicts = await checkRoots(this.ctx, peer, due);
@@ -303,7 +311,12 @@ export class AntiEntropy {
       // A peer of the version before does not know the check: full rounds, as it expects. Any
       // other failure (a timeout, an error) is each partition's failed round, tried again at its
       // next due time rather than as up to MERKLE_ROOTS_MAX rounds that would meet it one by one.
-      if (err instanceof PeerRemoteError && err.remoteCode === PeerUnknownMessageError.code) return due;
+      if (err instanceof PeerRemoteError && err.remoteCode === PeerUnknownMessageError.code) {
+        // Not asked again for a while: each ask is a refusal the older peer counts and logs.
+        if (this.olderPeers.size >= OLDER_PEERS_MAX) this.olderPeers.clear();
+        this.olderPeers.set(peer, startedAtMs + OLDER_PEER_RECHECK_MS);
+        return due;
+      }
       const error = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
       for (const partition of due) {
         this.record({ ...this.emptyResult(partition, peer), startedAtMs, error }, ++this.seq);

@@ -92,6 +92,16 @@ describe('root checks', () => {
     expect(seen.levelPartitions.size).toBe(8);
     expect(a.ae.status().partitions.map((s) => s.peers[0]?.outcome).sort()).toEqual(['exchanged', ...new Array(7).fill('in-sync')]);
     expect(await dump(a.engine)).toEqual(await dump(b.engine));
+    // It is not asked again for a while (each ask is a refusal it logs), then it is (it may have been upgraded).
+    const checks = () => count(seen.types, T.MerkleRoots);
+    expect(checks()).toBe(1);
+    for (const p of a.ae.trees.partitions()) a.ae.trigger(p);
+    await a.ae.idle();
+    expect(checks()).toBe(1);
+    kit.clock.advance(10 * 60_000 + 1);
+    for (const p of a.ae.trees.partitions()) a.ae.trigger(p);
+    await a.ae.idle();
+    expect(checks()).toBe(2);
   });
 
   test('a root check that fails otherwise is each partition\'s failed round, with no full rounds behind it', async () => {
